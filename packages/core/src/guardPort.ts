@@ -1,0 +1,56 @@
+import { type PortName, PublishGateError } from './errors.js';
+
+/**
+ * Wraps every method of an adapter so that a foreign error becomes one `port_failed`
+ * PublishGateError naming the port and operation, with the original kept as `cause`.
+ * Errors that already are PublishGateErrors (an adapter reporting `conflict` or
+ * `nothing_to_publish`) pass through unchanged, as do aborts caused by the caller's own signal.
+ */
+export function guardPort<T extends object>(port: T, name: PortName): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const key of methodNames(port)) {
+    const method = (port as Record<string, unknown>)[key];
+    if (typeof method !== 'function') continue;
+    wrapped[key] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => unknown).apply(port, args);
+      } catch (error) {
+        throw toPortError(error, name, key);
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+/** Converts anything an adapter threw into a PublishGateError. */
+export function toPortError(error: unknown, port: PortName, operation: string): PublishGateError {
+  if (PublishGateError.is(error)) return error;
+  const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
+  return new PublishGateError('port_failed', `The ${port} adapter failed in ${operation}: ${redact(reason)}`, {
+    cause: error,
+    port,
+    operation,
+    retryable: true,
+  });
+}
+
+function methodNames(port: object): string[] {
+  const names = new Set<string>();
+  let current: object | null = port;
+  // Adapters are object literals in this project, but a class instance from a third party works too.
+  while (current && current !== Object.prototype) {
+    for (const key of Object.getOwnPropertyNames(current)) if (key !== 'constructor') names.add(key);
+    current = Object.getPrototypeOf(current);
+  }
+  return [...names];
+}
+
+// Adapter messages can quote URLs with credentials or tokens; keep them out of our message.
+function redact(message: string): string {
+  return message
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+    .replace(/\b(gh[pousr]_[A-Za-z0-9]{4})[A-Za-z0-9]+/g, '$1***')
+    .replace(/\b(github_pat_)[A-Za-z0-9_]+/g, '$1***')
+    .replace(/(authorization:\s*)(bearer|token|basic)\s+\S+/gi, '$1$2 ***')
+    .slice(0, 500);
+}

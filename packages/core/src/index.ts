@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './findings.js';
+export * from './gateSchemas.js';
+export { guardPort } from './guardPort.js';
+export * from './machine.js';
+export * from './memoryStorage.js';
+export { createOutboxDispatcher, type DeliveryReport, type OutboxDispatcher, type OutboxDispatcherOptions } from './outbox.js';
+export { parseOrThrow } from './parse.js';
+export type * from './ports/index.js';
+export * from './publishGate.js';
+export { isValidBranchName } from './refNames.js';
+export * from './schemas.js';
+export * from './subdomain.js';
+export * from './webhookNotifier.js';

@@ -1,0 +1,321 @@
+import { PublishGateError } from './errors.js';
+import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
+import { type AuditEntry, IN_FLIGHT_STATUSES, type OutboxItem, type Publication, type PublishRequest, type TrustGrant } from './schemas.js';
+
+type OutboxRow = OutboxItem & { seq: number; retryAt: number; leaseUntil: number; deliveredAt?: string };
+
+/** Options for {@link createMemoryStorage}. */
+export type MemoryStorageOptions = {
+  /**
+   * Deep-copies every object going in and out so callers can never mutate stored state by
+   * accident. Default true; turn off only in benchmarks that measure the rest of the SDK.
+   */
+  clone?: boolean;
+};
+
+/**
+ * The reference {@link StoragePort}: everything in process memory, lost on restart. Each method
+ * runs synchronously to completion inside one microtask, which makes it atomic in a single Node
+ * process; uniqueness and compare-and-set follow the same rules the database adapters enforce
+ * with indexes. Use it for tests, demos and single-process prototypes.
+ *
+ * @example
+ * ```ts
+ * const gate = createPublishGate({ storage: createMemoryStorage(), git, gitHost, notifier });
+ * ```
+ */
+export function createMemoryStorage(options: MemoryStorageOptions = {}): StoragePort {
+  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : (value) => structuredClone(value);
+  const requests = new Map<string, PublishRequest>();
+  // Ascending by (createdAt, id); listing walks it backwards for newest-first pages.
+  const ordered: PublishRequest[] = [];
+  const idempotency = new Map<string, string>();
+  const inFlight = new Map<string, string>();
+  const publications = new Map<string, Publication>();
+  const claims = new Map<string, string>();
+  const claimsByWorkspace = new Map<string, Set<string>>();
+  const trust = new Map<string, TrustGrant>();
+  const audit: AuditEntry[] = [];
+  const outbox = new Map<string, OutboxRow>();
+  let outboxSeq = 0;
+
+  const trustKey = (blueprintId: string, userId: string) => `${blueprintId}\u0000${userId}`;
+  const idemKey = (builderId: string, key: string) => `${builderId}\u0000${key}`;
+
+  function checkSignal(signal: AbortSignal | undefined) {
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  }
+
+  function compareKey(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
+    if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  }
+
+  function insertOrdered(request: PublishRequest) {
+    let lo = 0;
+    let hi = ordered.length;
+    // Most inserts are newest; check the end first to keep them O(1).
+    const last = ordered[ordered.length - 1];
+    if (!last || compareKey(last, request) < 0) {
+      ordered.push(request);
+      return;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKey(ordered[mid] as PublishRequest, request) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    ordered.splice(lo, 0, request);
+  }
+
+  function replaceOrdered(request: PublishRequest) {
+    let lo = 0;
+    let hi = ordered.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const cmp = compareKey(ordered[mid] as PublishRequest, request);
+      if (cmp === 0) {
+        ordered[mid] = request;
+        return;
+      }
+      if (cmp < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+  }
+
+  function applySideWrites(writes: SideWrites) {
+    for (const entry of writes.audit) audit.push({ ...copy(entry), seq: audit.length + 1 });
+    for (const notification of writes.outbox) {
+      if (outbox.has(notification.id)) continue;
+      outboxSeq += 1;
+      outbox.set(notification.id, { notification: copy(notification), attempts: 0, seq: outboxSeq, retryAt: 0, leaseUntil: 0 });
+    }
+  }
+
+  function recomputeClaims(workspaceId: string) {
+    const wanted = new Set<string>();
+    const publication = publications.get(workspaceId);
+    if (publication) wanted.add(publication.subdomain.toLowerCase());
+    const flightId = inFlight.get(workspaceId);
+    const flight = flightId ? requests.get(flightId) : undefined;
+    if (flight) wanted.add(flight.subdomain.toLowerCase());
+    const held = claimsByWorkspace.get(workspaceId) ?? new Set<string>();
+    for (const subdomain of held) if (!wanted.has(subdomain)) claims.delete(subdomain);
+    for (const subdomain of wanted) claims.set(subdomain, workspaceId);
+    if (wanted.size === 0) claimsByWorkspace.delete(workspaceId);
+    else claimsByWorkspace.set(workspaceId, wanted);
+  }
+
+  function matches(request: PublishRequest, filter: RequestFilter): boolean {
+    if (filter.status && filter.status.length > 0 && !filter.status.includes(request.status)) return false;
+    if (filter.blueprintId !== undefined && request.workspace.blueprintId !== filter.blueprintId) return false;
+    if (filter.workspaceId !== undefined && request.workspace.id !== filter.workspaceId) return false;
+    if (filter.builderId !== undefined && request.builder.id !== filter.builderId) return false;
+    return true;
+  }
+
+  return {
+    async createRequest({ request, idempotencyKey, audit: auditEntries, outbox: notifications, signal }) {
+      checkSignal(signal);
+      if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
+      if (requests.has(request.id)) throw new PublishGateError('conflict', `A request with id ${request.id} already exists.`);
+      const workspaceId = request.workspace.id;
+      if (idempotencyKey !== undefined && idempotency.has(idemKey(request.builder.id, idempotencyKey))) {
+        throw new PublishGateError('conflict', 'This idempotency key was already used.');
+      }
+      if (IN_FLIGHT_STATUSES.includes(request.status) && inFlight.has(workspaceId)) {
+        throw new PublishGateError('in_flight', 'This workspace already has a publish request in flight.');
+      }
+      const subdomain = request.subdomain.toLowerCase();
+      const owner = claims.get(subdomain);
+      if (owner !== undefined && owner !== workspaceId) {
+        throw new PublishGateError('subdomain_unavailable', `The subdomain "${subdomain}" is taken.`);
+      }
+      const stored = copy(request);
+      requests.set(stored.id, stored);
+      insertOrdered(stored);
+      if (idempotencyKey !== undefined) idempotency.set(idemKey(request.builder.id, idempotencyKey), stored.id);
+      if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, stored.id);
+      recomputeClaims(workspaceId);
+      applySideWrites({ audit: auditEntries, outbox: notifications });
+      return copy(stored);
+    },
+
+    async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, signal }) {
+      checkSignal(signal);
+      const current = requests.get(id);
+      if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
+      if (current.version !== expectedVersion) {
+        throw new PublishGateError('conflict', `Request ${id} changed (version ${current.version}, expected ${expectedVersion}).`);
+      }
+      if (next.id !== id || next.version !== expectedVersion + 1 || next.workspace.id !== current.workspace.id) {
+        throw new PublishGateError('validation', 'A transition must keep the id and workspace and add one to the version.');
+      }
+      const stored = copy(next);
+      const workspaceId = stored.workspace.id;
+      requests.set(id, stored);
+      replaceOrdered(stored);
+      if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, id);
+      else if (inFlight.get(workspaceId) === id) inFlight.delete(workspaceId);
+      if (stored.status === 'approved' && current.status !== 'approved') {
+        publications.set(workspaceId, {
+          workspaceId,
+          subdomain: stored.subdomain.toLowerCase(),
+          sha: stored.sha,
+          requestId: id,
+          publishedAt: stored.updatedAt,
+        });
+      }
+      recomputeClaims(workspaceId);
+      applySideWrites({ audit: auditEntries, outbox: notifications });
+      return copy(stored);
+    },
+
+    async getRequest({ id, signal }) {
+      checkSignal(signal);
+      const found = requests.get(id);
+      return found ? copy(found) : null;
+    },
+
+    async findRequestByIdempotencyKey({ builderId, key, signal }) {
+      checkSignal(signal);
+      const id = idempotency.get(idemKey(builderId, key));
+      const found = id ? requests.get(id) : undefined;
+      return found ? copy(found) : null;
+    },
+
+    async getInFlightRequest({ workspaceId, signal }) {
+      checkSignal(signal);
+      const id = inFlight.get(workspaceId);
+      const found = id ? requests.get(id) : undefined;
+      return found ? copy(found) : null;
+    },
+
+    async listRequests({ filter, after, limit, signal }) {
+      checkSignal(signal);
+      const items: PublishRequest[] = [];
+      for (let index = ordered.length - 1; index >= 0 && items.length < limit; index -= 1) {
+        const request = ordered[index] as PublishRequest;
+        if (after && compareKey(request, after as RequestCursor) >= 0) continue;
+        if (matches(request, filter)) items.push(copy(request));
+      }
+      return items;
+    },
+
+    async listOverdueRequests({ now, limit, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      return [...inFlight.values()]
+        .map((id) => requests.get(id) as PublishRequest)
+        .filter((request) => request.status === 'pending' && request.expiresAt !== undefined && Date.parse(request.expiresAt) <= nowMs)
+        .sort((a, b) => Date.parse(a.expiresAt as string) - Date.parse(b.expiresAt as string))
+        .slice(0, limit)
+        .map(copy);
+    },
+
+    async getPublication({ workspaceId, signal }) {
+      checkSignal(signal);
+      const found = publications.get(workspaceId);
+      return found ? copy(found) : null;
+    },
+
+    async getSubdomainClaim({ subdomain, signal }): Promise<SubdomainClaim | null> {
+      checkSignal(signal);
+      const normalized = subdomain.toLowerCase();
+      const workspaceId = claims.get(normalized);
+      return workspaceId === undefined ? null : { subdomain: normalized, workspaceId };
+    },
+
+    async getTrust({ blueprintId, userId, signal }) {
+      checkSignal(signal);
+      const found = trust.get(trustKey(blueprintId, userId));
+      return found ? copy(found) : null;
+    },
+
+    async putTrust({ grant, audit: auditEntries, outbox: notifications, signal }) {
+      checkSignal(signal);
+      const stored = copy(grant);
+      trust.set(trustKey(grant.blueprintId, grant.userId), stored);
+      applySideWrites({ audit: auditEntries, outbox: notifications });
+      return copy(stored);
+    },
+
+    async deleteTrust({ blueprintId, userId, audit: auditEntries, outbox: notifications, signal }) {
+      checkSignal(signal);
+      if (!trust.delete(trustKey(blueprintId, userId))) return false;
+      applySideWrites({ audit: auditEntries, outbox: notifications });
+      return true;
+    },
+
+    async listTrust({ blueprintId, signal } = {}) {
+      checkSignal(signal);
+      return [...trust.values()]
+        .filter((grant) => blueprintId === undefined || grant.blueprintId === blueprintId)
+        .sort((a, b) => (a.blueprintId === b.blueprintId ? cmp(a.userId, b.userId) : cmp(a.blueprintId, b.blueprintId)))
+        .map(copy);
+    },
+
+    async listAudit({ afterSeq = 0, requestId, workspaceId, builderId, limit, signal }) {
+      checkSignal(signal);
+      const items: AuditEntry[] = [];
+      // seq equals position + 1, so start right after the cursor.
+      for (let index = Math.max(0, afterSeq); index < audit.length && items.length < limit; index += 1) {
+        const entry = audit[index] as AuditEntry;
+        if (requestId !== undefined && entry.requestId !== requestId) continue;
+        if (workspaceId !== undefined && entry.workspaceId !== workspaceId) continue;
+        if (builderId !== undefined && entry.builderId !== builderId) continue;
+        items.push(copy(entry));
+      }
+      return items;
+    },
+
+    async claimOutbox({ now, limit, leaseMs, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      const claimed: OutboxItem[] = [];
+      for (const row of outbox.values()) {
+        if (claimed.length >= limit) break;
+        if (row.deliveredAt !== undefined || row.retryAt > nowMs || row.leaseUntil > nowMs) continue;
+        row.leaseUntil = nowMs + leaseMs;
+        claimed.push(
+          copy({
+            notification: row.notification,
+            attempts: row.attempts,
+            ...(row.lastError === undefined ? {} : { lastError: row.lastError }),
+          }),
+        );
+      }
+      return claimed;
+    },
+
+    async completeOutbox({ id, now, signal }) {
+      checkSignal(signal);
+      const row = outbox.get(id);
+      if (row && row.deliveredAt === undefined) {
+        row.deliveredAt = now;
+        row.leaseUntil = 0;
+      }
+    },
+
+    async failOutbox({ id, error, retryAt, signal }) {
+      checkSignal(signal);
+      const row = outbox.get(id);
+      if (!row || row.deliveredAt !== undefined) return;
+      row.attempts += 1;
+      row.lastError = error.slice(0, 2000);
+      row.retryAt = Date.parse(retryAt);
+      row.leaseUntil = 0;
+    },
+
+    async countPendingOutbox({ signal } = {}) {
+      checkSignal(signal);
+      let count = 0;
+      for (const row of outbox.values()) if (row.deliveredAt === undefined) count += 1;
+      return count;
+    },
+  } satisfies StoragePort;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

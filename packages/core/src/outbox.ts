@@ -1,0 +1,108 @@
+import { toPortError } from './guardPort.js';
+import type { NotifierPort } from './ports/notifier.js';
+import type { StoragePort } from './ports/storage.js';
+
+/** Options for {@link createOutboxDispatcher}. */
+export type OutboxDispatcherOptions = {
+  storage: StoragePort;
+  notifier: NotifierPort;
+  clock: () => Date;
+  /** How long a claimed row stays leased to this dispatcher. Default 60 s. */
+  leaseMs?: number;
+  /** Rows claimed per round trip. Default 50. */
+  batchSize?: number;
+  /** Timeout for one `notify` call. Default 10 s. */
+  notifyTimeoutMs?: number;
+  /** Delay before the next attempt after `attempts` failures. Default: 5 s doubling to 1 h. */
+  backoffMs?: (attempts: number) => number;
+  /** Told about failures that happen in the background. */
+  onError?: (error: unknown) => void;
+};
+
+/** Counts from one delivery pass. */
+export type DeliveryReport = { delivered: number; failed: number };
+
+/** Delivers outbox rows through the notifier, at least once, in the background or on demand. */
+export type OutboxDispatcher = {
+  /** Starts a background pass (or schedules one more after the current pass). Never throws. */
+  kick(): void;
+  /** Runs passes until nothing is deliverable now; resolves with what it did. */
+  drain(): Promise<DeliveryReport>;
+  /** Resolves when no background pass is running. */
+  idle(): Promise<void>;
+};
+
+const defaultBackoff = (attempts: number) => Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+
+/**
+ * Creates the dispatcher that moves notifications from the outbox to the notifier. A delivery
+ * failure only reschedules the row; the state change that wrote it stays.
+ */
+export function createOutboxDispatcher(options: OutboxDispatcherOptions): OutboxDispatcher {
+  const { storage, notifier, clock } = options;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const batchSize = options.batchSize ?? 50;
+  const notifyTimeoutMs = options.notifyTimeoutMs ?? 10_000;
+  const backoffMs = options.backoffMs ?? defaultBackoff;
+  const onError = options.onError ?? (() => {});
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function pass(): Promise<DeliveryReport> {
+    const report: DeliveryReport = { delivered: 0, failed: 0 };
+    // Bounded so that a clock frozen by a test, or a storage that keeps handing rows out, cannot spin.
+    for (let round = 0; round < 1_000; round += 1) {
+      const now = clock();
+      const items = await storage.claimOutbox({ now: now.toISOString(), limit: batchSize, leaseMs });
+      if (items.length === 0) break;
+      await Promise.all(
+        items.map(async (item) => {
+          const { notification } = item;
+          try {
+            await notifier.notify(notification, { signal: AbortSignal.timeout(notifyTimeoutMs) });
+            await storage.completeOutbox({ id: notification.id, now: clock().toISOString() });
+            report.delivered += 1;
+          } catch (error) {
+            report.failed += 1;
+            const failure = toPortError(error, 'notifier', 'notify');
+            onError(failure);
+            const retryAt = new Date(clock().getTime() + backoffMs(item.attempts + 1)).toISOString();
+            await storage.failOutbox({ id: notification.id, error: failure.message, retryAt });
+          }
+        }),
+      );
+      if (items.length < batchSize) break;
+    }
+    return report;
+  }
+
+  function kick() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await pass();
+        } catch (error) {
+          onError(error);
+        }
+      } while (again);
+    })().finally(() => {
+      running = undefined;
+    });
+  }
+
+  return {
+    kick,
+    async drain() {
+      await running;
+      return pass();
+    },
+    async idle() {
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type {
+  AuditEntry,
+  AuditEntryInput,
+  Notification,
+  OutboxItem,
+  Publication,
+  PublishRequest,
+  PublishStatus,
+  TrustGrant,
+} from '../schemas.js';
+
+/** Position after which a queue page starts: the last item of the previous page. */
+export type RequestCursor = { createdAt: string; id: string };
+
+/** Filters for {@link StoragePort.listRequests}; every given filter must match. */
+export type RequestFilter = {
+  status?: readonly PublishStatus[];
+  blueprintId?: string;
+  workspaceId?: string;
+  builderId?: string;
+};
+
+/** Audit entries and notifications written in the same transaction as a state change. */
+export type SideWrites = {
+  /** Appended to the audit history; storage assigns each a `seq`. */
+  audit: readonly AuditEntryInput[];
+  /** Appended to the outbox; delivered later by the dispatcher. */
+  outbox: readonly Notification[];
+};
+
+/** The owner of a subdomain claim. */
+export type SubdomainClaim = { subdomain: string; workspaceId: string };
+
+/**
+ * Durable state for the gate. Internal to the gate and its adapters; `runStorageConformance`
+ * is its contract. Every method is atomic: it either applies all its writes (state, audit entries,
+ * outbox rows) or none. Uniqueness rules are enforced by the storage itself, never by the caller
+ * reading first. Methods reject with `PublishGateError` codes where stated; any other failure may
+ * be a plain error (the gate wraps it as `port_failed`).
+ */
+export interface StoragePort {
+  /**
+   * Inserts a new request (its `version` is 1) and claims its subdomain for its workspace.
+   * Rejects with `in_flight` when the workspace already has a request in status pending,
+   * approving or failed; with `subdomain_unavailable` when another workspace holds the subdomain
+   * (compared lower-cased) through a publication or an in-flight request; with `conflict` when
+   * `idempotencyKey` was already used by the same builder or the id exists. Changes nothing on
+   * rejection.
+   */
+  createRequest(args: SideWrites & { request: PublishRequest; idempotencyKey?: string; signal?: AbortSignal }): Promise<PublishRequest>;
+
+  /**
+   * Replaces a request with `next` if its stored version still equals `expectedVersion`
+   * (compare-and-set); `next.version` must be `expectedVersion + 1`. Rejects with `conflict` and
+   * changes nothing when the version is stale, with `not_found` when the id does not exist.
+   * When `next.status` is `approved` the workspace's publication becomes `{ subdomain, sha }` of
+   * `next`. Afterwards the workspace's subdomain claims are exactly its publication's subdomain
+   * and its in-flight request's subdomain.
+   */
+  transitionRequest(
+    args: SideWrites & { id: string; expectedVersion: number; next: PublishRequest; signal?: AbortSignal },
+  ): Promise<PublishRequest>;
+
+  /** The request with this id, or null. */
+  getRequest(args: { id: string; signal?: AbortSignal }): Promise<PublishRequest | null>;
+
+  /** The request a builder created with this idempotency key, or null. */
+  findRequestByIdempotencyKey(args: { builderId: string; key: string; signal?: AbortSignal }): Promise<PublishRequest | null>;
+
+  /** The workspace's request in status pending, approving or failed, or null. */
+  getInFlightRequest(args: { workspaceId: string; signal?: AbortSignal }): Promise<PublishRequest | null>;
+
+  /**
+   * Up to `limit` requests matching `filter`, newest first (by `createdAt`, then `id`, both
+   * descending), strictly after `after` when given. Keyset pagination: stable under inserts.
+   */
+  listRequests(args: { filter: RequestFilter; after?: RequestCursor; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
+
+  /** Up to `limit` pending requests whose `expiresAt` is at or before `now`, oldest deadline first. */
+  listOverdueRequests(args: { now: string; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
+
+  /** The workspace's live publication, or null before its first approved request. */
+  getPublication(args: { workspaceId: string; signal?: AbortSignal }): Promise<Publication | null>;
+
+  /** Who holds a subdomain (compared lower-cased), or null when it is free. */
+  getSubdomainClaim(args: { subdomain: string; signal?: AbortSignal }): Promise<SubdomainClaim | null>;
+
+  /** The trust grant for a builder on a blueprint, or null (expired grants are returned; the caller judges expiry). */
+  getTrust(args: { blueprintId: string; userId: string; signal?: AbortSignal }): Promise<TrustGrant | null>;
+
+  /** Creates or replaces the grant for `(grant.blueprintId, grant.userId)`. */
+  putTrust(args: SideWrites & { grant: TrustGrant; signal?: AbortSignal }): Promise<TrustGrant>;
+
+  /** Deletes the grant; resolves false (and writes nothing) when there was none. */
+  deleteTrust(args: SideWrites & { blueprintId: string; userId: string; signal?: AbortSignal }): Promise<boolean>;
+
+  /** Every grant, or those of one blueprint, ordered by blueprint then user. */
+  listTrust(args: { blueprintId?: string; signal?: AbortSignal }): Promise<TrustGrant[]>;
+
+  /**
+   * Up to `limit` audit entries with `seq > afterSeq` (default 0), ascending by `seq`, filtered by
+   * request, workspace or builder. `seq` is strictly increasing in commit order: an entry that
+   * becomes visible later never has a smaller `seq` than one already read.
+   */
+  listAudit(args: {
+    afterSeq?: number;
+    requestId?: string;
+    workspaceId?: string;
+    builderId?: string;
+    limit: number;
+    signal?: AbortSignal;
+  }): Promise<AuditEntry[]>;
+
+  /**
+   * Leases up to `limit` undelivered outbox rows whose retry time has come and whose lease (if
+   * any) has run out, for `leaseMs` from `now`. Two concurrent callers never get the same row.
+   */
+  claimOutbox(args: { now: string; limit: number; leaseMs: number; signal?: AbortSignal }): Promise<OutboxItem[]>;
+
+  /** Marks a notification delivered; it is never claimed again. Idempotent. */
+  completeOutbox(args: { id: string; now: string; signal?: AbortSignal }): Promise<void>;
+
+  /** Records a failed delivery: releases the lease, counts the attempt, next try at `retryAt`. */
+  failOutbox(args: { id: string; error: string; retryAt: string; signal?: AbortSignal }): Promise<void>;
+
+  /** Counts undelivered outbox rows (for health checks and tests). */
+  countPendingOutbox(args?: { signal?: AbortSignal }): Promise<number>;
+}

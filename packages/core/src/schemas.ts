@@ -1,0 +1,294 @@
+import { z } from 'zod';
+
+// Ids come from the host (users, workspaces, blueprints) or from `ids()`; they end up in branch
+// names, URLs and log lines, so whitespace and control characters are refused outright.
+const ID_PATTERN = /^[A-Za-z0-9._:@+=~-]+$/;
+
+/** An identifier: 1–128 characters of `[A-Za-z0-9._:@+=~-]`. */
+export const idSchema = z.string().min(1).max(128).regex(ID_PATTERN, 'must contain only letters, digits and . _ : @ + = ~ -');
+
+/** An email address without whitespace or control characters (so no header injection). */
+export const emailSchema = z.email().max(254);
+
+/** An ISO-8601 UTC timestamp such as `2026-11-27T14:03:37.000Z`. */
+export const timestampSchema = z.iso.datetime();
+
+/** A full commit id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
+export const shaSchema = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a full lower-case commit id');
+
+// Display names are shown to humans and written into PR bodies: no control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** A human-readable name (workspace, blueprint): 1–200 characters, no control characters. */
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !CONTROL_CHARS.test(value), 'must not contain control characters');
+
+/** Free text written by people (notes, comments, feedback); newlines allowed, other control characters not. */
+export const textSchema = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), 'must not contain control characters');
+
+/** A role an actor can hold. */
+export const roleSchema = z.enum(['builder', 'admin']);
+/** A role an actor can hold. */
+export type Role = z.infer<typeof roleSchema>;
+
+/** Who is calling, as the host app authenticated them. */
+export const actorSchema = z.strictObject({
+  id: idSchema,
+  email: emailSchema,
+  roles: z.array(roleSchema).max(2),
+  /** Display name, used as the git author name of the publish commit; defaults to the email. */
+  name: nameSchema.optional(),
+});
+/** Who is calling, as the host app authenticated them. */
+export type Actor = z.infer<typeof actorSchema>;
+
+/** A person as stored on a request or decision. */
+export const personSchema = z.strictObject({ id: idSchema, email: emailSchema });
+/** A person as stored on a request or decision. */
+export type Person = z.infer<typeof personSchema>;
+
+/** A builder's git working copy created from a blueprint. */
+export const workspaceSchema = z.strictObject({
+  id: idSchema,
+  name: nameSchema,
+  blueprintId: idSchema,
+  ownerId: idSchema,
+});
+/** A builder's git working copy created from a blueprint. */
+export type Workspace = z.infer<typeof workspaceSchema>;
+
+/** A workspace template; trust is scoped per blueprint. */
+export const blueprintSchema = z.strictObject({ id: idSchema, name: nameSchema, baseRepository: z.string().min(1).max(2048).optional() });
+/** A workspace template; trust is scoped per blueprint. */
+export type Blueprint = z.infer<typeof blueprintSchema>;
+
+/** What a diff is computed against: the last published commit, or the blueprint base on a first publish. */
+export const baselineSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('publication'), sha: shaSchema }),
+  z.strictObject({ kind: z.literal('blueprint') }),
+]);
+/** What a diff is computed against: the last published commit, or the blueprint base on a first publish. */
+export type Baseline = z.infer<typeof baselineSchema>;
+
+// Paths come from git and are displayed; bound them, refuse NUL, but keep every other character
+// (file names may legitimately contain spaces and unicode).
+const pathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL');
+
+/** How a file changed. */
+export const diffFileStatusSchema = z.enum(['added', 'modified', 'deleted', 'renamed']);
+
+/** One changed file in a diff. */
+export const diffFileSchema = z.strictObject({
+  path: pathSchema,
+  oldPath: pathSchema.optional(),
+  status: diffFileStatusSchema,
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  binary: z.boolean(),
+});
+/** One changed file in a diff. */
+export type DiffFile = z.infer<typeof diffFileSchema>;
+
+/** Upper bound on a stored unified patch, in characters; adapters truncate below it. */
+export const MAX_PATCH_CHARS = 2_000_000;
+/** Upper bound on files listed in one diff. */
+export const MAX_DIFF_FILES = 20_000;
+
+/** A diff summary: per-file stats and a bounded unified patch. */
+export const diffSummarySchema = z.strictObject({
+  files: z.array(diffFileSchema).max(MAX_DIFF_FILES),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  patch: z.string().max(MAX_PATCH_CHARS),
+  truncated: z.boolean(),
+});
+/** A diff summary: per-file stats and a bounded unified patch. */
+export type DiffSummary = z.infer<typeof diffSummarySchema>;
+
+/** Kinds of problems spotted in a diff. */
+export const findingKindSchema = z.enum(['secret', 'env-file', 'large-diff', 'binary']);
+/** Kinds of problems spotted in a diff. */
+export type FindingKind = z.infer<typeof findingKindSchema>;
+
+/** Something a reviewer should look at: a likely secret, an env file, an oversized diff, a binary. */
+export const findingSchema = z.strictObject({
+  kind: findingKindSchema,
+  path: pathSchema.optional(),
+  line: z.number().int().positive().optional(),
+  message: z.string().min(1).max(500),
+});
+/** Something a reviewer should look at: a likely secret, an env file, an oversized diff, a binary. */
+export type Finding = z.infer<typeof findingSchema>;
+
+/** Every status a publish request can be in. */
+export const publishStatusSchema = z.enum(['pending', 'approving', 'approved', 'rejected', 'withdrawn', 'expired', 'failed']);
+/** Every status a publish request can be in. */
+export type PublishStatus = z.infer<typeof publishStatusSchema>;
+
+/** Statuses that hold the workspace's one in-flight slot and its subdomain claim. */
+export const IN_FLIGHT_STATUSES: readonly PublishStatus[] = ['pending', 'approving', 'failed'];
+/** Statuses a request never leaves. */
+export const TERMINAL_STATUSES: readonly PublishStatus[] = ['approved', 'rejected', 'withdrawn', 'expired'];
+
+/** The recorded decision on a request: who (or trust) approved or rejected it, when, and what they said. */
+export const decisionSchema = z.strictObject({
+  kind: z.enum(['approved', 'rejected']),
+  by: z.union([personSchema, z.strictObject({ trust: z.literal(true) })]),
+  at: timestampSchema,
+  comment: z.string().max(20_000).optional(),
+  feedback: z.string().max(20_000).optional(),
+});
+/** The recorded decision on a request. */
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** A pull request opened for deployment. */
+export const pullRequestRefSchema = z.strictObject({ number: z.number().int().positive(), url: z.string().min(1).max(2048) });
+/** A pull request opened for deployment. */
+export type PullRequestRef = z.infer<typeof pullRequestRefSchema>;
+
+/** Why the last publish attempt failed. */
+export const requestErrorSchema = z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2000) });
+
+/** One ask to publish one pinned commit of one workspace to one subdomain. */
+export const publishRequestSchema = z.strictObject({
+  id: idSchema,
+  version: z.number().int().positive(),
+  status: publishStatusSchema,
+  workspace: workspaceSchema,
+  builder: personSchema,
+  subdomain: z.string().min(1).max(63),
+  sha: shaSchema,
+  baseline: baselineSchema,
+  diff: diffSummarySchema,
+  findings: z.array(findingSchema).max(1000),
+  note: z.string().max(20_000).optional(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  expiresAt: timestampSchema.optional(),
+  decision: decisionSchema.optional(),
+  branch: z.string().min(1).max(255).optional(),
+  pullRequest: pullRequestRefSchema.optional(),
+  error: requestErrorSchema.optional(),
+  attempts: z.number().int().nonnegative().optional(),
+});
+/** One ask to publish one pinned commit of one workspace to one subdomain. */
+export type PublishRequest = z.infer<typeof publishRequestSchema>;
+
+/** What a workspace has live: its subdomain and last published commit (the next diff's baseline). */
+export const publicationSchema = z.strictObject({
+  workspaceId: idSchema,
+  subdomain: z.string().min(1).max(63),
+  sha: shaSchema,
+  requestId: idSchema,
+  publishedAt: timestampSchema,
+});
+/** What a workspace has live. */
+export type Publication = z.infer<typeof publicationSchema>;
+
+/** An auto-approve grant for one builder on one blueprint. */
+export const trustGrantSchema = z.strictObject({
+  blueprintId: idSchema,
+  userId: idSchema,
+  email: emailSchema,
+  grantedBy: personSchema,
+  grantedAt: timestampSchema,
+  expiresAt: timestampSchema.optional(),
+});
+/** An auto-approve grant for one builder on one blueprint. */
+export type TrustGrant = z.infer<typeof trustGrantSchema>;
+
+/** Notification and event types that leave the SDK (webhooks, SSE, `gate.events`). */
+export const publishEventTypeSchema = z.enum([
+  'request.submitted',
+  'request.approved',
+  'request.rejected',
+  'request.failed',
+  'request.expired',
+  'request.withdrawn',
+  'trust.granted',
+  'trust.revoked',
+]);
+/** Notification and event types that leave the SDK. */
+export type PublishEventType = z.infer<typeof publishEventTypeSchema>;
+
+/**
+ * Audit entry types: every {@link PublishEventType} plus the two steps that have no notification
+ * of their own (`request.approving`: a decision or trust moved the request to pushing;
+ * `request.retried`: an admin retried a failed publish).
+ */
+export const auditTypeSchema = z.enum([...publishEventTypeSchema.options, 'request.approving', 'request.retried']);
+/** Audit entry types. */
+export type AuditType = z.infer<typeof auditTypeSchema>;
+
+/** Who caused an audit entry: a person, the trust rule, or the SDK itself (expiry, recovery). */
+export const auditActorSchema = z.union([
+  personSchema,
+  z.strictObject({ trust: z.literal(true) }),
+  z.strictObject({ system: z.literal(true) }),
+]);
+/** Who caused an audit entry. */
+export type AuditActor = z.infer<typeof auditActorSchema>;
+
+/** Data as written to storage; `seq` is assigned by the storage. */
+export const auditEntryInputSchema = z.strictObject({
+  id: idSchema,
+  type: auditTypeSchema,
+  at: timestampSchema,
+  actor: auditActorSchema,
+  /** The builder the entry concerns (request owner, or trusted user); drives who may see it. */
+  builderId: idSchema.optional(),
+  requestId: idSchema.optional(),
+  workspaceId: idSchema.optional(),
+  blueprintId: idSchema.optional(),
+  fromStatus: publishStatusSchema.optional(),
+  toStatus: publishStatusSchema.optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+/** An audit entry before storage numbered it. */
+export type AuditEntryInput = z.infer<typeof auditEntryInputSchema>;
+
+/** One line of the audit history; `seq` increases in commit order and resumes event streams. */
+export const auditEntrySchema = auditEntryInputSchema.extend({ seq: z.number().int().positive() });
+/** One line of the audit history. */
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** Who a notification is for: every admin, or one user. */
+export const recipientSchema = z.union([
+  z.strictObject({ role: z.literal('admin') }),
+  z.strictObject({ userId: idSchema, email: emailSchema }),
+]);
+/** Who a notification is for. */
+export type Recipient = z.infer<typeof recipientSchema>;
+
+/** A message for a person, written to the outbox with the state change that caused it. */
+export const notificationSchema = z.strictObject({
+  id: idSchema,
+  type: publishEventTypeSchema,
+  requestId: idSchema.optional(),
+  occurredAt: timestampSchema,
+  to: recipientSchema,
+  data: z.record(z.string(), z.unknown()),
+});
+/** A message for a person, written to the outbox with the state change that caused it. */
+export type Notification = z.infer<typeof notificationSchema>;
+
+/** An outbox row as the dispatcher sees it. */
+export const outboxItemSchema = z.strictObject({
+  notification: notificationSchema,
+  attempts: z.number().int().nonnegative(),
+  lastError: z.string().max(2000).optional(),
+});
+/** An outbox row as the dispatcher sees it. */
+export type OutboxItem = z.infer<typeof outboxItemSchema>;
