@@ -38,6 +38,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const audit: AuditEntry[] = [];
   const outbox = new Map<string, OutboxRow>();
   let outboxSeq = 0;
+  const watchers = new Set<() => void>();
 
   const trustKey = (blueprintId: string, userId: string) => `${blueprintId}\u0000${userId}`;
   const idemKey = (builderId: string, key: string) => `${builderId}\u0000${key}`;
@@ -85,6 +86,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
   function applySideWrites(writes: SideWrites) {
     for (const entry of writes.audit) audit.push({ ...copy(entry), seq: audit.length + 1 });
+    if (writes.audit.length > 0 && watchers.size > 0) {
+      // Outside the current call stack, as a database notification would arrive.
+      queueMicrotask(() => {
+        for (const watcher of watchers) watcher();
+      });
+    }
     for (const notification of writes.outbox) {
       if (outbox.has(notification.id)) continue;
       outboxSeq += 1;
@@ -312,6 +319,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       let count = 0;
       for (const row of outbox.values()) if (row.deliveredAt === undefined) count += 1;
       return count;
+    },
+
+    async watchAudit({ onChange, signal }) {
+      if (signal.aborted) return;
+      const watcher = () => onChange();
+      watchers.add(watcher);
+      signal.addEventListener('abort', () => watchers.delete(watcher), { once: true });
     },
   } satisfies StoragePort;
 }

@@ -186,7 +186,13 @@ export type PublishGate = {
   sweep(): Promise<SweepReport>;
   /** Typed emitter of every stored change (`request.submitted`, `request.approved`, …). */
   events: Emitter<GateEvents>;
-  /** Waits for running publishes and notification deliveries to settle. */
+  /**
+   * Calls `listener` after any change this gate stores and, when the storage can watch
+   * (`StoragePort.watchAudit`), after changes other servers store. Read what changed with
+   * `history({ afterSeq })`. Returns the function that unsubscribes.
+   */
+  onChange(listener: () => void): () => void;
+  /** Waits for running publishes and notification deliveries to settle, and stops watching storage. */
   close(): Promise<void>;
 };
 
@@ -234,6 +240,19 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   const dispatcher = notifier ? createOutboxDispatcher({ storage, notifier, clock, onError }) : undefined;
   // Publishes running in this process, so sweep() and a concurrent retry do not start a second one.
   const running = new Map<string, Promise<PublishRequest>>();
+
+  const changeListeners = new Set<() => void>();
+  let watchController: AbortController | undefined;
+  const notifyChange = () => {
+    for (const listener of changeListeners) {
+      try {
+        listener();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+  events.on('*', notifyChange);
 
   const now = () => clock().toISOString();
   const portSignal = () => AbortSignal.timeout(portTimeoutMs);
@@ -747,9 +766,31 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       return report;
     },
 
+    onChange(listener) {
+      changeListeners.add(listener);
+      if (!watchController && options.storage.watchAudit) {
+        const controller = new AbortController();
+        watchController = controller;
+        storage.watchAudit?.({ onChange: notifyChange, signal: controller.signal }).catch((error: unknown) => {
+          onError(error);
+          if (watchController === controller) watchController = undefined;
+        });
+      }
+      return () => {
+        changeListeners.delete(listener);
+        if (changeListeners.size === 0 && watchController) {
+          watchController.abort();
+          watchController = undefined;
+        }
+      };
+    },
+
     async close() {
       while (running.size > 0) await Promise.allSettled([...running.values()]);
       await dispatcher?.idle();
+      watchController?.abort();
+      watchController = undefined;
+      changeListeners.clear();
     },
   };
   return gate;

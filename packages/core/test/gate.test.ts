@@ -22,7 +22,12 @@ describe('publish and approve', () => {
     expect(preview.suggestedSubdomain).toBe('bob-s-shop');
 
     const request = await gate.requestPublish({ workspace, subdomain: 'Bobs-Bikes', actor: builder, note: 'First version' });
-    expect(request).toMatchObject({ status: 'pending', version: 1, subdomain: 'bobs-bikes', builder: { id: builder.id, email: builder.email } });
+    expect(request).toMatchObject({
+      status: 'pending',
+      version: 1,
+      subdomain: 'bobs-bikes',
+      builder: { id: builder.id, email: builder.email },
+    });
     expect(request.sha).toMatch(/^[0-9a-f]{40}$/);
     expect(git.filesAt(request.sha)?.['index.html']).toBe('<h1>Bob sells bikes</h1>\n');
 
@@ -89,7 +94,9 @@ describe('reject and resubmit', () => {
     const mine = await gate.listRequests({ actor: builder, workspaceId: workspace.id });
     expect(mine.items[0]?.decision?.feedback).toBe('Please add a contact page.');
     await gate.sweep();
-    expect(notifier.to(builder.id).map((note) => [note.type, note.data.feedback])).toEqual([['request.rejected', 'Please add a contact page.']]);
+    expect(notifier.to(builder.id).map((note) => [note.type, note.data.feedback])).toEqual([
+      ['request.rejected', 'Please add a contact page.'],
+    ]);
 
     git.write(workspace, 'contact.html', '<p>mail us</p>\n');
     const second = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
@@ -104,7 +111,9 @@ describe('trust', () => {
     const { gate, git, gitHost, notifier } = setup();
     await gate.setTrust({ blueprintId: workspace.blueprintId, userId: builder.id, email: builder.email, trusted: true, actor: admin });
     const listed = await gate.listTrust({ actor: admin });
-    expect(listed).toEqual([expect.objectContaining({ userId: builder.id, grantedBy: { id: admin.id, email: admin.email }, active: true, reviewDue: false })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ userId: builder.id, grantedBy: { id: admin.id, email: admin.email }, active: true, reviewDue: false }),
+    ]);
 
     git.write(workspace, 'index.html', 'v1\n');
     const auto = await gate.requestPublish({ workspace, subdomain: 'trusted-site', actor: builder });
@@ -136,7 +145,14 @@ describe('trust', () => {
   it('an expired grant no longer auto-approves and is flagged for review', async () => {
     const { gate, git, clock } = setup();
     const expiresAt = new Date(clock.now().getTime() + 3_600_000).toISOString();
-    await gate.setTrust({ blueprintId: workspace.blueprintId, userId: builder.id, email: builder.email, trusted: true, actor: admin, expiresAt });
+    await gate.setTrust({
+      blueprintId: workspace.blueprintId,
+      userId: builder.id,
+      email: builder.email,
+      trusted: true,
+      actor: admin,
+      expiresAt,
+    });
     expect((await gate.listTrust({ actor: admin }))[0]).toMatchObject({ active: true, reviewDue: true });
     clock.advance(2 * 3_600_000);
     expect((await gate.listTrust({ actor: admin }))[0]).toMatchObject({ active: false, reviewDue: true });
@@ -158,7 +174,9 @@ describe('trust', () => {
 
   it('an admin cannot trust themselves', async () => {
     const { gate } = setup();
-    expect(await codeOf(gate.setTrust({ blueprintId: 'bp-shop', userId: admin.id, email: admin.email, trusted: true, actor: admin }))).toBe('forbidden');
+    expect(await codeOf(gate.setTrust({ blueprintId: 'bp-shop', userId: admin.id, email: admin.email, trusted: true, actor: admin }))).toBe(
+      'forbidden',
+    );
     expect(await gate.listTrust({ actor: admin })).toEqual([]);
   });
 });
@@ -214,15 +232,23 @@ describe('refusals', () => {
     git.write(workspace, 'a.txt', 'a\n');
     await gate.requestPublish({ workspace, subdomain: 'popular', actor: builder });
     git.write(workspace2, 'a.txt', 'a\n');
-    expect(await codeOf(gate.requestPublish({ workspace: workspace2, subdomain: 'POPULAR', actor: builder2 }))).toBe('subdomain_unavailable');
+    expect(await codeOf(gate.requestPublish({ workspace: workspace2, subdomain: 'POPULAR', actor: builder2 }))).toBe(
+      'subdomain_unavailable',
+    );
     const check = await gate.checkSubdomain({ subdomain: 'Popular', workspaceId: workspace2.id });
     expect(check).toMatchObject({ available: false, reason: 'taken' });
     if (check.available) throw new Error('unreachable');
     expect(check.suggestions.length).toBeGreaterThan(0);
     for (const suggestion of check.suggestions) {
-      expect(await gate.checkSubdomain({ subdomain: suggestion, workspaceId: workspace2.id })).toEqual({ available: true, normalized: suggestion });
+      expect(await gate.checkSubdomain({ subdomain: suggestion, workspaceId: workspace2.id })).toEqual({
+        available: true,
+        normalized: suggestion,
+      });
     }
-    expect(await gate.checkSubdomain({ subdomain: 'popular', workspaceId: workspace.id })).toEqual({ available: true, normalized: 'popular' });
+    expect(await gate.checkSubdomain({ subdomain: 'popular', workspaceId: workspace.id })).toEqual({
+      available: true,
+      normalized: 'popular',
+    });
     expect(await gate.checkSubdomain({ subdomain: 'admin' })).toMatchObject({ available: false, reason: 'reserved' });
     expect(await gate.checkSubdomain({ subdomain: 'a--b' })).toMatchObject({ available: false, reason: 'invalid' });
   });

@@ -1,4 +1,11 @@
-import { type Actor, createMemoryStorage, createPublishGate, type PublishGateOptions, type StoragePort, type Workspace } from '@publishgate/core';
+import {
+  type Actor,
+  createMemoryStorage,
+  createPublishGate,
+  type PublishGateOptions,
+  type StoragePort,
+  type Workspace,
+} from '@publishgate/core';
 import { createFakeGit, createFakeGitHost, createRecordingNotifier } from '@publishgate/core/testing';
 
 /** A clock tests move by hand. */

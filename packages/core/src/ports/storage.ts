@@ -125,4 +125,12 @@ export interface StoragePort {
 
   /** Counts undelivered outbox rows (for health checks and tests). */
   countPendingOutbox(args?: { signal?: AbortSignal }): Promise<number>;
+
+  /**
+   * Optional. Calls `onChange` soon after audit entries are committed by any instance sharing
+   * this store (PostgreSQL: LISTEN/NOTIFY), so event streams on one server see changes made
+   * through another. Resolves once listening; stops when `signal` aborts. May call `onChange`
+   * spuriously. Without it, event streams poll `listAudit`.
+   */
+  watchAudit?(args: { onChange: () => void; signal: AbortSignal }): Promise<void>;
 }
