@@ -12,3 +12,4 @@ export { isValidBranchName } from './refNames.js';
 export * from './schemas.js';
 export * from './subdomain.js';
 export * from './webhookNotifier.js';
+export * from './machineStepper.js';

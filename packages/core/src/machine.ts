@@ -1,4 +1,4 @@
-import { assign, fromPromise, not, raise, setup } from 'xstate';
+import { assign, not, setup } from 'xstate';
 import type { PublishGateErrorCode } from './errors.js';
 import { hasSecretFinding } from './findings.js';
 import type { Actor, AuditType, PublishEventType, PublishRequest, PullRequestRef, TrustGrant } from './schemas.js';
@@ -66,18 +66,25 @@ const withRequest = (context: PublishRequestContext, patch: Partial<PublishReque
  * `PublishGateError` code. Transitions declare their side effects as named actions — `record`
  * (audit entry) and `notify` (notification) — which the gate writes in the same storage
  * transaction as the new state, and a host driving the machine directly can `.provide()`.
- * The `publish` actor (push the pinned commit, open the pull request) is invoked in `approving`;
- * the gate runs the same effect itself after storing the state and reports the outcome with
- * `publish.succeeded` / `publish.failed`.
+ * Entering `approving` emits the `publish` action (push the pinned commit, open the pull request);
+ * the gate runs that effect itself after storing the state and reports the outcome with
+ * `publish.succeeded` / `publish.failed`. A live actor gets the same with
+ * {@link createPublishEffect}. (The effect is an action rather than an invoked actor so that pure
+ * transitions never construct child actors; that keeps a gate step cheap.)
  *
  * @example
  * ```ts
- * import { createActor, fromPromise } from 'xstate';
- * import { publishRequestMachine } from '@publishgate/core';
+ * import { createActor } from 'xstate';
+ * import { createPublishEffect, publishRequestMachine } from '@publishgate/core';
  *
  * const actor = createActor(
  *   publishRequestMachine.provide({
- *     actors: { publish: fromPromise(async () => ({ branch: 'publish/demo-1', pullRequest: { number: 1, url: 'https://example.test/pr/1' } })) },
+ *     actions: {
+ *       publish: createPublishEffect(async ({ request, signal }) => ({
+ *         branch: `publish/${request.subdomain}-${request.id}`,
+ *         pullRequest: { number: 1, url: 'https://example.test/pr/1' },
+ *       })),
+ *     },
  *   }),
  *   { input: { request } },
  * ).start();
@@ -91,13 +98,10 @@ export const publishRequestMachine = setup({
     events: {} as PublishRequestEvent,
     input: {} as PublishRequestInput,
   },
-  actors: {
-    // Hosts and tests replace this with `.provide({ actors: { publish } })`; the gate never starts it.
-    publish: fromPromise<PublishOutput, { request: PublishRequest }>(async () => {
-      throw new Error('publishRequestMachine: provide a "publish" actor to run effects from a live actor');
-    }),
-  },
   actions: {
+    // Entering `approving` asks for the push and pull request; a live actor provides it with
+    // createPublishEffect, the gate runs the effect itself after storing the state.
+    publish: (_: unknown) => {},
     // Declarative effects: the gate reads them from pure transitions; live actors may provide them.
     refuse: (_: unknown, _params: RefuseParams) => {},
     record: (_: unknown, _params: RecordParams) => {},
@@ -236,26 +240,9 @@ export const publishRequestMachine = setup({
       },
     },
     approving: {
-      entry: [{ type: 'setStatus', params: { status: 'approving' } }, 'countAttempt'],
-      invoke: {
-        src: 'publish',
-        input: ({ context }) => ({ request: context.request }),
-        onDone: {
-          actions: raise(({ event }) => ({
-            type: 'publish.succeeded' as const,
-            at: new Date().toISOString(),
-            branch: event.output.branch,
-            pullRequest: event.output.pullRequest,
-          })),
-        },
-        onError: {
-          actions: raise(({ event }) => ({
-            type: 'publish.failed' as const,
-            at: new Date().toISOString(),
-            error: { code: 'port_failed', message: event.error instanceof Error ? event.error.message : String(event.error) },
-          })),
-        },
-      },
+      // `publish` is declarative like `record` and `notify`: the gate runs the push and pull request
+      // itself after storing this state; a live actor provides it (see createPublishEffect).
+      entry: [{ type: 'setStatus', params: { status: 'approving' } }, 'countAttempt', 'publish'],
       on: {
         'publish.succeeded': {
           target: 'approved',
@@ -288,3 +275,46 @@ export const publishRequestMachine = setup({
     expired: { type: 'final', entry: { type: 'setStatus', params: { status: 'expired' } } },
   },
 });
+
+type ProvidableActions = NonNullable<Parameters<typeof publishRequestMachine.provide>[0]['actions']>;
+/** The implementation slot of the machine's `publish` action, as `.provide({ actions })` takes it. */
+export type PublishAction = NonNullable<ProvidableActions['publish']>;
+
+/** The function a live actor runs when its request enters `approving`. */
+export type PublishEffect = (args: { request: PublishRequest; signal: AbortSignal }) => Promise<PublishOutput>;
+
+/**
+ * Turns an async publish function into the machine's `publish` action for a live actor: it runs
+ * `effect` and sends `publish.succeeded` or `publish.failed` back to the actor. The signal aborts
+ * when the actor stops.
+ *
+ * @example
+ * ```ts
+ * const machine = publishRequestMachine.provide({
+ *   actions: { publish: createPublishEffect(async ({ request, signal }) => pushAndOpenPullRequest(request, signal)) },
+ * });
+ * ```
+ */
+export function createPublishEffect(effect: PublishEffect): PublishAction {
+  const action: PublishAction = ({ context, self }) => {
+    const controller = new AbortController();
+    const subscription = self.subscribe({
+      complete: () => controller.abort(),
+      error: () => controller.abort(),
+    });
+    effect({ request: context.request, signal: controller.signal }).then(
+      (output) => {
+        subscription.unsubscribe();
+        self.send({ type: 'publish.succeeded', at: new Date().toISOString(), branch: output.branch, pullRequest: output.pullRequest });
+      },
+      (error: unknown) => {
+        subscription.unsubscribe();
+        const message = error instanceof Error ? error.message : String(error);
+        const code =
+          typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'port_failed';
+        self.send({ type: 'publish.failed', at: new Date().toISOString(), error: { code, message } });
+      },
+    );
+  };
+  return action;
+}

@@ -25,7 +25,7 @@ export type MemoryStorageOptions = {
  * ```
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): StoragePort {
-  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : (value) => structuredClone(value);
+  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : cloneJson;
   const requests = new Map<string, PublishRequest>();
   // Ascending by (createdAt, id); listing walks it backwards for newest-first pages.
   const ordered: PublishRequest[] = [];
@@ -328,6 +328,19 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       signal.addEventListener('abort', () => watchers.delete(watcher), { once: true });
     },
   } satisfies StoragePort;
+}
+
+// Stored values are plain JSON (strings, numbers, booleans, arrays, plain objects); a direct walk
+// is several times faster than structuredClone for them and keeps `undefined` fields out.
+function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) out[key] = cloneJson(field);
+  }
+  return out as T;
 }
 
 function cmp(a: string, b: string): number {

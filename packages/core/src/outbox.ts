@@ -1,3 +1,4 @@
+import { createDeadlines } from './deadline.js';
 import { toPortError } from './guardPort.js';
 import type { NotifierPort } from './ports/notifier.js';
 import type { StoragePort } from './ports/storage.js';
@@ -45,6 +46,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const notifyTimeoutMs = options.notifyTimeoutMs ?? 10_000;
   const backoffMs = options.backoffMs ?? defaultBackoff;
   const onError = options.onError ?? (() => {});
+  const deadline = createDeadlines(notifyTimeoutMs);
   let running: Promise<void> | undefined;
   let again = false;
 
@@ -59,7 +61,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         items.map(async (item) => {
           const { notification } = item;
           try {
-            await notifier.notify(notification, { signal: AbortSignal.timeout(notifyTimeoutMs) });
+            await notifier.notify(notification, { signal: deadline() });
             await storage.completeOutbox({ id: notification.id, now: clock().toISOString() });
             report.delivered += 1;
           } catch (error) {

@@ -1,5 +1,5 @@
 import mitt, { type Emitter } from 'mitt';
-import { initialTransition, transition } from 'xstate';
+import { createDeadlines } from './deadline.js';
 import { PublishGateError } from './errors.js';
 import { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
 import {
@@ -18,7 +18,8 @@ import {
   withdrawInputSchema,
 } from './gateSchemas.js';
 import { guardPort, toPortError } from './guardPort.js';
-import { type NotifyParams, type PublishRequestEvent, publishRequestMachine, type RecordParams, type RefuseParams } from './machine.js';
+import type { NotifyParams, PublishRequestEvent, RecordParams, RefuseParams } from './machine.js';
+import { createPublishRequestStepper, type SteppedAction } from './machineStepper.js';
 import { createOutboxDispatcher, type DeliveryReport } from './outbox.js';
 import { parseOrThrow } from './parse.js';
 import type { GitPort } from './ports/git.js';
@@ -199,7 +200,7 @@ export type PublishGate = {
 const SYSTEM: AuditActor = { system: true };
 const PAGE = 200;
 
-type MachineAction = { type: string; params?: unknown };
+type MachineAction = SteppedAction;
 
 /**
  * Creates the publish gate: the facade a portal server calls. It parses every input, asks
@@ -255,10 +256,12 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   events.on('*', notifyChange);
 
   const now = () => clock().toISOString();
-  const portSignal = () => AbortSignal.timeout(portTimeoutMs);
+  const portSignal = createDeadlines(portTimeoutMs);
+
+  const stepper = createPublishRequestStepper();
 
   function snapshotOf(request: PublishRequest) {
-    return publishRequestMachine.resolveState({ value: request.status, context: { request, policy: machinePolicy } });
+    return stepper.resolve(request, machinePolicy);
   }
 
   /**
@@ -266,7 +269,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
    * `invalid_transition` when the event means nothing in that state.
    */
   function decide(snapshot: ReturnType<typeof snapshotOf>, event: PublishRequestEvent, from: string) {
-    const [next, actions] = transition(publishRequestMachine, snapshot, event) as [typeof snapshot, MachineAction[]];
+    const [next, actions] = stepper.step(snapshot, event);
     const refusal = actions.find((action) => action.type === 'refuse');
     if (refusal) {
       const params = refusal.params as RefuseParams;
@@ -383,15 +386,11 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       let outcome: PublishRequestEvent;
       const branch = request.branch ?? branchName(request);
       try {
-        await git.push({ workspace: request.workspace, sha: request.sha, branch, signal: portSignal() });
+        // One deadline for the whole publish: push and pull request together.
+        const signal = portSignal();
+        await git.push({ workspace: request.workspace, sha: request.sha, branch, signal });
         const text = pullRequestText(request);
-        const pr = await gitHost.openPullRequest({
-          branch,
-          title: text.title,
-          body: text.body,
-          requestId: request.id,
-          signal: portSignal(),
-        });
+        const pr = await gitHost.openPullRequest({ branch, title: text.title, body: text.body, requestId: request.id, signal });
         outcome = { type: 'publish.succeeded', at: now(), branch, pullRequest: { number: pr.number, url: pr.url } };
       } catch (error) {
         const failure = toPortError(error, 'git', 'publish');
@@ -497,11 +496,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       const id = ids();
       // Dry run on a placeholder so the machine's guards refuse before the workspace is committed.
       const placeholder = draftRequest({ id, workspace, actor, subdomain: 'placeholder', at, note });
-      decide(
-        initialTransition(publishRequestMachine, { request: placeholder, policy: machinePolicy })[0],
-        { type: 'request.submit', actor, at },
-        'new',
-      );
+      decide(stepper.draft(placeholder, machinePolicy), { type: 'request.submit', actor, at }, 'new');
 
       const checked = validateSubdomain(subdomain, { reserved: policy.reservedSubdomains });
       if (!checked.ok) {
@@ -522,14 +517,15 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       const { baseline } = await baselineFor(workspace.id);
       const trust = await storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id });
 
+      const signal = portSignal();
       const { sha } = await git.commit({
         workspace,
         baseline,
         message: commitMessage(workspace, checked.normalized, id, note),
         author: { name: actor.name ?? actor.email, email: actor.email },
-        signal: portSignal(),
+        signal,
       });
-      const diff = await git.preview({ workspace, baseline, sha, signal: portSignal() });
+      const diff = await git.preview({ workspace, baseline, sha, signal });
       const findings = scanFindings(diff, policy.findings);
       const draft: PublishRequest = {
         ...draftRequest({ id, workspace, actor, subdomain: checked.normalized, at, note }),
@@ -540,7 +536,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         ...(policy.pendingTtlMs === undefined ? {} : { expiresAt: new Date(Date.parse(at) + policy.pendingTtlMs).toISOString() }),
       };
       const event: PublishRequestEvent = { type: 'request.submit', actor, at, trust };
-      const decided = decide(initialTransition(publishRequestMachine, { request: draft, policy: machinePolicy })[0], event, 'new');
+      const decided = decide(stepper.draft(draft, machinePolicy), event, 'new');
       const request: PublishRequest = { ...decided.request, version: 1 };
       const heldForReview = trust !== null && request.status === 'pending' && hasSecretFinding(findings);
       const writes = sideWritesFor(
@@ -554,8 +550,9 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       try {
         stored = await storage.createRequest({ request, ...(idempotencyKey === undefined ? {} : { idempotencyKey }), ...writes });
       } catch (error) {
-        // Two submits with one key raced; the loser answers with the winner's request.
-        if (idempotencyKey !== undefined && PublishGateError.is(error, 'conflict')) {
+        // Two submits with one key raced; the loser answers with the winner's request. Which
+        // unique rule a database reports first (key, in-flight, subdomain) varies, so look it up.
+        if (idempotencyKey !== undefined && PublishGateError.is(error)) {
           const previous = await storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
           if (previous) return sameOrConflict(previous, workspace.id, checked.normalized);
         }

@@ -2,10 +2,16 @@ import { z } from 'zod';
 
 // Ids come from the host (users, workspaces, blueprints) or from `ids()`; they end up in branch
 // names, URLs and log lines, so whitespace and control characters are refused outright.
-const ID_PATTERN = /^[A-Za-z0-9._:@+=~-]+$/;
+// Starting with a letter or digit keeps ids from reading as options (`-x`) or paths (`..`).
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+=~-]*$/;
 
-/** An identifier: 1–128 characters of `[A-Za-z0-9._:@+=~-]`. */
-export const idSchema = z.string().min(1).max(128).regex(ID_PATTERN, 'must contain only letters, digits and . _ : @ + = ~ -');
+/** An identifier: 1–128 characters of `[A-Za-z0-9._:@+=~-]`, starting with a letter or digit. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(ID_PATTERN, 'must start with a letter or digit and contain only letters, digits and . _ : @ + = ~ -')
+  .refine((value) => !value.includes('..'), 'must not contain ".."');
 
 /** An email address without whitespace or control characters (so no header injection). */
 export const emailSchema = z.email().max(254);

@@ -38,6 +38,8 @@ export type FakeGit = GitPort & {
   setRemoteBranch(branch: string, sha: string): void;
   /** How many pushes changed the remote (idempotent no-op pushes are not counted). */
   readonly pushCount: number;
+  /** How many commits `commit` created in workspaces (blueprint bases are not counted). */
+  readonly commitCount: number;
   /** Makes the next `times` calls of `operation` reject with `error`. */
   failNext(operation: FakeGitOperation, error?: Error, times?: number): void;
 };
@@ -59,6 +61,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
   const remote = new Map<string, string>();
   const failures: Array<{ operation: FakeGitOperation; error: Error }> = [];
   let pushCount = 0;
+  let commitCount = 0;
   let counter = 0;
 
   function makeCommit(tree: Tree, parent: string | undefined, message: string, author: { name: string; email: string }): string {
@@ -150,6 +153,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       if (!treesEqual(state.working, headTree)) {
         state.head = makeCommit(state.working, state.head, message, author);
         state.commits.add(state.head);
+        commitCount += 1;
       }
       return { sha: state.head };
     },
@@ -197,6 +201,9 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     },
     get pushCount() {
       return pushCount;
+    },
+    get commitCount() {
+      return commitCount;
     },
     failNext(operation, error = new Error(`fake git: injected ${operation} failure`), times = 1) {
       for (let index = 0; index < times; index += 1) failures.push({ operation, error });

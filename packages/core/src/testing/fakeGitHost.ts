@@ -46,6 +46,7 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
   const baseBranch = options.baseBranch ?? 'main';
   const urlPrefix = options.urlPrefix ?? 'https://git.example.test/acme/sites/pull/';
   const pulls: FakePullRequest[] = [];
+  const openByHead = new Map<string, FakePullRequest>();
   const failures: Array<{ error: Error; afterCreate: boolean }> = [];
   let createdCount = 0;
 
@@ -57,7 +58,7 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
       if (options.branchExists && !options.branchExists(branch)) {
         throw new PublishGateError('validation', `Branch ${branch} does not exist on the remote.`);
       }
-      const open = pulls.find((pull) => pull.head === branch && pull.state === 'open');
+      const open = openByHead.get(branch);
       let result: { number: number; url: string; created: boolean };
       if (open) {
         result = { number: open.number, url: open.url, created: false };
@@ -74,6 +75,7 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
           state: 'open',
         };
         pulls.push(pull);
+        openByHead.set(branch, pull);
         createdCount += 1;
         result = { number, url: pull.url, created: true };
       }
@@ -92,7 +94,10 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
     },
     close(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
-      if (pull) pull.state = 'closed';
+      if (pull) {
+        pull.state = 'closed';
+        if (openByHead.get(pull.head) === pull) openByHead.delete(pull.head);
+      }
     },
   };
 }
