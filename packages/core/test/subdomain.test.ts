@@ -51,7 +51,9 @@ describe('validateSubdomain properties', () => {
   });
 
   it('refuses any input containing a non-ASCII character, even one that lower-cases to ASCII', () => {
-    const nonAscii = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }).filter((text) => [...text].some((char) => (char.codePointAt(0) ?? 0) > 0x7f));
+    const nonAscii = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 3 })
+      .filter((text) => [...text].some((char) => (char.codePointAt(0) ?? 0) > 0x7f));
     fc.assert(
       fc.property(validLabel, nonAscii, fc.nat(), (label, extra, at) => {
         const position = at % (label.length + 1);
