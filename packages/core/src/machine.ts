@@ -305,10 +305,13 @@ export function createPublishEffect(effect: PublishEffect): PublishAction {
     effect({ request: context.request, signal: controller.signal }).then(
       (output) => {
         subscription.unsubscribe();
+        if (controller.signal.aborted) return;
         self.send({ type: 'publish.succeeded', at: new Date().toISOString(), branch: output.branch, pullRequest: output.pullRequest });
       },
       (error: unknown) => {
         subscription.unsubscribe();
+        // The actor stopped (that is what aborted the effect); there is nobody left to tell.
+        if (controller.signal.aborted) return;
         const message = error instanceof Error ? error.message : String(error);
         const code =
           typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'port_failed';
