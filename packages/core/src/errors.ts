@@ -12,7 +12,9 @@
  * - `nothing_to_publish`: the workspace is identical to its baseline.
  * - `payload_too_large`: the HTTP layer refused a body over its size limit.
  * - `unsupported_media_type`: the HTTP layer refused a mutation that is not `application/json`.
+ * - `method_not_allowed`: the HTTP layer knows the path but not the method (the `Allow` header lists those it knows).
  * - `port_failed`: a storage, git, git host or notifier adapter threw; `port`, `operation` and `cause` say which.
+ * - `internal`: an unexpected error on the server (a bug); the response says nothing more.
  */
 export type PublishGateErrorCode =
   | 'validation'
@@ -26,7 +28,9 @@ export type PublishGateErrorCode =
   | 'nothing_to_publish'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'port_failed';
+  | 'method_not_allowed'
+  | 'port_failed'
+  | 'internal';
 
 /** Every code, for exhaustive tables and runtime checks. */
 export const publishGateErrorCodes: readonly PublishGateErrorCode[] = [
@@ -41,7 +45,9 @@ export const publishGateErrorCodes: readonly PublishGateErrorCode[] = [
   'nothing_to_publish',
   'payload_too_large',
   'unsupported_media_type',
+  'method_not_allowed',
   'port_failed',
+  'internal',
 ];
 
 /** The HTTP status each code maps to, used by the fetch handler and the client. */
@@ -57,7 +63,9 @@ export const httpStatusByCode: Readonly<Record<PublishGateErrorCode, number>> = 
   nothing_to_publish: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  method_not_allowed: 405,
   port_failed: 502,
+  internal: 500,
 };
 
 /** Which port an adapter failure came from. */
@@ -112,7 +120,7 @@ export class PublishGateError extends Error {
     this.port = options.port;
     this.operation = options.operation;
     this.issues = options.issues;
-    this.retryable = options.retryable ?? code === 'port_failed';
+    this.retryable = options.retryable ?? (code === 'port_failed' || code === 'internal');
   }
 
   /** The HTTP status for this error's code. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actorSchema, emailSchema, idSchema, publishStatusSchema, textSchema, timestampSchema, workspaceSchema } from './schemas.js';
 
 // Raw subdomain text is bounded here only to keep hostile input cheap; the rules live in

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './findings.js';
 export * from './gateSchemas.js';
 export { guardPort } from './guardPort.js';
+export * from './http/index.js';
 export * from './machine.js';
 export * from './machineStepper.js';
 export * from './memoryStorage.js';

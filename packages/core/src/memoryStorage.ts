@@ -7,8 +7,9 @@ type OutboxRow = OutboxItem & { seq: number; retryAt: number; leaseUntil: number
 /** Options for {@link createMemoryStorage}. */
 export type MemoryStorageOptions = {
   /**
-   * Deep-copies every object going in and out so callers can never mutate stored state by
-   * accident. Default true; turn off only in benchmarks that measure the rest of the SDK.
+   * Deep-copies and freezes every object written, so callers can never change stored state by
+   * accident (objects read back are those frozen copies: share them, never mutate them).
+   * Default true; turn off only in benchmarks that measure the rest of the SDK.
    */
   clone?: boolean;
 };
@@ -25,7 +26,7 @@ export type MemoryStorageOptions = {
  * ```
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): StoragePort {
-  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : cloneJson;
+  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : freezeCopy;
   const requests = new Map<string, PublishRequest>();
   // Ascending by (createdAt, id); listing walks it backwards for newest-first pages.
   const ordered: PublishRequest[] = [];
@@ -85,7 +86,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   function applySideWrites(writes: SideWrites) {
-    for (const entry of writes.audit) audit.push({ ...copy(entry), seq: audit.length + 1 });
+    for (const entry of writes.audit) audit.push(copy({ ...entry, seq: audit.length + 1 }));
     if (writes.audit.length > 0 && watchers.size > 0) {
       // Outside the current call stack, as a database notification would arrive.
       queueMicrotask(() => {
@@ -145,7 +146,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, stored.id);
       recomputeClaims(workspaceId);
       applySideWrites({ audit: auditEntries, outbox: notifications });
-      return copy(stored);
+      return stored;
     },
 
     async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, signal }) {
@@ -165,37 +166,40 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, id);
       else if (inFlight.get(workspaceId) === id) inFlight.delete(workspaceId);
       if (stored.status === 'approved' && current.status !== 'approved') {
-        publications.set(workspaceId, {
+        publications.set(
           workspaceId,
-          subdomain: stored.subdomain.toLowerCase(),
-          sha: stored.sha,
-          requestId: id,
-          publishedAt: stored.updatedAt,
-        });
+          copy({
+            workspaceId,
+            subdomain: stored.subdomain.toLowerCase(),
+            sha: stored.sha,
+            requestId: id,
+            publishedAt: stored.updatedAt,
+          }),
+        );
       }
       recomputeClaims(workspaceId);
       applySideWrites({ audit: auditEntries, outbox: notifications });
-      return copy(stored);
+      return stored;
     },
 
     async getRequest({ id, signal }) {
       checkSignal(signal);
       const found = requests.get(id);
-      return found ? copy(found) : null;
+      return found ?? null;
     },
 
     async findRequestByIdempotencyKey({ builderId, key, signal }) {
       checkSignal(signal);
       const id = idempotency.get(idemKey(builderId, key));
       const found = id ? requests.get(id) : undefined;
-      return found ? copy(found) : null;
+      return found ?? null;
     },
 
     async getInFlightRequest({ workspaceId, signal }) {
       checkSignal(signal);
       const id = inFlight.get(workspaceId);
       const found = id ? requests.get(id) : undefined;
-      return found ? copy(found) : null;
+      return found ?? null;
     },
 
     async listRequests({ filter, after, limit, signal }) {
@@ -204,7 +208,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       for (let index = ordered.length - 1; index >= 0 && items.length < limit; index -= 1) {
         const request = ordered[index] as PublishRequest;
         if (after && compareKey(request, after as RequestCursor) >= 0) continue;
-        if (matches(request, filter)) items.push(copy(request));
+        if (matches(request, filter)) items.push(request);
       }
       return items;
     },
@@ -216,14 +220,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         .map((id) => requests.get(id) as PublishRequest)
         .filter((request) => request.status === 'pending' && request.expiresAt !== undefined && Date.parse(request.expiresAt) <= nowMs)
         .sort((a, b) => Date.parse(a.expiresAt as string) - Date.parse(b.expiresAt as string))
-        .slice(0, limit)
-        .map(copy);
+        .slice(0, limit);
     },
 
     async getPublication({ workspaceId, signal }) {
       checkSignal(signal);
       const found = publications.get(workspaceId);
-      return found ? copy(found) : null;
+      return found ?? null;
     },
 
     async getSubdomainClaim({ subdomain, signal }): Promise<SubdomainClaim | null> {
@@ -236,7 +239,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     async getTrust({ blueprintId, userId, signal }) {
       checkSignal(signal);
       const found = trust.get(trustKey(blueprintId, userId));
-      return found ? copy(found) : null;
+      return found ?? null;
     },
 
     async putTrust({ grant, audit: auditEntries, outbox: notifications, signal }) {
@@ -244,7 +247,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const stored = copy(grant);
       trust.set(trustKey(grant.blueprintId, grant.userId), stored);
       applySideWrites({ audit: auditEntries, outbox: notifications });
-      return copy(stored);
+      return stored;
     },
 
     async deleteTrust({ blueprintId, userId, audit: auditEntries, outbox: notifications, signal }) {
@@ -258,8 +261,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       checkSignal(signal);
       return [...trust.values()]
         .filter((grant) => blueprintId === undefined || grant.blueprintId === blueprintId)
-        .sort((a, b) => (a.blueprintId === b.blueprintId ? cmp(a.userId, b.userId) : cmp(a.blueprintId, b.blueprintId)))
-        .map(copy);
+        .sort((a, b) => (a.blueprintId === b.blueprintId ? cmp(a.userId, b.userId) : cmp(a.blueprintId, b.blueprintId)));
     },
 
     async listAudit({ afterSeq = 0, requestId, workspaceId, builderId, limit, signal }) {
@@ -271,7 +273,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         if (requestId !== undefined && entry.requestId !== requestId) continue;
         if (workspaceId !== undefined && entry.workspaceId !== workspaceId) continue;
         if (builderId !== undefined && entry.builderId !== builderId) continue;
-        items.push(copy(entry));
+        items.push(entry);
       }
       return items;
     },
@@ -331,16 +333,17 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 }
 
 // Stored values are plain JSON (strings, numbers, booleans, arrays, plain objects); a direct walk
-// is several times faster than structuredClone for them and keeps `undefined` fields out.
-function cloneJson<T>(value: T): T {
+// is several times faster than structuredClone for them and keeps `undefined` fields out. Frozen
+// copies can be handed out on every read without copying again.
+function freezeCopy<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (Array.isArray(value)) return Object.freeze(value.map(freezeCopy)) as T;
   const out: Record<string, unknown> = {};
   for (const key in value) {
     const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined) out[key] = cloneJson(field);
+    if (field !== undefined) out[key] = freezeCopy(field);
   }
-  return out as T;
+  return Object.freeze(out) as T;
 }
 
 function cmp(a: string, b: string): number {

@@ -358,6 +358,13 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     return request;
   }
 
+  /** Loads a request the actor may see; any other answers `not_found`, so ids reveal nothing. */
+  async function loadVisible(id: string, actor: Actor): Promise<PublishRequest> {
+    const request = await storage.getRequest({ id });
+    if (!request || !canSee(actor, request)) throw new PublishGateError('not_found', `No publish request ${id}.`);
+    return request;
+  }
+
   function checkVersion(request: PublishRequest, expectedVersion: number | undefined) {
     if (expectedVersion !== undefined && expectedVersion !== request.version) {
       throw new PublishGateError(
@@ -596,7 +603,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     async approve(input) {
       const { id, actor, comment, expectedVersion } = parseOrThrow(approveInputSchema, input, 'approval');
       checkText(comment, policy.maxFeedbackLength, 'comment');
-      const current = await load(id);
+      const current = await loadVisible(id, actor);
       checkVersion(current, expectedVersion);
       const approving = await apply(current, { type: 'review.approve', actor, at: now(), ...(comment ? { comment } : {}) });
       return publish(approving);
@@ -605,22 +612,21 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     async reject(input) {
       const { id, actor, feedback, expectedVersion } = parseOrThrow(rejectInputSchema, input, 'rejection');
       checkText(feedback, policy.maxFeedbackLength, 'feedback');
-      const current = await load(id);
+      const current = await loadVisible(id, actor);
       checkVersion(current, expectedVersion);
       return apply(current, { type: 'review.reject', actor, at: now(), ...(feedback ? { feedback } : {}) });
     },
 
     async withdraw(input) {
       const { id, actor, expectedVersion } = parseOrThrow(withdrawInputSchema, input, 'withdrawal');
-      const current = await load(id);
-      if (!canSee(actor, current)) throw new PublishGateError('not_found', `No publish request ${id}.`);
+      const current = await loadVisible(id, actor);
       checkVersion(current, expectedVersion);
       return apply(current, { type: 'request.withdraw', actor, at: now() });
     },
 
     async retry(input) {
       const { id, actor, expectedVersion } = parseOrThrow(retryInputSchema, input, 'retry');
-      const current = await load(id);
+      const current = await loadVisible(id, actor);
       checkVersion(current, expectedVersion);
       const approving = await apply(current, { type: 'review.retry', actor, at: now() });
       return publish(approving);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Ids come from the host (users, workspaces, blueprints) or from `ids()`; they end up in branch
 // names, URLs and log lines, so whitespace and control characters are refused outright.

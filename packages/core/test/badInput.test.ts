@@ -130,8 +130,13 @@ const cases: Array<[string, (ctx: Ctx) => Promise<unknown>, PublishGateErrorCode
     'validation',
   ],
   // Wrong roles and states
-  ['a builder approving', (ctx) => ctx.gate.approve({ id: ctx.pendingId, actor: builder2 }), 'forbidden'],
-  ['a builder rejecting', (ctx) => ctx.gate.reject({ id: ctx.pendingId, actor: builder }), 'forbidden'],
+  ['a builder approving their own request', (ctx) => ctx.gate.approve({ id: ctx.pendingId, actor: builder }), 'forbidden'],
+  ['a builder rejecting their own request', (ctx) => ctx.gate.reject({ id: ctx.pendingId, actor: builder }), 'forbidden'],
+  [
+    "a builder approving someone else's request (existence not revealed)",
+    (ctx) => ctx.gate.approve({ id: ctx.pendingId, actor: builder2 }),
+    'not_found',
+  ],
   [
     'a builder granting trust',
     (ctx) => ctx.gate.setTrust({ blueprintId: 'bp-shop', userId: builder.id, email: builder.email, trusted: true, actor: builder }),

@@ -210,7 +210,7 @@ describe('refusals', () => {
     const request = await gate.requestPublish({ workspace, subdomain: 'mine-only', actor: builder });
     expect(await codeOf(gate.getRequest({ id: request.id, actor: builder2 }))).toBe('not_found');
     expect(await codeOf(gate.withdraw({ id: request.id, actor: builder2 }))).toBe('not_found');
-    expect(await codeOf(gate.approve({ id: request.id, actor: builder2 }))).toBe('forbidden');
+    expect(await codeOf(gate.approve({ id: request.id, actor: builder2 }))).toBe('not_found');
     expect(await codeOf(gate.approve({ id: request.id, actor: builder }))).toBe('forbidden');
     expect((await gate.listRequests({ actor: builder2 })).items).toEqual([]);
     expect(await codeOf(gate.listRequests({ actor: builder2, builderId: builder.id }))).toBe('forbidden');

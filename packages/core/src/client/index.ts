@@ -1,0 +1,36 @@
+// The browser entry, `@publishgate/core/client`. Keep runtime imports to errors.ts and this folder.
+export { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
+export type {
+  ApproveBody,
+  ExportHistoryQuery,
+  HistoryQuery,
+  ListRequestsQuery,
+  RejectBody,
+  RequestPublishBody,
+  ResponseOperation,
+  RetryBody,
+  SetTrustBody,
+  WithdrawBody,
+} from '../http/wire.js';
+export type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../publishGate.js';
+export type {
+  Actor,
+  AuditEntry,
+  AuditType,
+  Baseline,
+  DiffFile,
+  DiffSummary,
+  Finding,
+  Publication,
+  PublishRequest,
+  PublishStatus,
+  TrustGrant,
+  Workspace,
+} from '../schemas.js';
+export {
+  type CallOptions,
+  createPublishGateClient,
+  type PublishGateClient,
+  type PublishGateClientOptions,
+  type SubscribeOptions,
+} from './publishGateClient.js';

@@ -1,0 +1,164 @@
+import * as z from 'zod';
+import {
+  approveInputSchema,
+  checkSubdomainInputSchema,
+  exportHistoryInputSchema,
+  historyInputSchema,
+  listRequestsInputSchema,
+  listTrustInputSchema,
+  rejectInputSchema,
+  requestPublishInputSchema,
+  retryInputSchema,
+  setTrustInputSchema,
+  withdrawInputSchema,
+} from '../gateSchemas.js';
+import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../publishGate.js';
+import {
+  auditEntrySchema,
+  baselineSchema,
+  diffSummarySchema,
+  findingSchema,
+  idSchema,
+  publicationSchema,
+  publishRequestSchema,
+  trustGrantSchema,
+} from '../schemas.js';
+
+// The HTTP bodies and queries are the facade's input schemas minus what the server supplies:
+// the actor (from `authenticate`) and the workspace (from `resolveWorkspace`), plus the id taken
+// from the path. They stay strict, so an unknown key is a 400 rather than silently ignored.
+
+/** Body of `POST /requests`. */
+export const requestPublishBodySchema = requestPublishInputSchema.omit({ workspace: true, actor: true }).extend({ workspaceId: idSchema });
+/** Body of `POST /requests/:id/approve`. */
+export const approveBodySchema = approveInputSchema.omit({ id: true, actor: true });
+/** Body of `POST /requests/:id/reject`. */
+export const rejectBodySchema = rejectInputSchema.omit({ id: true, actor: true });
+/** Body of `POST /requests/:id/withdraw` (may be empty). */
+export const withdrawBodySchema = withdrawInputSchema.omit({ id: true, actor: true });
+/** Body of `POST /requests/:id/retry` (may be empty). */
+export const retryBodySchema = retryInputSchema.omit({ id: true, actor: true });
+/** Body of `PUT /trust`. */
+export const setTrustBodySchema = setTrustInputSchema.omit({ actor: true });
+
+/** Query of `GET /subdomains/:name`. */
+export const checkSubdomainQuerySchema = checkSubdomainInputSchema.omit({ subdomain: true });
+/** Query of `GET /requests`, after `status` was split and `limit` turned into a number. */
+export const listRequestsQuerySchema = listRequestsInputSchema.omit({ actor: true });
+/** Query of `GET /trust`. */
+export const listTrustQuerySchema = listTrustInputSchema.omit({ actor: true });
+/** Query of `GET /history`, after the numbers were parsed. */
+export const historyQuerySchema = historyInputSchema.omit({ actor: true });
+/** Query of `GET /history/export`. */
+export const exportHistoryQuerySchema = exportHistoryInputSchema.omit({ actor: true });
+
+/** Body of `POST /requests`. */
+export type RequestPublishBody = z.input<typeof requestPublishBodySchema>;
+/** Body of `POST /requests/:id/approve`. */
+export type ApproveBody = z.input<typeof approveBodySchema>;
+/** Body of `POST /requests/:id/reject`. */
+export type RejectBody = z.input<typeof rejectBodySchema>;
+/** Body of `POST /requests/:id/withdraw`. */
+export type WithdrawBody = z.input<typeof withdrawBodySchema>;
+/** Body of `POST /requests/:id/retry`. */
+export type RetryBody = z.input<typeof retryBodySchema>;
+/** Body of `PUT /trust`. */
+export type SetTrustBody = z.input<typeof setTrustBodySchema>;
+/** Filters of `GET /requests`. */
+export type ListRequestsQuery = z.input<typeof listRequestsQuerySchema>;
+/** Filters of `GET /history`. */
+export type HistoryQuery = z.input<typeof historyQuerySchema>;
+/** Filters and format of `GET /history/export`. */
+export type ExportHistoryQuery = z.input<typeof exportHistoryQuerySchema>;
+
+/** Response of `GET /workspaces/:id/preview`: the facade's {@link PreviewResult}. */
+export const previewResultSchema = z.strictObject({
+  baseline: baselineSchema,
+  diff: diffSummarySchema,
+  findings: z.array(findingSchema),
+  suggestedSubdomain: z.string().optional(),
+  publishable: z.boolean(),
+  blockedBy: z.enum(['nothing_to_publish', 'in_flight']).optional(),
+  publication: publicationSchema.nullable(),
+  inFlight: publishRequestSchema.nullable(),
+});
+/** Response of `GET /subdomains/:name`: the facade's {@link SubdomainCheck}. */
+export const subdomainCheckSchema = z.discriminatedUnion('available', [
+  z.strictObject({ available: z.literal(true), normalized: z.string() }),
+  z.strictObject({
+    available: z.literal(false),
+    reason: z.enum(['invalid', 'reserved', 'taken']),
+    message: z.string(),
+    suggestions: z.array(z.string()),
+  }),
+]);
+/** Response of `GET /requests`: the facade's {@link RequestPage}. */
+export const requestPageSchema = z.strictObject({ items: z.array(publishRequestSchema), nextCursor: z.string().nullable() });
+/** One element of the `GET /trust` response: the facade's {@link TrustView}. */
+export const trustViewSchema = trustGrantSchema.extend({ active: z.boolean(), reviewDue: z.boolean() });
+/** Response of `GET /history`: the facade's {@link HistoryPage}. */
+export const historyPageSchema = z.strictObject({ items: z.array(auditEntrySchema), nextAfterSeq: z.number().int().nullable() });
+/** Data of the `ready` event that opens every `GET /events` stream: the position the stream starts after. */
+export const eventsReadySchema = z.strictObject({ lastEventId: z.string() });
+
+/** The body every error response carries. */
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/**
+ * The schema of each response body, by client operation. Pass {@link validatePublishGateResponse}
+ * to the client to check every response against them (tests, server-to-server calls); browsers
+ * skip it by default because zod would dominate the bundle.
+ */
+export const responseSchemas = {
+  preview: previewResultSchema,
+  checkSubdomain: subdomainCheckSchema,
+  requestPublish: publishRequestSchema,
+  listRequests: requestPageSchema,
+  getRequest: publishRequestSchema,
+  approve: publishRequestSchema,
+  reject: publishRequestSchema,
+  withdraw: publishRequestSchema,
+  retry: publishRequestSchema,
+  listTrust: z.array(trustViewSchema),
+  setTrust: trustGrantSchema.nullable(),
+  history: historyPageSchema,
+  event: auditEntrySchema,
+} as const;
+
+/** A client operation whose response has a schema in {@link responseSchemas}. */
+export type ResponseOperation = keyof typeof responseSchemas;
+
+/**
+ * Checks a response body against {@link responseSchemas}; throws a zod error when it does not match.
+ * Made for `createPublishGateClient({ validateResponse: validatePublishGateResponse })`.
+ *
+ * @example
+ * ```ts
+ * import { validatePublishGateResponse } from '@publishgate/core';
+ * import { createPublishGateClient } from '@publishgate/core/client';
+ *
+ * const client = createPublishGateClient({ baseUrl, validateResponse: validatePublishGateResponse });
+ * ```
+ */
+export function validatePublishGateResponse(operation: ResponseOperation, body: unknown): unknown {
+  return responseSchemas[operation].parse(body);
+}
+
+// Compile-time guard: the response schemas describe exactly what the facade returns. If the
+// facade's types change, these aliases stop compiling instead of the client drifting silently.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+// JSON drops a key whose value is undefined, so on the wire `suggestedSubdomain` is optional.
+type _PreviewMatches = Expect<
+  Same<z.output<typeof previewResultSchema>, Omit<PreviewResult, 'suggestedSubdomain'> & { suggestedSubdomain?: string }>
+>;
+type _SubdomainCheckMatches = Expect<Same<z.output<typeof subdomainCheckSchema>, SubdomainCheck>>;
+type _RequestPageMatches = Expect<Same<z.output<typeof requestPageSchema>, RequestPage>>;
+type _TrustViewMatches = Expect<Same<z.output<typeof trustViewSchema>, TrustView>>;
+type _HistoryPageMatches = Expect<Same<z.output<typeof historyPageSchema>, HistoryPage>>;
