@@ -1,6 +1,7 @@
 import mitt, { type Emitter } from 'mitt';
+import type * as z from 'zod';
 import { createDeadlines } from './deadline.js';
-import { PublishGateError } from './errors.js';
+import { type PortName, PublishGateError } from './errors.js';
 import { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
 import {
   approveInputSchema,
@@ -42,6 +43,7 @@ import type {
   TrustGrant,
   Workspace,
 } from './schemas.js';
+import { diffSummarySchema, pullRequestRefSchema, shaSchema } from './schemas.js';
 import { DEFAULT_RESERVED_SUBDOMAINS, slugifySubdomain, subdomainCandidates, validateSubdomain } from './subdomain.js';
 
 /** Rules the gate enforces; every field is optional with the default shown. */
@@ -224,6 +226,10 @@ type MachineAction = SteppedAction;
  * ```
  */
 export function createPublishGate(options: PublishGateOptions): PublishGate {
+  assertPort(options.storage, 'storage', STORAGE_METHODS);
+  assertPort(options.git, 'git', ['preview', 'commit', 'push']);
+  assertPort(options.gitHost, 'gitHost', ['openPullRequest']);
+  if (options.notifier !== undefined) assertPort(options.notifier, 'notifier', ['notify']);
   const storage = guardPort(options.storage, 'storage');
   const git = guardPort(options.git, 'git');
   const gitHost = guardPort(options.gitHost, 'gitHost');
@@ -383,6 +389,25 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   }
 
   /**
+   * Adapters are third-party code: what they return is checked like any input, so a malformed diff
+   * or commit id becomes a `port_failed` here instead of a corrupt request later.
+   */
+  function fromPort<S extends z.ZodType>(schema: S, value: unknown, port: PortName, operation: string): z.output<S> {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const first = result.error.issues[0];
+    throw new PublishGateError(
+      'port_failed',
+      `The ${port} adapter returned invalid data from ${operation}${first ? ` (${first.path.join('.') || 'value'}: ${first.message})` : ''}.`,
+      {
+        port,
+        operation,
+        cause: result.error,
+      },
+    );
+  }
+
+  /**
    * Pushes the pinned commit and opens the pull request, then stores the outcome. Safe to repeat:
    * the branch name is derived from the request, push and openPullRequest are idempotent.
    */
@@ -395,9 +420,27 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       try {
         // One deadline for the whole publish: push and pull request together.
         const signal = portSignal();
-        await git.push({ workspace: request.workspace, sha: request.sha, branch, signal });
+        const pushed = await git.push({ workspace: request.workspace, sha: request.sha, branch, signal });
+        if (pushed?.sha !== request.sha || pushed.branch !== branch) {
+          throw new PublishGateError(
+            'port_failed',
+            `The git adapter reported pushing ${String(pushed?.sha)} to ${String(pushed?.branch)}, not the pinned commit.`,
+            {
+              port: 'git',
+              operation: 'push',
+            },
+          );
+        }
         const text = pullRequestText(request);
-        const pr = await gitHost.openPullRequest({ branch, title: text.title, body: text.body, requestId: request.id, signal });
+        const pr = fromPort(
+          pullRequestRefSchema,
+          await gitHost.openPullRequest({ branch, title: text.title, body: text.body, requestId: request.id, signal }).then((opened) => ({
+            number: opened?.number,
+            url: opened?.url,
+          })),
+          'gitHost',
+          'openPullRequest',
+        );
         outcome = { type: 'publish.succeeded', at: now(), branch, pullRequest: { number: pr.number, url: pr.url } };
       } catch (error) {
         const failure = toPortError(error, 'git', 'publish');
@@ -455,10 +498,11 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         throw new PublishGateError('forbidden', 'Only the workspace owner or an admin can preview its publish.');
       }
       const { baseline, publication } = await baselineFor(workspace.id);
-      const [diff, inFlight] = await Promise.all([
+      const [rawDiff, inFlight] = await Promise.all([
         git.preview({ workspace, baseline, signal: portSignal() }),
         storage.getInFlightRequest({ workspaceId: workspace.id }),
       ]);
+      const diff = fromPort(diffSummarySchema, rawDiff, 'git', 'preview');
       const findings = scanFindings(diff, policy.findings);
       const blockedBy = inFlight ? 'in_flight' : diff.files.length === 0 ? 'nothing_to_publish' : undefined;
       return {
@@ -525,14 +569,15 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       const trust = await storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id });
 
       const signal = portSignal();
-      const { sha } = await git.commit({
+      const committed = await git.commit({
         workspace,
         baseline,
         message: commitMessage(workspace, checked.normalized, id, note),
         author: { name: actor.name ?? actor.email, email: actor.email },
         signal,
       });
-      const diff = await git.preview({ workspace, baseline, sha, signal });
+      const sha = fromPort(shaSchema, committed?.sha, 'git', 'commit');
+      const diff = fromPort(diffSummarySchema, await git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
       const findings = scanFindings(diff, policy.findings);
       const draft: PublishRequest = {
         ...draftRequest({ id, workspace, actor, subdomain: checked.normalized, at, note }),
@@ -797,6 +842,38 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     },
   };
   return gate;
+}
+
+const STORAGE_METHODS = [
+  'createRequest',
+  'transitionRequest',
+  'getRequest',
+  'findRequestByIdempotencyKey',
+  'getInFlightRequest',
+  'listRequests',
+  'listOverdueRequests',
+  'getPublication',
+  'getSubdomainClaim',
+  'getTrust',
+  'putTrust',
+  'deleteTrust',
+  'listTrust',
+  'listAudit',
+  'claimOutbox',
+  'completeOutbox',
+  'failOutbox',
+  'countPendingOutbox',
+] as const;
+
+// A missing adapter method would otherwise surface as "x is not a function" deep inside a publish.
+function assertPort(port: unknown, name: PortName, methods: readonly string[]): void {
+  const missing =
+    typeof port === 'object' && port !== null
+      ? methods.filter((method) => typeof (port as Record<string, unknown>)[method] !== 'function')
+      : methods;
+  if (missing.length > 0) {
+    throw new TypeError(`createPublishGate: options.${name} is not a complete ${name} port (missing ${missing.join(', ')}).`);
+  }
 }
 
 type ResolvedPolicy = Required<Omit<PublishGatePolicy, 'pendingTtlMs' | 'baseDomain' | 'findings'>> &

@@ -1,4 +1,13 @@
-import { createMemoryStorage, type GitHostPort, guardPort, PublishGateError, type StoragePort } from '@publishgate/core';
+import {
+  createMemoryStorage,
+  createPublishGate,
+  type GitHostPort,
+  type GitPort,
+  guardPort,
+  PublishGateError,
+  type StoragePort,
+} from '@publishgate/core';
+import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { admin, builder, setup, workspace } from './helpers';
 
@@ -56,5 +65,51 @@ describe('port errors', () => {
     expect(await memory.getRequest({ id: request.id })).toEqual(request);
     expect(env.git.pushCount).toBe(0);
     expect((await memory.listAudit({ limit: 100 })).map((entry) => entry.type)).toEqual(['request.submitted']);
+  });
+});
+
+describe('adapter output is checked like input', () => {
+  it('a git adapter returning a malformed diff fails the submit with port_failed and stores nothing', async () => {
+    const git = createFakeGit();
+    const broken: GitPort = {
+      ...git,
+      commit: (args) => git.commit(args),
+      push: (args) => git.push(args),
+      preview: async (args) => ({ ...(await git.preview(args)), additions: -1 }),
+    };
+    const env = setup({ git: broken });
+    git.write(workspace, 'a.txt', 'a\n');
+    const error = await env.gate.requestPublish({ workspace, subdomain: 'bad-diff', actor: builder }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'port_failed', port: 'git', operation: 'preview' });
+    expect(await env.storage.listRequests({ filter: {}, limit: 10 })).toEqual([]);
+  });
+
+  it('a git adapter that pushes something other than the pinned commit leaves the request failed', async () => {
+    const git = createFakeGit();
+    const lying: GitPort = {
+      preview: (args) => git.preview(args),
+      commit: (args) => git.commit(args),
+      push: async (args) => ({ ...(await git.push(args)), sha: 'f'.repeat(40) }),
+    };
+    const env = setup({ git: lying });
+    git.write(workspace, 'a.txt', 'a\n');
+    const request = await env.gate.requestPublish({ workspace, subdomain: 'lying-push', actor: builder });
+    const result = await env.gate.approve({ id: request.id, actor: admin });
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(env.gitHost.pullRequests()).toHaveLength(0);
+  });
+
+  it('a git host answering without a number leaves the request failed, not approved with garbage', async () => {
+    const host: GitHostPort = { openPullRequest: async () => ({ number: 0, url: '', created: true }) };
+    const env = setup({ gitHost: host });
+    env.git.write(workspace, 'a.txt', 'a\n');
+    const request = await env.gate.requestPublish({ workspace, subdomain: 'no-number', actor: builder });
+    expect(await env.gate.approve({ id: request.id, actor: admin })).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+  });
+
+  it('an incomplete adapter is refused when the gate is created', () => {
+    expect(() => createPublishGate({ storage: createMemoryStorage(), git: {} as GitPort, gitHost: createFakeGitHost() })).toThrow(
+      /options\.git is not a complete git port \(missing preview, commit, push\)/,
+    );
   });
 });
