@@ -1,0 +1,492 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import {
+  type Baseline,
+  type CommitAuthor,
+  type DiffSummary,
+  type GitPort,
+  isValidBranchName,
+  MAX_DIFF_FILES,
+  MAX_PATCH_CHARS,
+  PublishGateError,
+  type Workspace,
+} from '@publishgate/core';
+import { createPatchCollector, parseRawNumstat } from './diffSummary.js';
+import { AUTH_HEADER_ENV, baseEnv, GitExitError, type GitRun, runGit, streamGit, WORKSPACE_HARDENING } from './gitRunner.js';
+import { basicAuthSecrets, createRedactor, type Redactor } from './redact.js';
+import { parseRemoteUrl } from './remoteUrl.js';
+import {
+  CARRIED_KEYS_PATTERN,
+  type CarriedSettings,
+  createScratchRepo,
+  lockIndex,
+  openWorkspaceRepo,
+  parseCarriedSettings,
+  type ScratchRepo,
+  type WorkspaceRepo,
+} from './workspaceRepo.js';
+
+/** Username and password (or token) for an https remote. */
+export type GitCredentials = { username: string; password: string };
+
+/** Options for {@link createSimpleGit}. */
+export type SimpleGitAdapterOptions = {
+  /** The absolute path of a workspace's working copy (a clone of `remote`, with its own `.git` directory). */
+  resolveWorkspaceDir: (workspace: Workspace) => string | Promise<string>;
+  /**
+   * Where publish branches are pushed and the blueprint base is read from: `https://…`, `ssh://…`,
+   * `user@host:path`, or `file:///…`/an absolute path for a local repository. Never with credentials
+   * in it; see `credentials`.
+   */
+  remote: string;
+  /** The branch blueprints live on and pull requests target. Default `main`. */
+  baseBranch?: string;
+  /** The committer recorded on publish commits (the builder is the author). Default `publishgate <publishgate@localhost>`. */
+  author?: CommitAuthor;
+  /**
+   * Credentials for an https remote, asked for on each push or fetch. They travel as an HTTP
+   * Authorization header set through `git --config-env`, so they never appear in a URL, a command
+   * line, a config file or a message. For GitHub use `{ username: 'x-access-token', password: token }`.
+   */
+  credentials?: () => GitCredentials | Promise<GitCredentials>;
+  /** A CA bundle (absolute path) to trust for the https remote, e.g. a GitHub Enterprise Server with a private CA. */
+  caFile?: string;
+  /** Total characters of unified patch kept by `preview`. Default 500,000 (at most 2,000,000). */
+  maxPatchChars?: number;
+  /** Characters of patch kept per file. Default 100,000. */
+  maxFilePatchChars?: number;
+  /** Files listed by `preview`. Default 20,000. */
+  maxFiles?: number;
+  /** A git process silent for this long is killed. Default 120,000 ms. */
+  timeoutMs?: number;
+};
+
+const DEFAULT_COMMITTER: CommitAuthor = { name: 'publishgate', email: 'publishgate@localhost' };
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused
+const IDENTITY_UNSAFE = /[\u0000-\u001f\u007f<>]/;
+const MAX_MESSAGE_CHARS = 65_536;
+
+/** One call's view of a workspace: its checked layout, a scratch git dir and the runners bound to both. */
+type Session = {
+  repo: WorkspaceRepo;
+  scratch: ScratchRepo;
+  head(): Promise<string | undefined>;
+  /** A command against the builder's own repository (its config applies; hardening prefix on). */
+  inWorkspace(args: string[]): Promise<string>;
+  /** A command on the workspace's objects with the scratch config. */
+  local(args: string[], extra?: { workTree?: boolean; indexFile?: string; stdin?: string; env?: Record<string, string> }): Promise<string>;
+  stream(args: string[], onText: (text: string) => boolean): Promise<{ stopped: boolean }>;
+  /** A command that talks to the remote (the only runner with a transport allowed). */
+  network(args: string[]): Promise<string>;
+};
+
+/**
+ * A {@link GitPort} on simple-git for workspaces that are git clones on the server's disk.
+ *
+ * The builder owns their workspace, `.git/config` included, so the adapter treats it as hostile:
+ * everything that reads files, diffs, fetches or pushes runs with `GIT_DIR` pointing at a scratch
+ * directory whose config the adapter wrote (and `GIT_OBJECT_DIRECTORY` at the workspace's objects),
+ * so the workspace's hooks, filters, fsmonitor, aliases, `url.*.insteadOf`, credential helpers and
+ * `core.sshCommand` are never read. Only reading HEAD and moving it after a commit use the
+ * workspace's config, with `-c core.hooksPath=/dev/null -c core.fsmonitor=false`. Shas must be full
+ * ids of commits in the workspace, branch names must pass git's ref-name rules, the remote must be
+ * https, ssh or file, and pushes are create-only.
+ *
+ * The blueprint baseline (first publish) is the merge-base of the workspace's HEAD with the base
+ * branch fetched from `remote` at that moment, never the workspace's own remote-tracking ref, which
+ * the builder could move to hide changes from the reviewer.
+ *
+ * @example
+ * ```ts
+ * import { createSimpleGit } from '@publishgate/adapter-git';
+ *
+ * const git = createSimpleGit({
+ *   resolveWorkspaceDir: (workspace) => `/srv/workspaces/${workspace.id}`,
+ *   remote: 'https://github.com/acme/sites.git',
+ *   baseBranch: 'main',
+ *   author: { name: 'Publish bot', email: 'publish@acme.example' },
+ *   credentials: async () => ({ username: 'x-access-token', password: await installationToken() }),
+ * });
+ * ```
+ */
+export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
+  const remote = parseRemoteUrl(options.remote);
+  const baseBranch = options.baseBranch ?? 'main';
+  if (!isValidBranchName(baseBranch)) throw new PublishGateError('validation', 'baseBranch is not a valid branch name.');
+  const committer = checkIdentity(options.author ?? DEFAULT_COMMITTER, 'author');
+  if (options.credentials && remote.protocol !== 'https') {
+    throw new PublishGateError('validation', 'credentials are only sent to https remotes; ssh uses the server’s ssh keys.');
+  }
+  if (options.caFile !== undefined && (!isAbsolute(options.caFile) || /[\r\n\0"]/.test(options.caFile))) {
+    throw new PublishGateError('validation', 'caFile must be an absolute path.');
+  }
+  const maxPatchChars = Math.min(positive(options.maxPatchChars, 500_000), MAX_PATCH_CHARS);
+  const maxFilePatchChars = Math.max(1_000, Math.min(positive(options.maxFilePatchChars, 100_000), maxPatchChars));
+  const maxFiles = Math.min(positive(options.maxFiles, MAX_DIFF_FILES), MAX_DIFF_FILES);
+  const timeoutMs = positive(options.timeoutMs, 120_000);
+
+  /** Opens a session, runs `work`, and always removes the scratch directory. Every error leaves redacted. */
+  async function withSession<T>(workspace: Workspace, signal: AbortSignal | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+    let redact: Redactor = createRedactor();
+    const redactNow: Redactor = (text) => redact(text);
+    let authEnv: Record<string, string> | undefined;
+    let scratch: ScratchRepo | undefined;
+    try {
+      signal?.throwIfAborted();
+      const repo = await openWorkspaceRepo(await options.resolveWorkspaceDir(workspace));
+      const run = (cwd: string, env: Record<string, string>, extra: Partial<GitRun> = {}): GitRun => ({
+        cwd,
+        env,
+        timeoutMs,
+        signal,
+        redact: redactNow,
+        ...extra,
+      });
+      const workspaceEnv = { ...baseEnv(), GIT_DIR: repo.gitDir };
+      const inWorkspace = (args: string[]) => runGit(args, run(repo.workTree, workspaceEnv, { config: WORKSPACE_HARDENING }));
+      const settings = await readCarriedSettings(inWorkspace);
+      const opened = await createScratchRepo({
+        settings,
+        excludeFile: join(repo.gitDir, 'info', 'exclude'),
+        ...(options.caFile ? { caFile: options.caFile } : {}),
+      });
+      scratch = opened;
+      const scratchEnv = { ...baseEnv(), GIT_DIR: opened.dir, GIT_OBJECT_DIRECTORY: repo.objectsDir };
+      let head: Promise<string | undefined> | undefined;
+      const session: Session = {
+        repo,
+        scratch: opened,
+        head: () => {
+          head ??= inWorkspace(['rev-parse', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']).then(
+            (out) => out.trim(),
+            (error: unknown) => {
+              if (error instanceof GitExitError && error.exitCode === 1) return undefined;
+              throw error;
+            },
+          );
+          return head;
+        },
+        inWorkspace,
+        local: (args, extra = {}) =>
+          runGit(
+            args,
+            run(
+              extra.workTree ? repo.workTree : opened.dir,
+              {
+                ...scratchEnv,
+                ...(extra.workTree ? { GIT_WORK_TREE: repo.workTree } : {}),
+                ...(extra.indexFile ? { GIT_INDEX_FILE: extra.indexFile } : {}),
+                ...extra.env,
+              },
+              extra.stdin === undefined ? {} : { stdin: extra.stdin },
+            ),
+          ),
+        stream: (args, onText) => streamGit(args, run(opened.dir, scratchEnv), onText),
+        network: async (args) => {
+          if (options.credentials && authEnv === undefined) {
+            const credentials = await options.credentials();
+            if (!credentials || typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
+              throw new Error('The credentials callback returned no username and password.');
+            }
+            redact = createRedactor(basicAuthSecrets(credentials.username, credentials.password));
+            const basic = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+            authEnv = { [AUTH_HEADER_ENV]: `Authorization: Basic ${basic}` };
+          }
+          const prefix = authEnv ? [`--config-env=http.extraHeader=${AUTH_HEADER_ENV}`] : [];
+          try {
+            return await runGit([...prefix, ...args], run(opened.dir, { ...scratchEnv, GIT_ALLOW_PROTOCOL: remote.protocol, ...authEnv }));
+          } catch (error) {
+            // With prompts and helpers off, a refused login shows up as "could not read Username".
+            if (
+              error instanceof GitExitError &&
+              /could not read (?:username|password)|authentication failed|returned error: 40[13]/i.test(error.stderr)
+            ) {
+              throw new Error(`The remote ${remote.url} refused the credentials (authentication failed).`);
+            }
+            throw error;
+          }
+        },
+      };
+      return await work(session);
+    } catch (error) {
+      throw sanitize(error, redact, signal);
+    } finally {
+      await scratch?.dispose();
+    }
+  }
+
+  async function ensureCommit(session: Session, sha: string, what: string): Promise<string> {
+    assertSha(sha, what);
+    let type = '';
+    try {
+      type = (await session.local(['cat-file', '-t', '--end-of-options', sha])).trim();
+    } catch (error) {
+      if (!(error instanceof GitExitError)) throw error;
+    }
+    if (type !== 'commit') {
+      throw new PublishGateError('validation', `The ${what} ${sha} is not a commit in this workspace.`, {
+        issues: [{ path: what, message: 'not a commit in this workspace' }],
+      });
+    }
+    return sha;
+  }
+
+  async function resolveBaseline(session: Session, baseline: Baseline): Promise<string> {
+    if (baseline?.kind === 'publication') return ensureCommit(session, baseline.sha, 'baseline');
+    if (baseline?.kind !== 'blueprint') throw new PublishGateError('validation', 'Unknown baseline kind.');
+    const head = await session.head();
+    if (head === undefined) throw new Error('The workspace has no commits, so it has no blueprint base.');
+    // Offer HEAD as a local ref, so fetch negotiates from it and transfers only what is missing.
+    const refs = join(session.scratch.dir, 'refs', 'publishgate');
+    await mkdir(refs, { recursive: true });
+    await writeFile(join(refs, 'head'), `${head}\n`);
+    await session.network([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-recurse-submodules',
+      '--no-write-fetch-head',
+      '--no-auto-gc',
+      '--end-of-options',
+      remote.url,
+      `refs/heads/${baseBranch}:refs/publishgate/base`,
+    ]);
+    try {
+      return (await session.local(['merge-base', '--end-of-options', head, 'refs/publishgate/base'])).trim();
+    } catch (error) {
+      if (error instanceof GitExitError && error.exitCode === 1) {
+        throw new Error(`The workspace shares no history with ${baseBranch} on the remote.`);
+      }
+      throw error;
+    }
+  }
+
+  async function treeOf(session: Session, commit: string): Promise<string> {
+    return (await session.local(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`])).trim();
+  }
+
+  /**
+   * Stages every change of the working tree into `indexFile` (starting from a copy of the builder's
+   * index, so unchanged files are not re-hashed) and writes its tree. The builder's index is not touched.
+   */
+  async function snapshot(session: Session, indexFile: string): Promise<string> {
+    await copyFile(session.repo.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await session.local(['add', '--all'], { workTree: true, indexFile });
+    return (await session.local(['write-tree'], { indexFile })).trim();
+  }
+
+  async function summarize(session: Session, base: string, target: string): Promise<DiffSummary> {
+    const listing = await session.local([
+      'diff',
+      '--raw',
+      '--numstat',
+      '-z',
+      '-M',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--end-of-options',
+      base,
+      target,
+    ]);
+    const all = parseRawNumstat(listing);
+    if (all.length === 0) return { files: [], additions: 0, deletions: 0, patch: '', truncated: false };
+    const collector = createPatchCollector({ maxPatchChars, maxFilePatchChars });
+    const { stopped } = await session.stream(
+      [
+        'diff',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '-M',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        '--end-of-options',
+        base,
+        target,
+      ],
+      (text) => collector.push(text),
+    );
+    const { patch, truncated } = collector.finish(stopped);
+    return {
+      files: all.slice(0, maxFiles),
+      additions: all.reduce((sum, file) => sum + file.additions, 0),
+      deletions: all.reduce((sum, file) => sum + file.deletions, 0),
+      patch,
+      truncated: truncated || all.length > maxFiles,
+    };
+  }
+
+  async function remoteBranchSha(session: Session, branch: string): Promise<string | undefined> {
+    const ref = `refs/heads/${branch}`;
+    const out = await session.network(['ls-remote', '--refs', '--end-of-options', remote.url, ref]);
+    for (const line of out.split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (name === ref && sha && SHA.test(sha)) return sha;
+    }
+    return undefined;
+  }
+
+  const port = {
+    async preview({ workspace, baseline, sha, signal }) {
+      // Malformed ids are refused before any git process starts.
+      if (sha !== undefined) assertSha(sha, 'sha');
+      if (baseline?.kind === 'publication') assertSha(baseline.sha, 'baseline');
+      return withSession(workspace, signal, async (session) => {
+        const pinned = sha === undefined ? undefined : await ensureCommit(session, sha, 'sha');
+        const base = await resolveBaseline(session, baseline);
+        const target = pinned ?? (await snapshot(session, join(session.scratch.dir, 'index.preview')));
+        return summarize(session, base, target);
+      });
+    },
+
+    async commit({ workspace, baseline, message, author, signal }) {
+      const builder = checkIdentity(author, 'author');
+      if (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MESSAGE_CHARS || message.includes('\0')) {
+        throw new PublishGateError('validation', `The commit message must be 1–${MAX_MESSAGE_CHARS} characters without NUL.`);
+      }
+      return withSession(workspace, signal, async (session) => {
+        // The baseline may need the network; resolve it before holding the builder's index lock.
+        const base = await resolveBaseline(session, baseline);
+        const lock = await lockIndex(session.repo);
+        try {
+          const indexFile = join(session.scratch.dir, 'index.commit');
+          const tree = await snapshot(session, indexFile);
+          if (tree === (await treeOf(session, base))) {
+            throw new PublishGateError('nothing_to_publish', 'The workspace is identical to what is published.');
+          }
+          const head = await session.head();
+          if (head === undefined) throw new Error('The workspace has no commits.');
+          if (tree === (await treeOf(session, head))) {
+            // Clean, but ahead of the baseline: HEAD is what gets published.
+            await lock.commit(indexFile);
+            return { sha: head };
+          }
+          const created = (
+            await session.local(['commit-tree', '--no-gpg-sign', '-p', head, '--end-of-options', tree], {
+              stdin: message,
+              env: {
+                GIT_AUTHOR_NAME: builder.name,
+                GIT_AUTHOR_EMAIL: builder.email,
+                GIT_COMMITTER_NAME: committer.name,
+                GIT_COMMITTER_EMAIL: committer.email,
+              },
+            })
+          ).trim();
+          // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
+          await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head]);
+          await lock.commit(indexFile);
+          return { sha: created };
+        } finally {
+          await lock.release();
+        }
+      });
+    },
+
+    async push({ workspace, sha, branch, signal }) {
+      assertSha(sha, 'sha');
+      if (typeof branch !== 'string' || !isValidBranchName(branch)) {
+        throw new PublishGateError('validation', 'The branch name is not one git accepts.', {
+          issues: [{ path: 'branch', message: 'invalid branch name' }],
+        });
+      }
+      return withSession(workspace, signal, async (session) => {
+        await ensureCommit(session, sha, 'sha');
+        const current = await remoteBranchSha(session, branch);
+        if (current === sha) return { branch, sha, alreadyPushed: true };
+        if (current !== undefined) throw conflict(branch);
+        let output: string;
+        try {
+          // `--force-with-lease=<ref>:` with an empty expectation means "only if the ref does not
+          // exist": the push can create the branch and can never move one, even one created by
+          // someone else between the check above and this push. No `+`, no `--force`.
+          output = await session.network([
+            'push',
+            '--porcelain',
+            '--no-verify',
+            `--force-with-lease=refs/heads/${branch}:`,
+            '--end-of-options',
+            remote.url,
+            `${sha}:refs/heads/${branch}`,
+          ]);
+        } catch (error) {
+          if (!(error instanceof GitExitError)) throw error;
+          const after = await remoteBranchSha(session, branch);
+          if (after === sha) return { branch, sha, alreadyPushed: true };
+          if (after !== undefined) throw conflict(branch);
+          throw error;
+        }
+        const upToDate = output.split('\n').some((line) => line.startsWith('=\t') && line.includes(`:refs/heads/${branch}\t`));
+        return { branch, sha, alreadyPushed: upToDate };
+      });
+    },
+  } satisfies GitPort;
+
+  return port;
+}
+
+function assertSha(sha: unknown, what: string): asserts sha is string {
+  if (typeof sha !== 'string' || !SHA.test(sha)) {
+    throw new PublishGateError('validation', `The ${what} must be a full lower-case commit id.`, {
+      issues: [{ path: what, message: 'must be a full lower-case commit id' }],
+    });
+  }
+}
+
+function conflict(branch: string): PublishGateError {
+  return new PublishGateError('conflict', `The remote branch ${branch} already points at another commit; it is never overwritten.`);
+}
+
+async function readCarriedSettings(inWorkspace: (args: string[]) => Promise<string>): Promise<CarriedSettings> {
+  try {
+    return parseCarriedSettings(await inWorkspace(['config', '--get-regexp', CARRIED_KEYS_PATTERN]));
+  } catch (error) {
+    // Exit 1: none of the keys is set.
+    if (error instanceof GitExitError && error.exitCode === 1) return {};
+    throw error;
+  }
+}
+
+function checkIdentity(identity: CommitAuthor, what: string): CommitAuthor {
+  const name = identity?.name;
+  const email = identity?.email;
+  const ok =
+    typeof name === 'string' &&
+    typeof email === 'string' &&
+    name.trim().length > 0 &&
+    name.length <= 256 &&
+    /^[^\s@]+@[^\s@]+$/.test(email) &&
+    email.length <= 254 &&
+    !IDENTITY_UNSAFE.test(name) &&
+    !IDENTITY_UNSAFE.test(email);
+  if (!ok) {
+    throw new PublishGateError('validation', `The ${what} needs a name and an email without control characters or < >.`, {
+      issues: [{ path: what, message: 'invalid name or email' }],
+    });
+  }
+  return { name, email };
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+}
+
+// Every error leaves the adapter with its message redacted and without the original as `cause`:
+// simple-git's errors carry the command's arguments and environment-derived detail.
+function sanitize(error: unknown, redact: Redactor, signal: AbortSignal | undefined): unknown {
+  // The caller's own abort (or timeout) surfaces as its reason, whatever git or simple-git made of it.
+  if (signal?.aborted) return signal.reason ?? error;
+  if (PublishGateError.is(error)) {
+    return new PublishGateError(error.code, redact(error.message), {
+      ...(error.issues ? { issues: error.issues } : {}),
+      ...(error.port ? { port: error.port } : {}),
+      ...(error.operation ? { operation: error.operation } : {}),
+      retryable: error.retryable,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(redact(message));
+}

@@ -1,0 +1,548 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isValidBranchName } from '@publishgate/core';
+import {
+  type EmulatedPullRequest,
+  type FixtureContext,
+  fullRepositoryJson,
+  pullRequestJson,
+  pullRequestSimpleJson,
+  rateLimitJson,
+} from './githubFixtures.js';
+import subset from './githubOpenApi.json';
+import { createOpenApiValidator, type JsonSchema, type OpenApiDocument, type ResolvedOperation } from './openApi.js';
+
+export type { EmulatedPullRequest } from './githubFixtures.js';
+
+/** The REST operations the emulator serves. */
+export type EmulatedOperation = 'repos.get' | 'pulls.list' | 'pulls.create' | 'pulls.get' | 'rateLimit.get';
+
+/** Options for {@link startGitHubEmulator}. */
+export type GitHubEmulatorOptions = {
+  /** Repository owner. Default `acme`. */
+  owner?: string;
+  /** Repository name. Default `sites`. */
+  repo?: string;
+  /** The repository's default branch. Default `main`. */
+  defaultBranch?: string;
+  /** When set, every API request must authenticate with this token; others get GitHub's 401 "Bad credentials". */
+  token?: string;
+  /**
+   * A bare git repository to read branches from, so a pull request for a branch that was never
+   * pushed gets GitHub's 422. Without it the emulator keeps its own branch list ({@link GitHubEmulator.setBranch}).
+   */
+  repositoryPath?: string;
+  /** Real milliseconds per emulated second (retry-after, rate-limit windows). Default 1,000; tests use 10 or so. */
+  secondMs?: number;
+  /**
+   * Content creation limit: at most this many pull requests per emulated minute, then a secondary
+   * rate limit for 60 emulated seconds, as GitHub does (it documents about 80 per minute). Default: no limit.
+   */
+  contentCreationLimit?: number;
+  /** Validate request and response bodies against the OpenAPI description. Default true. */
+  validate?: boolean;
+  /** Port on 127.0.0.1. Default 0 (any free port). */
+  port?: number;
+};
+
+/** A fault to inject into upcoming requests. */
+export type EmulatorFault = {
+  /** HTTP status to answer with, e.g. 502, 500, 401. */
+  status: number;
+  /** Only requests of this operation take the fault. Default: the next request of any kind. */
+  operation?: EmulatedOperation;
+  /** For `pulls.create`: create the pull request first, then answer with `status` (a lost response). */
+  afterCreate?: boolean;
+  /** How many matching requests take it. Default 1. */
+  times?: number;
+};
+
+/** A running emulator. */
+export type GitHubEmulator = {
+  /** API base URL, e.g. `http://127.0.0.1:4010`; pass it as `baseUrl`. */
+  url: string;
+  owner: string;
+  repo: string;
+  /** Every pull request, open or closed, in creation order. */
+  pulls(): EmulatedPullRequest[];
+  /** Closes a pull request, as a maintainer would. */
+  closePullRequest(number: number): void;
+  /** Makes a branch exist (only without `repositoryPath`). */
+  setBranch(name: string, sha?: string): void;
+  /** Makes upcoming requests fail. */
+  failNext(fault: EmulatorFault): void;
+  /**
+   * Starts a rate limit now: `secondary` answers 403 with `retry-after`, `primary` answers 403 with
+   * an exhausted `x-ratelimit-remaining`, for `seconds` emulated seconds.
+   */
+  rateLimit(limit: { kind: 'secondary' | 'primary'; seconds: number }): void;
+  /** Every request received, in order. */
+  requests(): Array<{ method: string; path: string; operation: EmulatedOperation | undefined; status: number }>;
+  /** Requests and responses that did not match GitHub's OpenAPI description. Tests expect none. */
+  violations(): string[];
+  /** Stops the server. */
+  close(): Promise<void>;
+};
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Route = { operation: EmulatedOperation; specPath: string; method: string; params: Record<string, string> };
+
+const DOCS = 'https://docs.github.com/rest';
+const RATE_LIMIT = 5_000;
+const MAX_BODY_BYTES = 1024 * 1024;
+const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+const ROUTES: Array<{ operation: EmulatedOperation; method: string; pattern: RegExp; specPath: string; names: string[] }> = [
+  { operation: 'rateLimit.get', method: 'GET', pattern: /^\/rate_limit$/, specPath: '/rate_limit', names: [] },
+  {
+    operation: 'repos.get',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)$/,
+    specPath: '/repos/{owner}/{repo}',
+    names: ['owner', 'repo'],
+  },
+  {
+    operation: 'pulls.list',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls$/,
+    specPath: '/repos/{owner}/{repo}/pulls',
+    names: ['owner', 'repo'],
+  },
+  {
+    operation: 'pulls.create',
+    method: 'POST',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls$/,
+    specPath: '/repos/{owner}/{repo}/pulls',
+    names: ['owner', 'repo'],
+  },
+  {
+    operation: 'pulls.get',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls\/([^/]+)$/,
+    specPath: '/repos/{owner}/{repo}/pulls/{pull_number}',
+    names: ['owner', 'repo', 'pull_number'],
+  },
+];
+
+/**
+ * Starts an emulator of the GitHub REST endpoints the GitHub host adapter uses, on 127.0.0.1. Request
+ * bodies, query parameters and the emulator's own responses are checked against GitHub's published
+ * OpenAPI description (a subset extracted from `@octokit/openapi`, shipped with this package, so
+ * `@octokit/openapi` is not needed at run time). Switches inject the failures the adapter must
+ * survive: a 5xx after the pull request was created, secondary and primary rate limits (with a
+ * scalable clock), bad credentials, and GitHub's content-creation limit. Pull requests also get a
+ * small HTML page at their `html_url`.
+ *
+ * @example
+ * ```ts
+ * import { createGitHubHost } from '@publishgate/adapter-git';
+ * import { startGitHubEmulator } from '@publishgate/adapter-git/testing';
+ *
+ * const github = await startGitHubEmulator({ owner: 'acme', repo: 'sites', repositoryPath: '/srv/git/sites.git' });
+ * const gitHost = createGitHubHost({ auth: 'test-token', owner: github.owner, repo: github.repo, baseUrl: github.url });
+ * github.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+ * // ... later
+ * await github.close();
+ * ```
+ */
+export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): Promise<GitHubEmulator> {
+  const owner = options.owner ?? 'acme';
+  const repo = options.repo ?? 'sites';
+  const defaultBranch = options.defaultBranch ?? 'main';
+  if (!NAME.test(owner) || !NAME.test(repo)) throw new Error('owner and repo must be GitHub names');
+  const secondMs = options.secondMs ?? 1_000;
+  const validate = options.validate ?? true;
+  const validator = createOpenApiValidator(subset as unknown as OpenApiDocument);
+  const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+  const pulls: EmulatedPullRequest[] = [];
+  const branches = new Map<string, string>([[defaultBranch, fakeSha(defaultBranch)]]);
+  const faults: Array<Required<Omit<EmulatorFault, 'times' | 'operation'>> & { operation: EmulatedOperation | undefined }> = [];
+  const log: Array<{ method: string; path: string; operation: EmulatedOperation | undefined; status: number }> = [];
+  const violations: string[] = [];
+  const creations: number[] = [];
+  let limit: { kind: 'secondary' | 'primary'; until: number } | undefined;
+  let used = 0;
+  let ctx: FixtureContext;
+
+  async function resolveBranch(name: string): Promise<string | undefined> {
+    if (!isValidBranchName(name)) return undefined;
+    if (!options.repositoryPath) return branches.get(name);
+    return new Promise((resolve) => {
+      execFile(
+        'git',
+        [
+          '--git-dir',
+          options.repositoryPath as string,
+          'rev-parse',
+          '--verify',
+          '--quiet',
+          '--end-of-options',
+          `refs/heads/${name}^{commit}`,
+        ],
+        { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' } },
+        (error, stdout) => resolve(error ? undefined : stdout.trim()),
+      );
+    });
+  }
+
+  async function hasCommitsBetween(base: string, head: string): Promise<boolean> {
+    if (base === head) return false;
+    if (!options.repositoryPath) return true;
+    // No commits between base and head when head is already contained in base.
+    return new Promise((resolve) => {
+      execFile(
+        'git',
+        ['--git-dir', options.repositoryPath as string, 'merge-base', '--is-ancestor', '--end-of-options', head, base],
+        { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' } },
+        (error) => resolve(error !== null),
+      );
+    });
+  }
+
+  const basicError = (status: number, message: string): Reply => ({
+    status,
+    body: { message, documentation_url: DOCS, status: String(status) },
+  });
+  const validationFailed = (errors: Array<Record<string, string>>, message = 'Validation Failed'): Reply => ({
+    status: 422,
+    body: { message, errors, documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request` },
+  });
+
+  function emulatedNowSeconds(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+
+  function rateHeaders(): Record<string, string> {
+    const remaining = limit?.kind === 'primary' && limit.until > Date.now() ? 0 : Math.max(0, RATE_LIMIT - used);
+    return {
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(emulatedNowSeconds() + 3600),
+      'x-ratelimit-used': String(RATE_LIMIT - remaining),
+      'x-ratelimit-resource': 'core',
+    };
+  }
+
+  function limited(): Reply | undefined {
+    if (!limit) return undefined;
+    const left = limit.until - Date.now();
+    if (left <= 0) {
+      limit = undefined;
+      return undefined;
+    }
+    const seconds = Math.max(1, Math.ceil(left / secondMs));
+    if (limit.kind === 'secondary') {
+      return {
+        ...basicError(
+          403,
+          `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${randomUUID()}.`,
+        ),
+        headers: { 'retry-after': String(seconds) },
+      };
+    }
+    // The reset time is expressed so that "reset minus now" is the emulated wait, whatever the clock scale.
+    return {
+      ...basicError(403, 'API rate limit exceeded for installation ID 1.'),
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(emulatedNowSeconds() + seconds),
+        'x-ratelimit-used': String(RATE_LIMIT),
+      },
+    };
+  }
+
+  function takeFault(operation: EmulatedOperation) {
+    const index = faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);
+    if (index < 0) return undefined;
+    return faults.splice(index, 1)[0];
+  }
+
+  function faultReply(status: number): Reply {
+    if (status === 401) return basicError(401, 'Bad credentials');
+    if (status === 403) return basicError(403, 'Resource not accessible by integration');
+    if (status === 404) return basicError(404, 'Not Found');
+    return basicError(status, status >= 500 ? 'Server Error' : 'Error');
+  }
+
+  function checkRequest(operation: ResolvedOperation, route: Route, query: URLSearchParams, body: unknown): string[] {
+    const problems: string[] = [];
+    for (const parameter of operation.parameters) {
+      const raw = parameter.in === 'path' ? route.params[parameter.name] : parameter.in === 'query' ? query.get(parameter.name) : undefined;
+      if (raw === undefined || raw === null) {
+        if (parameter.required) problems.push(`${parameter.in} parameter ${parameter.name} is required`);
+        continue;
+      }
+      const schema = parameter.schema ?? {};
+      const value = schema.type === 'integer' || schema.type === 'number' ? (/^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw) : raw;
+      problems.push(...validator.validate(schema, value, `${parameter.in}.${parameter.name}`));
+    }
+    if (operation.requestBody) {
+      if (body === undefined) {
+        if (operation.requestBody.required) problems.push('a JSON body is required');
+      } else if (operation.requestBody.schema) {
+        problems.push(...validator.validate(operation.requestBody.schema, body, 'body'));
+      }
+    }
+    return problems;
+  }
+
+  function checkResponse(operation: ResolvedOperation | undefined, reply: Reply, label: string): Reply {
+    if (!validate || reply.body === undefined) return reply;
+    let schema: JsonSchema | null | undefined = operation?.responseSchema(reply.status);
+    // Statuses the description does not list for an operation (401, 5xx) still carry GitHub's basic error.
+    if (schema === undefined && reply.status >= 400) schema = validator.schema('basic-error');
+    if (!schema) return reply;
+    const problems = validator.validate(schema, reply.body, 'response');
+    if (problems.length === 0) return reply;
+    violations.push(...problems.map((problem) => `${label} ${reply.status}: ${problem}`));
+    return basicError(500, `The emulator produced a response that does not match GitHub's description: ${problems[0]}`);
+  }
+
+  async function createPull(body: Record<string, unknown>, fault: ReturnType<typeof takeFault>): Promise<Reply> {
+    const title = typeof body.title === 'string' ? body.title : '';
+    const headParam = String(body.head);
+    const base = String(body.base);
+    const [headOwner, headRef] = headParam.includes(':') ? (headParam.split(':', 2) as [string, string]) : [owner, headParam];
+    if (title.trim() === '') return validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+    if (headOwner !== owner) return validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    if (options.contentCreationLimit !== undefined) {
+      const windowStart = Date.now() - 60 * secondMs;
+      while (creations.length > 0 && (creations[0] as number) < windowStart) creations.shift();
+      if (creations.length >= options.contentCreationLimit) {
+        limit = { kind: 'secondary', until: Date.now() + 60 * secondMs };
+        return limited() as Reply;
+      }
+    }
+    const [headSha, baseSha] = await Promise.all([resolveBranch(headRef), resolveBranch(base)]);
+    if (baseSha === undefined) return validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+    if (headSha === undefined) return validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    if (!(await hasCommitsBetween(baseSha, headSha))) {
+      return validationFailed([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${headRef}` }]);
+    }
+    // Checked after the awaits, so two concurrent creates cannot both pass.
+    if (pulls.some((pull) => pull.state === 'open' && pull.head === headRef && pull.base === base)) {
+      return validationFailed([
+        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${headRef}.` },
+      ]);
+    }
+    const number = pulls.length + 1;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const pull: EmulatedPullRequest = {
+      number,
+      title,
+      body: typeof body.body === 'string' ? body.body : '',
+      head: headRef,
+      headSha,
+      base,
+      baseSha,
+      state: 'open',
+      draft: body.draft === true,
+      url: `${ctx.webUrl}/${owner}/${repo}/pull/${number}`,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    };
+    pulls.push(pull);
+    creations.push(Date.now());
+    if (fault?.afterCreate) return faultReply(fault.status);
+    return {
+      status: 201,
+      body: pullRequestJson(ctx, pull),
+      headers: { location: `${ctx.apiUrl}/repos/${owner}/${repo}/pulls/${number}` },
+    };
+  }
+
+  function listPulls(query: URLSearchParams): Reply {
+    const state = query.get('state') ?? 'open';
+    const head = query.get('head');
+    const base = query.get('base');
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const headRef =
+      head === null ? undefined : head.includes(':') ? (head.split(':', 2)[0] === owner ? head.split(':', 2)[1] : '\0') : head;
+    const matching = pulls
+      .filter((pull) => state === 'all' || pull.state === state)
+      .filter((pull) => headRef === undefined || pull.head === headRef)
+      .filter((pull) => base === null || pull.base === base)
+      .sort((a, b) => (query.get('direction') === 'asc' ? a.number - b.number : b.number - a.number));
+    return { status: 200, body: matching.slice((page - 1) * perPage, page * perPage).map((pull) => pullRequestSimpleJson(ctx, pull)) };
+  }
+
+  async function handle(route: Route, query: URLSearchParams, body: unknown, fault: ReturnType<typeof takeFault>): Promise<Reply> {
+    if (route.operation === 'rateLimit.get')
+      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, emulatedNowSeconds() + 3600) };
+    if (route.params.owner !== owner || route.params.repo !== repo) return basicError(404, 'Not Found');
+    switch (route.operation) {
+      case 'repos.get':
+        return { status: 200, body: fullRepositoryJson(ctx) };
+      case 'pulls.list':
+        return listPulls(query);
+      case 'pulls.create':
+        return createPull(body as Record<string, unknown>, fault);
+      case 'pulls.get': {
+        const pull = pulls.find((candidate) => String(candidate.number) === route.params.pull_number);
+        return pull ? { status: 200, body: pullRequestJson(ctx, pull) } : basicError(404, 'Not Found');
+      }
+    }
+  }
+
+  function htmlPage(path: string): string | undefined {
+    const match = new RegExp(`^/${owner}/${repo}/pull/(\\d+)$`).exec(path);
+    const pull = match ? pulls.find((candidate) => candidate.number === Number(match[1])) : undefined;
+    if (!pull) return undefined;
+    const html = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+    return `<!doctype html><meta charset="utf-8"><title>${html(pull.title)}</title><h1>${html(pull.title)} #${pull.number}</h1><p>${html(
+      `${owner}:${pull.head} → ${pull.base} (${pull.state})`,
+    )}</p><pre>${html(pull.body)}</pre>`;
+  }
+
+  async function onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    const method = request.method ?? 'GET';
+    const route = matchRoute(method, url.pathname);
+    const send = (reply: Reply) => {
+      log.push({ method, path: `${url.pathname}${url.search}`, operation: route?.operation, status: reply.status });
+      const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      response.writeHead(reply.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-request-id': randomUUID().toUpperCase(),
+        'x-github-media-type': 'github.v3; format=json',
+        ...rateHeaders(),
+        ...reply.headers,
+      });
+      response.end(payload);
+    };
+
+    if (!route) {
+      const page = method === 'GET' ? htmlPage(url.pathname) : undefined;
+      if (page) {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(page);
+        return;
+      }
+      return send(basicError(404, 'Not Found'));
+    }
+    if (options.token !== undefined) {
+      const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (presented !== options.token) return send(basicError(401, 'Bad credentials'));
+    }
+    used += 1;
+    const operation = validator.operation(route.specPath, route.method.toLowerCase());
+    const fault = takeFault(route.operation);
+    if (fault && !(fault.afterCreate && route.operation === 'pulls.create'))
+      return send(checkResponse(undefined, faultReply(fault.status), route.operation));
+    if (route.operation !== 'rateLimit.get') {
+      const blocked = limited();
+      if (blocked) return send(checkResponse(undefined, blocked, route.operation));
+    }
+
+    let body: unknown;
+    const raw = await readBody(request);
+    if (raw === null) return send(basicError(413, 'Request body too large'));
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return send(basicError(400, 'Problems parsing JSON'));
+      }
+    }
+    if (validate) {
+      const problems = checkRequest(operation, route, url.searchParams, body);
+      if (problems.length > 0) {
+        violations.push(...problems.map((problem) => `${route.operation} request: ${problem}`));
+        return send({
+          status: 422,
+          body: { message: `Invalid request.\n\n${problems.join('\n')}`, documentation_url: DOCS, status: '422' },
+        });
+      }
+    }
+    const reply = await handle(route, url.searchParams, body, fault);
+    return send(checkResponse(operation, reply, route.operation));
+  }
+
+  const server = createServer((request, response) => {
+    onRequest(request, response).catch((error: unknown) => {
+      violations.push(`emulator crashed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Emulator error', documentation_url: DOCS }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const base = `http://127.0.0.1:${port}`;
+  ctx = { apiUrl: base, webUrl: base, owner, repo, defaultBranch, createdAt };
+
+  return {
+    url: base,
+    owner,
+    repo,
+    pulls: () => pulls.map((pull) => ({ ...pull })),
+    closePullRequest(number) {
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (pull && pull.state === 'open') {
+        pull.state = 'closed';
+        pull.closedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        pull.updatedAt = pull.closedAt;
+      }
+    },
+    setBranch(name, sha = fakeSha(name)) {
+      if (options.repositoryPath) throw new Error('setBranch is for emulators without repositoryPath; push the branch instead');
+      if (!isValidBranchName(name)) throw new Error(`invalid branch name ${name}`);
+      branches.set(name, sha);
+    },
+    failNext(fault) {
+      for (let index = 0; index < (fault.times ?? 1); index += 1) {
+        faults.push({ status: fault.status, afterCreate: fault.afterCreate ?? false, operation: fault.operation });
+      }
+    },
+    rateLimit({ kind, seconds }) {
+      limit = { kind, until: Date.now() + seconds * secondMs };
+    },
+    requests: () => log.map((entry) => ({ ...entry })),
+    violations: () => [...violations],
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function matchRoute(method: string, pathname: string): Route | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(pathname);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    route.names.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1] ?? '');
+    });
+    return { operation: route.operation, specPath: route.specPath, method: route.method, params };
+  }
+  return undefined;
+}
+
+function readBody(request: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function fakeSha(name: string): string {
+  return createHash('sha1').update(`branch:${name}`).digest('hex');
+}

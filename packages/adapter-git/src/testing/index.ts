@@ -1,0 +1,17 @@
+export {
+  type EmulatedOperation,
+  type EmulatorFault,
+  type GitHubEmulator,
+  type GitHubEmulatorOptions,
+  startGitHubEmulator,
+} from './githubEmulator.js';
+export type { EmulatedPullRequest } from './githubFixtures.js';
+export {
+  createOpenApiValidator,
+  EMULATED_OPERATIONS,
+  extractOpenApiSubset,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiValidator,
+  type ResolvedOperation,
+} from './openApi.js';

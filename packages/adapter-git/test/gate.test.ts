@@ -1,0 +1,101 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
+import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { type Actor, createMemoryStorage, createPublishGate } from '@publishgate/core';
+import { createRecordingNotifier } from '@publishgate/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fastHostOptions, SECOND_MS, TOKEN } from './helpers/github.js';
+import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
+
+const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
+const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(): Promise<{ fixture: RepoFixture; emulator: GitHubEmulator; gate: ReturnType<typeof createPublishGate> }> {
+  const fixture = await createRepoFixture();
+  cleanups.push(fixture.cleanup);
+  // The emulator reads branches from the same bare repository the adapter pushes to.
+  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
+  cleanups.push(async () => {
+    const violations = emulator.violations();
+    await emulator.close();
+    expect(violations).toEqual([]);
+  });
+  const gate = createPublishGate({
+    storage: createMemoryStorage(),
+    git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
+    gitHost: createGitHubHost(
+      fastHostOptions(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
+    ),
+    notifier: createRecordingNotifier(),
+  });
+  return { fixture, emulator, gate };
+}
+
+describe('a publish gate on the simple-git adapter and the GitHub host (emulated)', () => {
+  it('request → approve puts the pinned sha on a new branch and opens exactly one pull request', async () => {
+    const { fixture, emulator, gate } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
+    await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
+
+    const preview = await gate.preview({ workspace, actor: builder });
+    expect(preview.diff.files.map((file) => file.path)).toEqual(['about.html']);
+    const request = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    expect(request.status).toBe('pending');
+    expect(request.diff.files.map((file) => file.path)).toEqual(['about.html']);
+
+    // The builder keeps working; the request stays pinned.
+    await writeFile(join(fixture.workspaceDir, 'later.html'), '<p>Later</p>\n');
+
+    const approved = await gate.approve({ id: request.id, actor: admin, comment: 'Looks good' });
+    expect(approved.status).toBe('approved');
+    const branch = `publish/bobs-shop-${request.id}`;
+    expect(approved.branch).toBe(branch);
+    expect(await fixture.remoteBranchSha(branch)).toBe(request.sha);
+    expect(await git(fixture.remoteDir, ['ls-tree', '--name-only', request.sha])).not.toContain('later.html');
+
+    const pulls = emulator.pulls();
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ head: branch, base: 'main', headSha: request.sha, state: 'open' });
+    expect(approved.pullRequest).toEqual({ number: pulls[0]?.number, url: pulls[0]?.url });
+    expect(pulls[0]?.body).toContain("Bob's shop");
+    // Core escapes user text in the table (a zero-width space after @ keeps e-mails from pinging anyone).
+    expect(pulls[0]?.body).toContain('bob@\u200bexample.com');
+    expect(pulls[0]?.body).toContain('ada@example.com');
+    expect(pulls[0]?.body).toContain(`https://portal.example/requests/${request.id}`);
+  });
+
+  it('a 502 after the pull request was created still ends approved with one pull request', async () => {
+    const { fixture, emulator, gate } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id };
+    await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
+    const request = await gate.requestPublish({ workspace, subdomain: 'flaky-site', actor: builder });
+    emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+    const approved = await gate.approve({ id: request.id, actor: admin });
+    expect(approved.status).toBe('approved');
+    expect(emulator.pulls()).toHaveLength(1);
+  });
+
+  it('a failed pull request is retried without a second branch or pull request', async () => {
+    const { fixture, emulator, gate } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id };
+    await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
+    const request = await gate.requestPublish({ workspace, subdomain: 'retry-site', actor: builder });
+    emulator.failNext({ operation: 'pulls.create', status: 401 });
+    const failed = await gate.approve({ id: request.id, actor: admin });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('port_failed');
+    const branch = `publish/retry-site-${request.id}`;
+    expect(await fixture.remoteBranchSha(branch)).toBe(request.sha);
+
+    const retried = await gate.retry({ id: request.id, actor: admin });
+    expect(retried.status).toBe('approved');
+    expect(emulator.pulls()).toHaveLength(1);
+    expect(await git(fixture.remoteDir, ['for-each-ref', '--format=%(refname)', 'refs/heads/publish/'])).toBe(`refs/heads/${branch}`);
+  });
+});

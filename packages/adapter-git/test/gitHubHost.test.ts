@@ -1,0 +1,244 @@
+import { inspect } from 'node:util';
+import { Octokit } from '@octokit/rest';
+import { createGitHubHost } from '@publishgate/adapter-git';
+import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { PublishGateError } from '@publishgate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fastHostOptions, SECOND_MS, TOKEN } from './helpers/github.js';
+
+const emulators: GitHubEmulator[] = [];
+afterEach(async () => {
+  for (const emulator of emulators.splice(0)) {
+    const violations = emulator.violations();
+    await emulator.close();
+    expect(violations).toEqual([]);
+  }
+});
+
+async function setup(options: Parameters<typeof startGitHubEmulator>[0] = {}) {
+  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, ...options });
+  emulators.push(emulator);
+  return emulator;
+}
+
+async function caught(promise: Promise<unknown>): Promise<PublishGateError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(PublishGateError.is(error), String(error)).toBe(true);
+    return error as PublishGateError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const open = (host: ReturnType<typeof createGitHubHost>, branch: string, requestId = 'req-1') =>
+  host.openPullRequest({ branch, title: `Publish ${branch}`, body: `Request ${requestId}`, requestId });
+
+describe('createGitHubHost against the emulator', () => {
+  it('a 502 after the pull request was created is retried; the 422 "already exists" resolves to that pull request', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/lost');
+    emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const result = await open(host, 'publish/lost');
+    expect(result).toEqual({ number: 1, url: emulator.pulls()[0]?.url, created: false });
+    expect(emulator.pulls()).toHaveLength(1);
+    expect(
+      emulator
+        .requests()
+        .filter((entry) => entry.operation === 'pulls.create')
+        .map((entry) => entry.status),
+    ).toEqual([502, 422]);
+  });
+
+  it('a 5xx before anything was created is retried and creates exactly one pull request', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/flaky');
+    emulator.failNext({ operation: 'pulls.create', status: 503, times: 2 });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    expect(await open(host, 'publish/flaky')).toMatchObject({ number: 1, created: true });
+    expect(emulator.pulls()).toHaveLength(1);
+  });
+
+  it('a 5xx that outlasts the retries fails as a retryable port_failed', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/down');
+    emulator.failNext({ status: 500, times: 10 });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main', retry: { retries: 2, delayMs: 1 } }));
+    const error = await caught(open(host, 'publish/down'));
+    expect(error).toMatchObject({ code: 'port_failed', retryable: true, port: 'gitHost' });
+    expect(error.message).toMatch(/500/);
+  });
+
+  it('a secondary rate limit shorter than the cap is waited out', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/slow');
+    emulator.rateLimit({ kind: 'secondary', seconds: 30 });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const started = Date.now();
+    expect(await open(host, 'publish/slow')).toMatchObject({ created: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30 * SECOND_MS);
+    expect(emulator.requests().some((entry) => entry.status === 403)).toBe(true);
+  });
+
+  it('a primary rate limit (quota exhausted) shorter than the cap is waited out', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/quota');
+    emulator.rateLimit({ kind: 'primary', seconds: 20 });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    expect(await open(host, 'publish/quota')).toMatchObject({ created: true });
+  });
+
+  it('a rate limit longer than the cap is not waited out: retryable port_failed, nothing created', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/blocked');
+    emulator.rateLimit({ kind: 'secondary', seconds: 600 });
+    const host = createGitHubHost(
+      fastHostOptions(emulator, { baseBranch: 'main', rateLimit: { secondMs: SECOND_MS, maxWaitSeconds: 60 } }),
+    );
+    const error = await caught(open(host, 'publish/blocked'));
+    expect(error).toMatchObject({ code: 'port_failed', retryable: true });
+    expect(error.message).toMatch(/rate limit/i);
+    expect(emulator.pulls()).toHaveLength(0);
+  });
+
+  it('the content-creation limit (secondary limit after N creates a minute) is waited out', async () => {
+    const emulator = await setup({ contentCreationLimit: 2 });
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    for (const name of ['a', 'b', 'c']) emulator.setBranch(`publish/${name}`);
+    for (const name of ['a', 'b', 'c']) expect(await open(host, `publish/${name}`, name)).toMatchObject({ created: true });
+    expect(emulator.pulls().map((pull) => pull.head)).toEqual(['publish/a', 'publish/b', 'publish/c']);
+    expect(emulator.requests().filter((entry) => entry.status === 403)).toHaveLength(1);
+  });
+
+  it('bad credentials fail as a non-retryable port_failed', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/auth');
+    const host = createGitHubHost(fastHostOptions(emulator, { auth: 'ghp_wrongTokenwrongTokenwrongToken00000', baseBranch: 'main' }));
+    const error = await caught(open(host, 'publish/auth'));
+    expect(error).toMatchObject({ code: 'port_failed', retryable: false });
+    expect(error.message).toMatch(/401/);
+  });
+
+  it('a branch that was never pushed fails as a non-retryable port_failed naming the head', async () => {
+    const emulator = await setup();
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const error = await caught(open(host, 'publish/missing'));
+    expect(error).toMatchObject({ code: 'port_failed', retryable: false });
+    expect(error.message).toMatch(/422.*head/);
+  });
+
+  it('after the pull request was closed, opening again creates a new one', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/reopen');
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const first = await open(host, 'publish/reopen');
+    emulator.closePullRequest(first.number);
+    const second = await open(host, 'publish/reopen');
+    expect(second.created).toBe(true);
+    expect(second.number).not.toBe(first.number);
+  });
+
+  it('targets the repository default branch when no baseBranch is given, asking for it once', async () => {
+    const emulator = await setup({ defaultBranch: 'production' });
+    emulator.setBranch('publish/x');
+    emulator.setBranch('publish/y');
+    const host = createGitHubHost(fastHostOptions(emulator));
+    await open(host, 'publish/x');
+    await open(host, 'publish/y');
+    expect(emulator.pulls().map((pull) => pull.base)).toEqual(['production', 'production']);
+    expect(emulator.requests().filter((entry) => entry.operation === 'repos.get')).toHaveLength(1);
+  });
+
+  it('appends a link back to the portal and a request marker to the body', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/linked');
+    const host = createGitHubHost(
+      fastHostOptions(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
+    );
+    await host.openPullRequest({ branch: 'publish/linked', title: 'Publish', body: '| Workspace | Shop |', requestId: 'req-9' });
+    const body = emulator.pulls()[0]?.body ?? '';
+    expect(body).toContain('| Workspace | Shop |');
+    expect(body).toContain('[Open the publish request](https://portal.example/requests/req-9)');
+    expect(body).toContain('<!-- publishgate:request req-9 -->');
+  });
+
+  it('uses an Octokit instance as given', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/own');
+    const octokit = new Octokit({ auth: TOKEN, baseUrl: emulator.url, log: { debug() {}, info() {}, warn() {}, error() {} } });
+    const host = createGitHubHost({ octokit, owner: emulator.owner, repo: emulator.repo, baseBranch: 'main' });
+    expect(await open(host, 'publish/own')).toMatchObject({ number: 1, created: true });
+  });
+
+  it('an aborted call rejects with the abort reason, not as a GitHub failure', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/aborted');
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    let caughtError: unknown;
+    try {
+      await host.openPullRequest({ branch: 'publish/aborted', title: 't', body: 'b', requestId: 'r', signal: controller.signal });
+    } catch (error) {
+      caughtError = error;
+    }
+    expect((caughtError as Error).message).toBe('caller gave up');
+    expect(emulator.pulls()).toHaveLength(0);
+  });
+
+  it('refuses invalid branch names before calling GitHub', async () => {
+    const emulator = await setup();
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    for (const branch of ['--upload-pack=x', 'a..b', 'x:y', '']) {
+      expect((await caught(open(host, branch))).code).toBe('validation');
+    }
+    expect(emulator.requests()).toHaveLength(0);
+  });
+});
+
+describe('GitHub token canary', () => {
+  const CANARY = 'ghp_CANARYcanaryCANARYcanaryCANARY0123456789';
+
+  it('never appears in errors or log lines (debug logs included) under 401, 5xx and rate-limit failures', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/canary');
+    const lines: string[] = [];
+    const log = {
+      debug: (m: string) => lines.push(m),
+      info: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const errors: unknown[] = [];
+    const attempt = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    // 401: the emulator expects TOKEN, the host presents the canary.
+    const wrong = createGitHubHost(fastHostOptions(emulator, { auth: CANARY, baseBranch: 'main', log }));
+    await attempt(open(wrong, 'publish/canary'));
+    // 5xx and rate limits with the canary as the accepted token.
+    const canaryEmulator = await setup({ token: CANARY });
+    canaryEmulator.setBranch('publish/canary');
+    const right = createGitHubHost(
+      fastHostOptions(canaryEmulator, { auth: CANARY, baseBranch: 'main', log, retry: { retries: 1, delayMs: 1 } }),
+    );
+    canaryEmulator.failNext({ status: 502, times: 5 });
+    await attempt(open(right, 'publish/canary'));
+    canaryEmulator.rateLimit({ kind: 'secondary', seconds: 600 });
+    await attempt(open(right, 'publish/canary'));
+    expect(errors).toHaveLength(3);
+    // Every level was captured: request options at debug, one line per failed request at error.
+    expect(lines.some((line) => line.startsWith('request {'))).toBe(true);
+    expect(lines.some((line) => / - 401 with id /.test(line))).toBe(true);
+    const everything = [...lines, ...errors.map((error) => inspect(error, { depth: 10, showHidden: true })), JSON.stringify(errors)].join(
+      '\n',
+    );
+    expect(everything).not.toContain(CANARY);
+    expect(everything).not.toContain(CANARY.slice(4, 24));
+  });
+});

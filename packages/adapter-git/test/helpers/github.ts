@@ -1,0 +1,47 @@
+import { createGitHubHost, type GitHubHostOptions } from '@publishgate/adapter-git';
+import { type GitHubEmulator, type GitHubEmulatorOptions, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import type { GitHostHarness } from '@publishgate/core/testing';
+import { expect } from 'vitest';
+
+export const TOKEN = 'ghp_emulatorTestToken000000000000000000000';
+
+/** Emulator seconds last 10 ms, so a 60 s retry-after is 600 ms. */
+export const SECOND_MS = 10;
+
+/** Host options that keep tests fast: tiny retry delays and no write pacing. */
+export function fastHostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
+  return {
+    auth: TOKEN,
+    owner: emulator.owner,
+    repo: emulator.repo,
+    baseUrl: emulator.url,
+    retry: { delayMs: 5 },
+    rateLimit: { secondMs: SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
+    log: { warn: () => {} },
+    ...overrides,
+  } as GitHubHostOptions;
+}
+
+/** A conformance harness: the GitHub host on a fresh emulator that also checks every exchange against the OpenAPI description. */
+export async function createHostHarness(
+  emulatorOptions: GitHubEmulatorOptions = {},
+  hostOverrides: Partial<GitHubHostOptions> = {},
+): Promise<GitHostHarness & { emulator: GitHubEmulator }> {
+  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, ...emulatorOptions });
+  const host = createGitHubHost(fastHostOptions(emulator, hostOverrides));
+  return {
+    emulator,
+    host,
+    async prepareBranch(branch) {
+      emulator.setBranch(branch);
+    },
+    async listPullRequests() {
+      return emulator.pulls().map((pull) => ({ number: pull.number, head: pull.head, state: pull.state }));
+    },
+    async cleanup() {
+      const violations = emulator.violations();
+      await emulator.close();
+      expect(violations).toEqual([]);
+    },
+  };
+}

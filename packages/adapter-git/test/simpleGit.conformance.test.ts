@@ -1,0 +1,4 @@
+import { runGitConformance } from '@publishgate/core/testing';
+import { createGitHarness } from './helpers/repos.js';
+
+runGitConformance({ name: 'simple-git on real repositories', create: () => createGitHarness() });

@@ -1,0 +1,260 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSimpleGit } from '@publishgate/adapter-git';
+import { PublishGateError } from '@publishgate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGitHarness, createRepoFixture, git } from './helpers/repos.js';
+
+const author = { name: 'Builder One', email: 'builder@example.com' };
+const blueprint = { kind: 'blueprint' } as const;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function harness(overrides: Parameters<typeof createGitHarness>[0] = {}) {
+  const h = await createGitHarness(overrides);
+  cleanups.push(h.cleanup as () => Promise<void>);
+  return h;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function scratchDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((name) => name.startsWith('publishgate-git-')).sort();
+}
+
+describe('createSimpleGit: the builder’s repository', () => {
+  it('preview leaves the builder’s index, staged and unstaged changes exactly as they were', async () => {
+    const h = await harness();
+    await h.writeFile('staged.txt', 'staged\n');
+    await git(h.fixture.workspaceDir, ['add', 'staged.txt']);
+    await h.writeFile('index.html', 'unstaged edit\n');
+    await h.writeFile('untracked.txt', 'untracked\n');
+    const before = await git(h.fixture.workspaceDir, ['status', '--porcelain']);
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path).sort()).toEqual(['index.html', 'staged.txt', 'untracked.txt']);
+    expect(await git(h.fixture.workspaceDir, ['status', '--porcelain'])).toBe(before);
+  });
+
+  it('commit stages everything, authors the builder, records the configured committer and leaves a clean status', async () => {
+    const h = await harness({ author: { name: 'Publish Bot', email: 'bot@example.com' } });
+    await h.writeFile('new.txt', 'new\n');
+    await h.removeFile('README.md');
+    const { sha } = await h.git.commit({
+      workspace: h.workspace,
+      baseline: blueprint,
+      message: 'Publish Shop to shop\n\nPublish-Request: r1\n',
+      author,
+    });
+    expect(await git(h.fixture.workspaceDir, ['rev-parse', 'HEAD'])).toBe(sha);
+    expect(await git(h.fixture.workspaceDir, ['status', '--porcelain'])).toBe('');
+    expect(await git(h.fixture.workspaceDir, ['log', '-1', '--format=%an <%ae>|%cn <%ce>|%B', sha])).toBe(
+      'Builder One <builder@example.com>|Publish Bot <bot@example.com>|Publish Shop to shop\n\nPublish-Request: r1',
+    );
+    expect(await git(h.fixture.workspaceDir, ['rev-parse', 'HEAD~1'])).toBe(
+      await git(h.fixture.workspaceDir, ['rev-parse', 'origin/main']),
+    );
+  });
+
+  it('respects .gitignore and .git/info/exclude', async () => {
+    const h = await harness();
+    await h.writeFile('.gitignore', 'build/\n');
+    await h.writeFile('build/out.js', 'generated\n');
+    await writeFile(join(h.fixture.workspaceDir, '.git', 'info', 'exclude'), 'notes.local\n');
+    await h.writeFile('notes.local', 'private\n');
+    await h.writeFile('page.html', 'page\n');
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path).sort()).toEqual(['.gitignore', 'page.html']);
+  });
+
+  it('keeps exotic paths intact (quotes, tabs, non-ASCII)', async () => {
+    const h = await harness();
+    const names = ['quote "me".txt', 'tab\there.txt', 'ünïcødé/日本.txt'];
+    for (const name of names) await h.writeFile(name, 'x\n');
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path).sort()).toEqual([...names].sort());
+  });
+
+  it('reports a rename with edits as renamed with line counts, and a deletion as deleted', async () => {
+    const h = await harness();
+    const original = Array.from({ length: 20 }, (_, index) => `line ${index}`).join('\n');
+    await h.writeFile('long.txt', `${original}\n`);
+    const first = await h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'one\n', author });
+    await h.removeFile('long.txt');
+    await h.writeFile('renamed.txt', `${original}\nextra\n`);
+    await h.removeFile('README.md');
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: first.sha } });
+    expect(diff.files).toEqual([
+      { path: 'README.md', status: 'deleted', additions: 0, deletions: 1, binary: false },
+      { path: 'renamed.txt', oldPath: 'long.txt', status: 'renamed', additions: 1, deletions: 0, binary: false },
+    ]);
+  });
+});
+
+describe('createSimpleGit: the blueprint baseline', () => {
+  it('is the merge-base with the remote base branch, so commits added to main after the clone do not show as reverted', async () => {
+    const h = await harness();
+    // Someone else advances main on the remote.
+    const other = join(h.fixture.root, 'other');
+    await git(h.fixture.root, ['clone', '-q', h.fixture.remoteDir, 'other']);
+    await writeFile(join(other, 'upstream.txt'), 'upstream\n');
+    await git(other, ['add', '-A']);
+    await git(other, ['commit', '-q', '-m', 'upstream']);
+    await git(other, ['push', '-q', 'origin', 'main']);
+    await h.writeFile('mine.txt', 'mine\n');
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path)).toEqual(['mine.txt']);
+  });
+
+  it('fails plainly when the workspace shares no history with the remote', async () => {
+    const h = await harness();
+    await rm(join(h.fixture.workspaceDir, '.git'), { recursive: true });
+    await git(h.fixture.workspaceDir, ['init', '-q', '-b', 'main']);
+    await git(h.fixture.workspaceDir, ['add', '-A']);
+    await git(h.fixture.workspaceDir, ['commit', '-q', '-m', 'unrelated']);
+    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: blueprint }));
+    expect(PublishGateError.is(error)).toBe(false);
+    expect((error as Error).message).toMatch(/shares no history with main/);
+  });
+
+  it('a publication baseline unknown to the workspace is a validation error', async () => {
+    const h = await harness();
+    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'a'.repeat(40) } }));
+    expect(PublishGateError.is(error, 'validation')).toBe(true);
+  });
+});
+
+describe('createSimpleGit: bounded patches', () => {
+  it('cuts one huge file at the per-file budget, keeps the small files whole, and flags truncated', async () => {
+    const h = await harness({ maxPatchChars: 50_000, maxFilePatchChars: 5_000 });
+    await h.writeFile('a-small.txt', 'small change\n');
+    await h.writeFile('b-huge.txt', `${Array.from({ length: 20_000 }, (_, index) => `row ${index}`).join('\n')}\n`);
+    await h.writeFile('c-small.txt', 'another small change\n');
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.truncated).toBe(true);
+    expect(diff.patch.length).toBeLessThanOrEqual(50_000);
+    expect(diff.patch).toContain('+small change');
+    expect(diff.patch).toContain('+another small change');
+    expect(diff.patch).toMatch(/\\ publishgate: \d+ more characters of this file's patch are not shown/);
+    expect(diff.files.find((file) => file.path === 'b-huge.txt')?.additions).toBe(20_000);
+    const sections = diff.patch.split(/^diff --git /m).filter(Boolean);
+    expect(sections.every((section) => section.length <= 5_000)).toBe(true);
+  });
+
+  it('stops at the total budget: every file is listed, the patch stays within it', async () => {
+    const h = await harness({ maxPatchChars: 10_000, maxFilePatchChars: 2_000 });
+    for (let index = 0; index < 40; index += 1) await h.writeFile(`file-${String(index).padStart(2, '0')}.txt`, `${'x'.repeat(400)}\n`);
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files).toHaveLength(40);
+    expect(diff.truncated).toBe(true);
+    expect(diff.patch.length).toBeLessThanOrEqual(10_000);
+    expect(diff.additions).toBe(40);
+  });
+
+  it('a single 8 MB line is streamed, not buffered into the patch', async () => {
+    const h = await harness({ maxPatchChars: 20_000, maxFilePatchChars: 10_000 });
+    await h.writeFile('bundle.min.js', `${'a'.repeat(8 * 1024 * 1024)}\n`);
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.truncated).toBe(true);
+    expect(diff.patch.length).toBeLessThanOrEqual(10_000);
+    expect(diff.files).toEqual([{ path: 'bundle.min.js', status: 'added', additions: 1, deletions: 0, binary: false }]);
+  });
+
+  it('lists at most maxFiles files and says so', async () => {
+    const h = await harness({ maxFiles: 3 });
+    for (const name of ['a', 'b', 'c', 'd', 'e']) await h.writeFile(`${name}.txt`, `${name}\n`);
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    expect(diff.additions).toBe(5);
+    expect(diff.truncated).toBe(true);
+  });
+});
+
+describe('createSimpleGit: robustness', () => {
+  it('commit fails (retryably) while the builder’s git holds index.lock, and leaves their lock alone', async () => {
+    const h = await harness();
+    const lock = join(h.fixture.workspaceDir, '.git', 'index.lock');
+    await writeFile(lock, '');
+    await h.writeFile('x.txt', 'x\n');
+    const error = await rejection(h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'x\n', author }));
+    expect(PublishGateError.is(error)).toBe(false);
+    expect((error as Error).message).toMatch(/index\.lock/);
+    expect(existsSync(lock)).toBe(true);
+  }, 30_000);
+
+  it('removes its scratch directories, after success and after failure', async () => {
+    const h = await harness();
+    const before = await scratchDirs();
+    await h.writeFile('x.txt', 'x\n');
+    await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    await rejection(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'b'.repeat(40) } }));
+    expect((await scratchDirs()).filter((name) => !before.includes(name))).toEqual([]);
+  });
+
+  it('an aborted signal rejects with its reason and runs nothing', async () => {
+    const h = await harness();
+    const controller = new AbortController();
+    controller.abort(new Error('caller gave up'));
+    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: blueprint, signal: controller.signal }));
+    expect((error as Error).message).toBe('caller gave up');
+  });
+
+  it('refuses invalid authors and messages with validation', async () => {
+    const h = await harness();
+    await h.writeFile('x.txt', 'x\n');
+    for (const [name, email, message] of [
+      ['Evil <x@y>', 'a@b.c', 'ok\n'],
+      ['Name', 'not-an-email', 'ok\n'],
+      ['Line\nbreak', 'a@b.c', 'ok\n'],
+      ['Name', 'a@b.c', ''],
+      ['Name', 'a@b.c', 'nul\0byte'],
+    ] as const) {
+      const error = await rejection(h.git.commit({ workspace: h.workspace, baseline: blueprint, message, author: { name, email } }));
+      expect(PublishGateError.is(error, 'validation')).toBe(true);
+    }
+  });
+
+  it('refuses a relative workspace directory and a workspace without .git', async () => {
+    const fixture = await createRepoFixture();
+    cleanups.push(fixture.cleanup);
+    const relative = createSimpleGit({ resolveWorkspaceDir: () => 'ws', remote: `file://${fixture.remoteDir}` });
+    expect(
+      PublishGateError.is(await rejection(relative.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation'),
+    ).toBe(true);
+    const plain = join(fixture.root, 'plain');
+    await mkdir(plain);
+    const noGit = createSimpleGit({ resolveWorkspaceDir: () => plain, remote: `file://${fixture.remoteDir}` });
+    expect(PublishGateError.is(await rejection(noGit.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation')).toBe(
+      true,
+    );
+  });
+
+  it('works with SHA-256 repositories', async () => {
+    const fixture = await createRepoFixture();
+    cleanups.push(fixture.cleanup);
+    const root = fixture.root;
+    await git(root, ['init', '-q', '--bare', '--object-format=sha256', '-b', 'main', 'remote256.git']);
+    await git(root, ['init', '-q', '--object-format=sha256', '-b', 'main', 'bp256']);
+    await writeFile(join(root, 'bp256', 'index.html'), '<h1>256</h1>\n');
+    await git(join(root, 'bp256'), ['add', '-A']);
+    await git(join(root, 'bp256'), ['commit', '-q', '-m', 'bp']);
+    await git(join(root, 'bp256'), ['push', '-q', join(root, 'remote256.git'), 'main']);
+    await git(root, ['clone', '-q', join(root, 'remote256.git'), 'ws256']);
+    const port = createSimpleGit({ resolveWorkspaceDir: () => join(root, 'ws256'), remote: join(root, 'remote256.git') });
+    await writeFile(join(root, 'ws256', 'new.txt'), 'new\n');
+    const { sha } = await port.commit({ workspace: fixture.workspace, baseline: blueprint, message: 'x\n', author });
+    expect(sha).toMatch(/^[0-9a-f]{64}$/);
+    expect(await port.push({ workspace: fixture.workspace, sha, branch: 'publish/sha256' })).toMatchObject({ alreadyPushed: false });
+    expect(await git(join(root, 'remote256.git'), ['rev-parse', 'publish/sha256'])).toBe(sha);
+  });
+});

@@ -1,0 +1,21 @@
+import { definePackageBuild } from '../../tooling/tsup.preset.ts';
+
+export default definePackageBuild(
+  {
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
+  {
+    // Peers, dependencies and Node built-ins stay imports; the OpenAPI subset JSON is bundled into testing.
+    external: [
+      '@publishgate/core',
+      '@octokit/rest',
+      '@octokit/plugin-retry',
+      '@octokit/plugin-throttling',
+      '@simple-git/argv-parser',
+      'bottleneck',
+      'simple-git',
+      /^node:/,
+    ],
+  },
+);
