@@ -85,6 +85,8 @@ export type PublishGateOptions = {
   branchName?: (request: PublishRequest) => string;
   /** Title and body of the deployment pull request. */
   pullRequestText?: (request: PublishRequest) => { title: string; body: string };
+  /** Link to a request in your portal, put in the pull request body and in notifications. */
+  requestUrl?: (request: PublishRequest) => string;
   /** An `approving` request untouched for this long is treated as interrupted by `sweep()`. Default 2 min. */
   recoverAfterMs?: number;
   /** Timeout for each git and git-host call. Default 120 s. */
@@ -239,7 +241,9 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   const policy = resolvePolicy(options.policy);
   const machinePolicy = { allowSelfReview: policy.allowSelfReview };
   const branchName = options.branchName ?? ((request: PublishRequest) => `publish/${request.subdomain}-${request.id}`);
-  const pullRequestText = options.pullRequestText ?? ((request: PublishRequest) => defaultPullRequestText(request, policy.baseDomain));
+  const requestUrl = options.requestUrl;
+  const pullRequestText =
+    options.pullRequestText ?? ((request: PublishRequest) => defaultPullRequestText(request, policy.baseDomain, requestUrl?.(request)));
   const recoverAfterMs = options.recoverAfterMs ?? 120_000;
   const portTimeoutMs = options.portTimeoutMs ?? 120_000;
   const onError = options.onError ?? (() => {});
@@ -329,7 +333,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
           requestId: after.id,
           occurredAt: at,
           to: to === 'builder' ? { userId: after.builder.id, email: after.builder.email } : { role: 'admin' },
-          data: { ...notificationData(after, policy.baseDomain), ...extra },
+          data: { ...notificationData(after, policy.baseDomain), ...(requestUrl ? { requestUrl: requestUrl(after) } : {}), ...extra },
         });
       }
     }
@@ -991,10 +995,15 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
   };
 }
 
-function defaultPullRequestText(request: PublishRequest, baseDomain: string | undefined): { title: string; body: string } {
-  const decidedBy = request.decision?.by && 'email' in request.decision.by ? request.decision.by.email : 'trusted builder (auto-approved)';
+function defaultPullRequestText(
+  request: PublishRequest,
+  baseDomain: string | undefined,
+  link: string | undefined,
+): { title: string; body: string } {
+  const decidedBy =
+    request.decision?.by && 'email' in request.decision.by ? escapeCell(request.decision.by.email) : 'trust (auto-approved builder)';
   const lines = [
-    `Publish request \`${request.id}\` approved by ${decidedBy}.`,
+    `Publish request \`${request.id}\` approved by ${decidedBy}.${link ? ` [Open in the portal](${link.replace(/[()\s<>[\]]/g, (char) => encodeURIComponent(char))})` : ''}`,
     '',
     '| | |',
     '|---|---|',

@@ -83,6 +83,24 @@ describe('publish and approve', () => {
   });
 });
 
+describe('pull request text', () => {
+  it('carries the request details and a link back, with user text escaped', async () => {
+    const weird = { ...workspace, name: 'Shop | <b>bold</b> @team' };
+    const { gate, git, gitHost, notifier } = setup({ requestUrl: (request) => `https://portal.example/requests/${request.id}` });
+    git.write(weird, 'a.txt', 'a\n');
+    const request = await gate.requestPublish({ workspace: weird, subdomain: 'pr-text', actor: builder });
+    await gate.approve({ id: request.id, actor: admin });
+    const [pull] = gitHost.pullRequests();
+    expect(pull?.body).toContain(`[Open in the portal](https://portal.example/requests/${request.id})`);
+    expect(pull?.body).toContain('approved by ada@\u200bexample.com');
+    expect(pull?.body).toContain('Shop \\| \\<b\\>bold\\</b\\> @\u200bteam');
+    expect(pull?.body).toContain(`| Commit | \`${request.sha}\` |`);
+    expect(pull?.title).toBe('Publish Shop | <b>bold</b> @team to pr-text');
+    await gate.sweep();
+    expect(notifier.to(builder.id)[0]?.data.requestUrl).toBe(`https://portal.example/requests/${request.id}`);
+  });
+});
+
 describe('reject and resubmit', () => {
   it('reject with feedback: the builder sees it and can submit a new request', async () => {
     const { gate, git, notifier } = setup();

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GitPort, Workspace } from '@publishgate/core';
 import { PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,6 +46,8 @@ async function expectCode(promise: Promise<unknown>, code: PublishGateErrorCode)
 }
 
 const author = { name: 'Builder One', email: 'builder@example.com' };
+// A file an injected `--upload-pack=touch …` would create; the suite checks it never appears.
+const CANARY = join(tmpdir(), `publishgate-git-conformance-canary-${process.pid}`);
 
 /**
  * The GitPort contract as a vitest suite: diffs against both baselines, pinned commits,
@@ -211,6 +216,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
         await expectCode(h.git.push({ workspace: h.workspace, sha: bad, branch: 'publish/bad-sha' }), 'validation');
       }
       expect(await h.remoteBranchSha('publish/bad-sha')).toBeUndefined();
+      expect(existsSync(CANARY), 'an injected command ran').toBe(false);
     });
 
     it('push refuses branch names git would reject or read as options', { timeout }, async () => {
@@ -231,6 +237,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
       ]) {
         await expectCode(h.git.push({ workspace: h.workspace, sha, branch: bad }), 'validation');
       }
+      expect(existsSync(CANARY), 'an injected command ran').toBe(false);
     });
 
     it('a huge change is bounded: truncated is set and the patch stays under the limit', { timeout }, async () => {
