@@ -334,16 +334,26 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
 // Stored values are plain JSON (strings, numbers, booleans, arrays, plain objects); a direct walk
 // is several times faster than structuredClone for them and keeps `undefined` fields out. Frozen
-// copies can be handed out on every read without copying again.
+// copies can be handed out on every read without copying again, and a copy we made before (the
+// unchanged diff of a request moving to its next status) is shared instead of copied again.
+const frozenByUs = new WeakSet<object>();
+
 function freezeCopy<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return Object.freeze(value.map(freezeCopy)) as T;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined) out[key] = freezeCopy(field);
+  if (frozenByUs.has(value)) return value;
+  let out: object;
+  if (Array.isArray(value)) {
+    out = Object.freeze(value.map(freezeCopy));
+  } else {
+    const fields: Record<string, unknown> = {};
+    for (const key in value) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) fields[key] = freezeCopy(field);
+    }
+    out = Object.freeze(fields);
   }
-  return Object.freeze(out) as T;
+  frozenByUs.add(out);
+  return out as T;
 }
 
 function cmp(a: string, b: string): number {
