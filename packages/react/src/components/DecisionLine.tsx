@@ -1,0 +1,34 @@
+'use client';
+import type { PublishRequest } from '@publishgate/core/client';
+import type { PublishGateLabels } from '../labels.js';
+import { PullRequestLink } from './PullRequestLink.js';
+
+/** Who decided a request, how and when, as one sentence of text (or nothing when undecided). */
+export function DecisionLine({ request, labels }: { request: PublishRequest; labels: PublishGateLabels }) {
+  const decision = request.decision;
+  if (!decision) return null;
+  const by = 'trust' in decision.by ? labels.requestReview.byTrust : decision.by.email;
+  return (
+    <p className="pg-decision" data-pg-decision={decision.kind}>
+      {labels.requestReview.decidedBy(labels.status[decision.kind], by, labels.common.formatDateTime(decision.at))}
+    </p>
+  );
+}
+
+/** The outcome details of a decided request: pull request link, or the last publish error. */
+export function Outcome({ request, labels }: { request: PublishRequest; labels: PublishGateLabels }) {
+  return (
+    <>
+      {request.pullRequest ? (
+        <p>
+          <PullRequestLink url={request.pullRequest.url} text={labels.requestReview.pullRequest(request.pullRequest.number)} />
+        </p>
+      ) : null}
+      {request.status === 'failed' && request.error ? (
+        <p className="pg-notice" data-pg-tone="error">
+          {labels.requestReview.error}: {request.error.message}
+        </p>
+      ) : null}
+    </>
+  );
+}

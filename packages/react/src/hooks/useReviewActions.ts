@@ -1,0 +1,29 @@
+'use client';
+import { useState, useSyncExternalStore } from 'react';
+import { usePublishGateStore } from '../PublishGateProvider.js';
+import { createReviewActions, type ReviewActions, type ReviewState } from '../store/reviewActions.js';
+
+/** The result of {@link useReviewActions}: the last decision's state and the actions. */
+export type ReviewActionsResult = { state: ReviewState } & Pick<ReviewActions, 'approve' | 'reject' | 'retry' | 'reset'>;
+
+/**
+ * Approve, reject (with feedback) and retry, for admins. The queue and the request show the
+ * expected status at once; when the server answers that someone else decided first
+ * (`conflict`/`invalid_transition`), the change is rolled back and `state.request` holds the
+ * request as it is now, so the UI can explain what happened instead of failing silently.
+ *
+ * @example
+ * ```tsx
+ * const review = useReviewActions();
+ * await review.reject(request, { feedback: 'Please remove the .env file.' });
+ * if (review.state.status === 'conflict') show(`Already ${review.state.request?.status}`);
+ * ```
+ */
+export function useReviewActions(): ReviewActionsResult {
+  const store = usePublishGateStore('useReviewActions');
+  const [owned, setOwned] = useState(() => ({ store, actions: createReviewActions(store) }));
+  if (owned.store !== store) setOwned({ store, actions: createReviewActions(store) });
+  const { actions } = owned;
+  const state = useSyncExternalStore(actions.subscribe, actions.getSnapshot, actions.getSnapshot);
+  return { state, approve: actions.approve, reject: actions.reject, retry: actions.retry, reset: actions.reset };
+}

@@ -1,0 +1,223 @@
+import type { DiffFile, Finding, PublishStatus } from '@publishgate/core/client';
+
+// Created on first use and kept: building an Intl formatter costs far more than formatting, and a
+// queue formats one timestamp per row.
+let formatter: Intl.DateTimeFormat | undefined;
+const dateFormat = (iso: string): string => {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  formatter ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return formatter.format(date);
+};
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * Every text the components show, in English. Pass a partial copy as the `labels` prop of a
+ * component (or of `<PublishGateProvider>` for all of them) to translate or reword; functions
+ * receive the values to interpolate. User data is always passed in as plain strings and rendered
+ * as text, whatever a label function returns around it.
+ */
+export const defaultLabels = {
+  common: {
+    loading: 'Loading…',
+    retry: 'Try again',
+    close: 'Close',
+    cancel: 'Cancel',
+    /** How timestamps are shown (the `<time>` element keeps the ISO value). */
+    formatDateTime: dateFormat,
+    /** An error from the server or the network, as shown to the user. */
+    errorMessage: (error: Error): string => error.message || 'Something went wrong.',
+  },
+  status: {
+    pending: 'Pending review',
+    approving: 'Publishing',
+    approved: 'Published',
+    rejected: 'Rejected',
+    withdrawn: 'Withdrawn',
+    expired: 'Expired',
+    failed: 'Publish failed',
+  } satisfies Record<PublishStatus, string>,
+  diff: {
+    summary: (files: number, additions: number, deletions: number) =>
+      `${plural(files, 'file', 'files')} changed, ${plural(additions, 'addition', 'additions')}, ${plural(deletions, 'deletion', 'deletions')}`,
+    heading: 'Changes',
+    fileStatus: { added: 'added', modified: 'modified', deleted: 'deleted', renamed: 'renamed' } satisfies Record<
+      DiffFile['status'],
+      string
+    >,
+    renamedFrom: (oldPath: string) => `renamed from ${oldPath}`,
+    binary: 'Binary file: contents not shown.',
+    noLines: 'No line changes to show for this file.',
+    notInPatch: 'Not shown: the patch was truncated before this file.',
+    truncated: 'The patch was truncated: some changes are not shown here. The pull request has the full diff.',
+    showAllLines: (total: number) => `Show all ${total} lines`,
+    empty: 'No changes.',
+    /** The +/- counts as read by screen readers (the `+3 −1` shown is hidden from them). */
+    countsSpoken: (additions: number, deletions: number) =>
+      `${plural(additions, 'line added', 'lines added')}, ${plural(deletions, 'line removed', 'lines removed')}`,
+  },
+  findings: {
+    heading: 'Findings',
+    kind: {
+      secret: 'Possible secret',
+      'env-file': 'Environment file',
+      'large-diff': 'Large change',
+      binary: 'Binary file',
+    } satisfies Record<Finding['kind'], string>,
+    location: (path: string, line: number | undefined) => (line === undefined ? path : `${path}, line ${line}`),
+  },
+  publishDialog: {
+    title: 'Publish workspace',
+    description: 'Review your changes, choose a subdomain and send them for review.',
+    subdomain: 'Subdomain',
+    subdomainHint: 'Lower-case letters, digits and hyphens; 3 to 63 characters.',
+    checking: 'Checking availability…',
+    available: (subdomain: string) => `${subdomain} is available.`,
+    checkFailed: 'Could not check availability.',
+    suggestions: 'Available instead:',
+    pickSuggestion: (subdomain: string) => `Use ${subdomain}`,
+    note: 'Note for the reviewer (optional)',
+    submit: 'Request publish',
+    submitting: 'Submitting…',
+    blocked: {
+      loading: 'Loading your changes…',
+      nothing_to_publish: 'Nothing to publish: the workspace is the same as what is live.',
+      in_flight: 'This workspace already has a publish request in progress.',
+      submitting: 'Your request is being submitted.',
+      subdomain: 'Choose a valid, available subdomain first.',
+      checking: 'Waiting for the availability check.',
+    },
+    loadFailed: 'Could not load your changes.',
+    submitFailed: 'Could not submit the request.',
+    resultPending: (subdomain: string) => `Request sent. An admin will review publishing to ${subdomain}.`,
+    resultApproving: (subdomain: string) => `Auto-approved: publishing to ${subdomain} now.`,
+    resultApproved: (subdomain: string) => `Auto-approved and published to ${subdomain}.`,
+    resultFailed: (subdomain: string) => `Auto-approved, but publishing to ${subdomain} failed. An admin can retry.`,
+    pullRequest: (number: number) => `Deployment pull request #${number}`,
+    done: 'Done',
+  },
+  approvalsQueue: {
+    heading: 'Publish requests',
+    filters: 'Filters',
+    statusFilter: 'Status',
+    allStatuses: 'All statuses',
+    blueprintFilter: 'Blueprint',
+    allBlueprints: 'All blueprints',
+    workspace: 'Workspace',
+    builder: 'Builder',
+    subdomain: 'Subdomain',
+    submitted: 'Submitted',
+    changes: 'Changes',
+    status: 'Status',
+    actions: 'Actions',
+    review: 'Review',
+    empty: 'No requests match these filters.',
+    loadFailed: 'Could not load the requests.',
+    previousPage: 'Previous page',
+    nextPage: 'Next page',
+    page: (index: number) => `Page ${index + 1}`,
+    trusted: 'Trusted builder',
+    findings: (count: number) => plural(count, 'finding', 'findings'),
+    files: (count: number) => plural(count, 'file', 'files'),
+    moreFiles: (count: number) => `and ${count} more`,
+    changesShort: (files: number, additions: number, deletions: number) => `${plural(files, 'file', 'files')}, +${additions} −${deletions}`,
+    updated: (count: number) => `Queue updated: ${plural(count, 'request', 'requests')}.`,
+    backToQueue: 'Back to the requests',
+  },
+  requestReview: {
+    heading: (workspaceName: string) => `Review: ${workspaceName}`,
+    details: 'Request details',
+    workspace: 'Workspace',
+    builder: 'Builder',
+    subdomain: 'Subdomain',
+    submitted: 'Submitted',
+    changes: 'Changes',
+    status: 'Status',
+    note: 'Note from the builder',
+    commit: 'Commit',
+    trusted: 'Trusted builder',
+    approve: 'Approve and publish',
+    approving: 'Publishing…',
+    reject: 'Reject…',
+    confirmReject: 'Reject request',
+    rejecting: 'Rejecting…',
+    feedback: 'Feedback for the builder (optional)',
+    feedbackHint: 'The builder sees this and can send a new request.',
+    retry: 'Retry publishing',
+    approved: 'Approved. The commit was pushed and the pull request opened.',
+    rejected: 'Rejected. The builder was notified.',
+    failed: 'Approved, but publishing failed. You can retry.',
+    decisionFailed: 'Your decision was not recorded.',
+    conflictTitle: 'Someone else decided first',
+    conflict: (status: string, by: string | undefined) =>
+      `Your decision was not applied: this request is now ${status}${by ? ` (decided by ${by})` : ''}.`,
+    conflictUnknown: 'Your decision was not applied: this request changed since you opened it. Reload it to see its state.',
+    decidedBy: (kind: string, by: string, at: string) => `${kind} by ${by} on ${at}`,
+    byTrust: 'trust (auto-approved)',
+    notPending: (status: string) => `This request is ${status}: there is nothing to decide.`,
+    feedbackGiven: 'Feedback given',
+    pullRequest: (number: number) => `Pull request #${number}`,
+    error: 'Last error',
+  },
+  trustedUsers: {
+    heading: (blueprint: string) => `Trusted builders: ${blueprint}`,
+    description: 'Requests from trusted builders are approved automatically, unless their changes contain a likely secret.',
+    empty: 'No trusted builders on this blueprint.',
+    builder: 'Builder',
+    autoApprove: 'Auto-approve',
+    toggle: (email: string) => `Auto-approve ${email}`,
+    grantedBy: 'Granted by',
+    grantedAt: 'Granted',
+    expires: 'Expires',
+    never: 'Never',
+    reviewDue: 'Review due',
+    expired: 'Expired',
+    notTrusted: 'Not trusted',
+    addHeading: 'Trust a builder',
+    userId: 'User id',
+    email: 'Email',
+    expiresAt: 'Expires on (optional)',
+    add: 'Grant trust',
+    granted: (email: string) => `${email} is now trusted.`,
+    revoked: (email: string) => `${email} is no longer trusted.`,
+    loadFailed: 'Could not load trusted builders.',
+    saveFailed: 'Could not change trust.',
+  },
+  publishStatus: {
+    heading: 'Publish status',
+    none: 'This workspace has not been sent for publishing yet.',
+    current: 'Latest request',
+    history: 'Earlier requests',
+    subdomain: 'Subdomain',
+    submitted: 'Submitted',
+    decided: 'Decided',
+    feedback: 'Feedback from the reviewer',
+    liveAt: (subdomain: string) => `Live at ${subdomain}`,
+    pullRequest: (number: number) => `Pull request #${number}`,
+    withdraw: 'Withdraw request',
+    withdrawFailed: 'Could not withdraw the request.',
+    loadFailed: 'Could not load the publish status.',
+    announce: (status: string, subdomain: string) => `Publish request for ${subdomain}: ${status}.`,
+    error: 'Publishing failed',
+  },
+};
+
+/** The type of {@link defaultLabels}: every text the components show. */
+export type PublishGateLabels = typeof defaultLabels;
+
+/** Overrides for some labels: any group, any key within it. */
+export type PublishGateLabelOverrides = { [Group in keyof PublishGateLabels]?: Partial<PublishGateLabels[Group]> };
+
+/** Merges override layers over the defaults, group by group (later layers win). */
+export function mergeLabels(...layers: Array<PublishGateLabelOverrides | undefined>): PublishGateLabels {
+  const out = { ...defaultLabels } as Record<keyof PublishGateLabels, object>;
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const group of Object.keys(layer) as Array<keyof PublishGateLabels>) {
+      const overrides = layer[group];
+      if (overrides) out[group] = { ...out[group], ...overrides };
+    }
+  }
+  return out as PublishGateLabels;
+}

@@ -1,0 +1,30 @@
+import type { PublishGateClient } from '@publishgate/core/client';
+
+/** Never settles: a query that stays loading. */
+export const forever = <T>(): Promise<T> => new Promise<T>(() => {});
+
+/**
+ * A PublishGateClient from the given methods, for rendering exact states (loading, error, crafted
+ * data) without a server. Methods not given reject, so a test notices an unexpected call; the
+ * event stream is a no-op (use `storeOptions: { live: false }` or let it be).
+ */
+export function stubClient(methods: Partial<PublishGateClient>): PublishGateClient {
+  const missing = (name: string) => () => Promise.reject(new Error(`stub client: ${name} was not expected`));
+  return {
+    preview: missing('preview'),
+    checkSubdomain: missing('checkSubdomain'),
+    requestPublish: missing('requestPublish'),
+    listRequests: missing('listRequests'),
+    getRequest: missing('getRequest'),
+    approve: missing('approve'),
+    reject: missing('reject'),
+    withdraw: missing('withdraw'),
+    retry: missing('retry'),
+    listTrust: missing('listTrust'),
+    setTrust: missing('setTrust'),
+    history: missing('history'),
+    exportHistory: missing('exportHistory'),
+    subscribe: () => () => {},
+    ...methods,
+  };
+}
