@@ -106,7 +106,7 @@ export type PreviewResult = {
   baseline: Baseline;
   diff: DiffSummary;
   findings: Finding[];
-  /** The previous publication's subdomain, else one derived from the workspace name. */
+  /** The live publication's subdomain, else the one last asked for, else one derived from the workspace name. */
   suggestedSubdomain: string | undefined;
   /** True when a new request can be submitted now. */
   publishable: boolean;
@@ -502,9 +502,11 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         throw new PublishGateError('forbidden', 'Only the workspace owner or an admin can preview its publish.');
       }
       const { baseline, publication } = await baselineFor(workspace.id);
-      const [rawDiff, inFlight] = await Promise.all([
+      const [rawDiff, inFlight, latest] = await Promise.all([
         git.preview({ workspace, baseline, signal: portSignal() }),
         storage.getInFlightRequest({ workspaceId: workspace.id }),
+        // A builder who was rejected should not have to retype the name they asked for.
+        publication ? Promise.resolve([]) : storage.listRequests({ filter: { workspaceId: workspace.id }, limit: 1 }),
       ]);
       const diff = fromPort(diffSummarySchema, rawDiff, 'git', 'preview');
       const findings = scanFindings(diff, policy.findings);
@@ -513,7 +515,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         baseline,
         diff,
         findings,
-        suggestedSubdomain: publication?.subdomain ?? inFlight?.subdomain ?? slugifySubdomain(workspace.name),
+        suggestedSubdomain: publication?.subdomain ?? inFlight?.subdomain ?? latest[0]?.subdomain ?? slugifySubdomain(workspace.name),
         publishable: blockedBy === undefined,
         ...(blockedBy ? { blockedBy } : {}),
         publication,

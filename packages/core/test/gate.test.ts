@@ -116,6 +116,8 @@ describe('reject and resubmit', () => {
       ['request.rejected', 'Please add a contact page.'],
     ]);
 
+    // The dialog offers the name they asked for last time.
+    expect((await gate.preview({ workspace, actor: builder })).suggestedSubdomain).toBe('bobs-shop');
     git.write(workspace, 'contact.html', '<p>mail us</p>\n');
     const second = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
     expect(second.status).toBe('pending');

@@ -41,7 +41,7 @@ type Model = {
 };
 type Real = { gate: PublishGate; storage: StoragePort; git: FakeGit; gitHost: FakeGitHost };
 // Counts across all runs, so the test can prove it reached deep states, not only refusals.
-const tally: Record<string, number> = { submitted: 0, decided: 0, approved: 0, failed: 0 };
+const tally = { submitted: 0, decided: 0, approved: 0, failed: 0, commands: 0 };
 
 type Outcome = { ok: true; status: PublishStatus } | { ok: false; code: string } | { ok: true; trust: boolean };
 
@@ -322,7 +322,7 @@ describe('model-based: the gate against a reference model', () => {
   it('random interleavings of every operation by several actors keep the stored state equal to the model', async () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(weighted, { maxCommands: 80, size: 'max' }), async (cmds) => {
-        tally.commands = (tally.commands ?? 0) + [...cmds].length;
+        tally.commands += [...cmds].length;
         const storage = createMemoryStorage();
         const git = createFakeGit();
         const gitHost = createFakeGitHost();

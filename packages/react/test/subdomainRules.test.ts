@@ -1,37 +1,20 @@
-import { DEFAULT_RESERVED_SUBDOMAINS, validateSubdomain } from '@publishgate/core';
+import { validateSubdomain } from '@publishgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quickCheckSubdomain } from '../src/index.js';
 
-// The client-side copy must agree with core on syntax (the reserved list stays the server's).
-const TABLE = [
-  'ab',
-  'abc',
-  'ABC',
-  'my-shop',
-  '-shop',
-  'shop-',
-  'my--shop',
-  'xn--bcher-kva',
-  'shop_1',
-  'shop.app',
-  'a'.repeat(63),
-  'a'.repeat(64),
-  'ǅemo',
-  'K-shop',
-  'café',
-  '',
-  '123',
-];
-
+// The field's instant check is core's rule set minus the reserved list (the server decides those).
 describe('quickCheckSubdomain', () => {
-  it.each(TABLE)('agrees with core validateSubdomain on %j', (input) => {
-    const core = validateSubdomain(input, { reserved: [] });
-    const quick = quickCheckSubdomain(input);
-    expect(quick.ok).toBe(core.ok);
-    if (quick.ok && core.ok) expect(quick.normalized).toBe(core.normalized);
-    if (!quick.ok && !core.ok) expect(quick.message).toBe(core.message);
-  });
+  it.each(['ab', 'abc', 'ABC', 'my-shop', '-shop', 'my--shop', 'xn--bcher-kva', 'shop_1', 'a'.repeat(64), '\u212Aelvin', 'café', ''])(
+    'agrees with core validateSubdomain on %j',
+    (input) => {
+      const core = validateSubdomain(input, { reserved: [] });
+      const quick = quickCheckSubdomain(input);
+      expect(quick.ok).toBe(core.ok);
+      if (quick.ok && core.ok) expect(quick.normalized).toBe(core.normalized);
+      if (!quick.ok && !core.ok) expect(quick.message).toBe(core.message);
+    },
+  );
 
   it('agrees with core on arbitrary strings', () => {
     fc.assert(
@@ -43,7 +26,7 @@ describe('quickCheckSubdomain', () => {
   });
 
   it('leaves reserved names to the server', () => {
-    expect(DEFAULT_RESERVED_SUBDOMAINS).toContain('admin');
+    expect(validateSubdomain('admin').ok).toBe(false);
     expect(quickCheckSubdomain('admin')).toEqual({ ok: true, normalized: 'admin' });
   });
 });

@@ -1,4 +1,5 @@
-// The browser entry, `@publishgate/core/client`. Keep runtime imports to errors.ts and this folder.
+// The browser entry, `@publishgate/core/client`. Keep runtime imports to dependency-free modules
+// (errors.ts, subdomain.ts) and this folder; a test guards it.
 export { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
 export type {
   ApproveBody,
@@ -27,6 +28,13 @@ export type {
   TrustGrant,
   Workspace,
 } from '../schemas.js';
+export {
+  DEFAULT_RESERVED_SUBDOMAINS,
+  type SubdomainValidation,
+  slugifySubdomain,
+  type ValidateSubdomainOptions,
+  validateSubdomain,
+} from '../subdomain.js';
 export {
   type CallOptions,
   createPublishGateClient,

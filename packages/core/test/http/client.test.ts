@@ -220,7 +220,7 @@ describe('the SSE parser', () => {
 });
 
 describe('the browser entry', () => {
-  it('imports at run time nothing but errors.ts and its own folder (no Node built-ins, no zod, no xstate)', () => {
+  it('imports at run time nothing but errors.ts, subdomain.ts and its own folder (no Node built-ins, no zod, no xstate)', () => {
     const dir = join(import.meta.dirname, '../../src/client');
     const runtimeImports = new Set<string>();
     for (const file of readdirSync(dir)) {
@@ -228,6 +228,8 @@ describe('the browser entry', () => {
       for (const match of source.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms))
         runtimeImports.add(match[1] as string);
     }
-    expect([...runtimeImports].sort()).toEqual(['../errors.js', './publishGateClient.js', './sseParser.js']);
+    expect([...runtimeImports].sort()).toEqual(['../errors.js', '../subdomain.js', './publishGateClient.js', './sseParser.js']);
+    // subdomain.ts must stay dependency-free for that to hold.
+    expect(readFileSync(join(dir, '../subdomain.ts'), 'utf8')).not.toMatch(/^import /m);
   });
 });
