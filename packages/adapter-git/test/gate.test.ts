@@ -66,7 +66,8 @@ describe('a publish gate on the simple-git adapter and the GitHub host (emulated
     expect(pulls[0]?.body).toContain("Bob's shop");
     // Core escapes user text in the table (a zero-width space after @ keeps e-mails from pinging anyone).
     expect(pulls[0]?.body).toContain('bob@\u200bexample.com');
-    expect(pulls[0]?.body).toContain('ada@example.com');
+    // Emails in the body are defused (a zero-width space after @) so GitHub does not link or ping them.
+    expect(pulls[0]?.body).toContain('ada@\u200bexample.com');
     expect(pulls[0]?.body).toContain(`https://portal.example/requests/${request.id}`);
   });
 
