@@ -22,6 +22,7 @@ export type {
   DiffFile,
   DiffSummary,
   Finding,
+  Notification,
   Publication,
   PublishRequest,
   PublishStatus,
