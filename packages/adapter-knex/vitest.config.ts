@@ -1,3 +1,6 @@
 import { definePackageProject } from '../../tooling/vitest.shared.ts';
 
-export default definePackageProject('adapter-knex');
+export default definePackageProject('adapter-knex', {
+  // Starts one throwaway PostgreSQL for the whole run (unless PUBLISHGATE_PG_URL names one already).
+  test: { globalSetup: ['test/globalSetup.ts'] },
+});

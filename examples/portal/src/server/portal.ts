@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
+import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { type Actor, createFetchHandler, createPublishGate, type PublishGate, toNodeHandler, type Workspace } from '@publishgate/core';
+import { BLUEPRINT, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findWorkspace } from './demoData.js';
+import { createDevSessions } from './devSessions.js';
+import { createInboxNotifier, type InboxNotifier } from './inboxNotifier.js';
+import { describeRemoteBranch, listRemoteBranches } from './remoteBranches.js';
+import { type PrepareResult, prepareData, type RemoteConfig, remoteUrl } from './seed.js';
+import { createStaticHandler, SECURITY_HEADERS } from './staticFiles.js';
+import { createPortalStorage } from './storage.js';
+import { deleteWorkspaceFile, listWorkspaceFiles, readWorkspaceFile, WorkspaceFileError, writeWorkspaceFile } from './workspaceFiles.js';
+
+/** Options of {@link startPortal}. */
+export type PortalOptions = {
+  /** Folder of the SQLite file, the bare remote, the workspaces and the inbox. Created when missing. */
+  dataDir: string;
+  /** Delete `dataDir` first and seed it again. */
+  reset?: boolean;
+  /** Folder of the Vite build of the UI. */
+  uiDir: string;
+  /** Port on 127.0.0.1. Default 4321; 0 picks a free one. */
+  port?: number;
+  /** Real GitHub (`kind: 'github'`), or the local bare remote plus the GitHub emulator (default). */
+  remote?: RemoteConfig;
+  /** Port of the GitHub emulator in local mode. Default 0 (any free port). */
+  emulatorPort?: number;
+  /** How often `gate.sweep()` runs. Default 5 s. */
+  sweepIntervalMs?: number;
+  /** Where log lines go. Default `console.log`. */
+  log?: (line: string) => void;
+};
+
+/** A running portal. */
+export type Portal = {
+  /** e.g. `http://127.0.0.1:4321`. */
+  url: string;
+  gate: PublishGate;
+  /** The data folder's paths, and whether this start created them. */
+  data: PrepareResult;
+  /** The GitHub emulator pull requests go to (local mode only). */
+  emulator: GitHubEmulator | undefined;
+  inbox: InboxNotifier;
+  /** The URL publish branches are pushed to. */
+  remote: string;
+  /** The absolute folder of a workspace's working copy. */
+  workspaceDir(workspaceId: string): string;
+  /** Stops the server, the sweeper, the emulator and the database, in that order. */
+  close(): Promise<void>;
+};
+
+const API = '/api/portal';
+const MAX_JSON_BYTES = 2 * 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Starts the demo portal: seeds or reopens the data folder, builds the gate on SQLite, the local
+ * bare remote (or GitHub) and the GitHub emulator, and serves the publishgate API under
+ * `/api/publishgate`, the portal's own small API under `/api/portal` (dev-only sign-in, workspace
+ * files, inbox, remote branches) and the built UI, on 127.0.0.1 only.
+ *
+ * @example
+ * ```ts
+ * const portal = await startPortal({ dataDir: 'data', uiDir: 'dist', port: 0 });
+ * console.log(portal.url);
+ * await portal.close();
+ * ```
+ */
+export async function startPortal(options: PortalOptions): Promise<Portal> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const remoteConfig: RemoteConfig = options.remote ?? { kind: 'local' };
+  const data = await prepareData({ dataDir: options.dataDir, reset: options.reset ?? false, remote: remoteConfig });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step();
+  };
+
+  try {
+    const { storage, close: closeStorage } = await createPortalStorage(data.database);
+    cleanups.push(closeStorage);
+    const inbox = await createInboxNotifier({ file: data.inboxFile, log });
+
+    const remote = remoteUrl(data, remoteConfig);
+    const baseBranch = remoteConfig.kind === 'github' ? remoteConfig.baseBranch : 'main';
+    const workspaceDir = (workspaceId: string) => join(data.workspacesDir, workspaceId);
+    const git = createSimpleGit({
+      resolveWorkspaceDir: (workspace) => workspaceDir(workspace.id),
+      remote,
+      baseBranch,
+      author: { name: 'publishgate demo', email: 'publish-bot@example.com' },
+      ...(remoteConfig.kind === 'github' ? { credentials: () => ({ username: 'x-access-token', password: remoteConfig.token }) } : {}),
+    });
+
+    let emulator: GitHubEmulator | undefined;
+    let gitHost: ReturnType<typeof createGitHubHost>;
+    if (remoteConfig.kind === 'github') {
+      gitHost = createGitHubHost({
+        auth: remoteConfig.token,
+        owner: remoteConfig.owner,
+        repo: remoteConfig.repo,
+        baseUrl: remoteConfig.apiUrl,
+        baseBranch,
+      });
+    } else {
+      // The emulator reads branches from the bare remote, so a pull request for a branch that was
+      // never pushed gets GitHub's 422, as it would for real.
+      const token = randomUUID();
+      emulator = await startGitHubEmulator({
+        owner: 'acme',
+        repo: 'sites',
+        repositoryPath: data.remoteDir,
+        token,
+        port: options.emulatorPort ?? 0,
+      });
+      const started = emulator;
+      cleanups.push(() => started.close());
+      gitHost = createGitHubHost({ auth: token, owner: emulator.owner, repo: emulator.repo, baseUrl: emulator.url, baseBranch });
+    }
+
+    let publicUrl = '';
+    const gate = createPublishGate({
+      storage,
+      git,
+      gitHost,
+      notifier: inbox,
+      requestUrl: (request) => `${publicUrl}/requests/${request.id}`,
+      onError: (error) => log(`[gate] background error: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    cleanups.push(() => gate.close());
+
+    const sessions = createDevSessions(data.sessionSecret);
+    const actorOf = (cookie: string | null | undefined): DemoUser | null => sessions.userFromCookie(cookie);
+    const visibleWorkspace = (id: string, actor: Actor): Workspace | null => {
+      const workspace = findWorkspace(id);
+      if (!workspace) return null;
+      return workspace.ownerId === actor.id || actor.roles.includes('admin') ? workspace : null;
+    };
+
+    const publishgate = createFetchHandler(gate, {
+      authenticate: (request) => toActor(actorOf(request.headers.get('cookie'))),
+      resolveWorkspace: (id, actor) => visibleWorkspace(id, actor),
+      onError: (error) => log(`[publishgate] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    });
+    const publishgateNode = toNodeHandler(publishgate);
+    const serveStatic = createStaticHandler(options.uiDir);
+
+    async function portalApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+      const path = url.pathname.slice(API.length);
+      const method = req.method ?? 'GET';
+      const user = actorOf(req.headers.cookie);
+      // Mutations must be JSON: browsers cannot send that cross-site without a CORS preflight,
+      // which this server never approves, so a form on another site cannot act for a signed-in user.
+      if (method !== 'GET' && method !== 'HEAD' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+        throw new HttpError(415, 'unsupported_media_type', 'Send JSON (content-type: application/json).');
+      }
+
+      if (path === '/session') {
+        if (method === 'GET')
+          return sendJson(res, 200, { user: user ? publicUser(user) : null, users: DEMO_USERS.map(publicUser), devOnly: true });
+        if (method === 'POST') {
+          const body = await readJson(req);
+          const chosen = DEMO_USERS.find((candidate) => candidate.id === body.userId);
+          if (!chosen) throw new HttpError(400, 'validation', 'Pick one of the demo users.');
+          return sendJson(res, 200, { user: publicUser(chosen) }, { 'set-cookie': sessions.signIn(chosen.id) });
+        }
+        if (method === 'DELETE') return sendJson(res, 200, { user: null }, { 'set-cookie': sessions.signOut() });
+        throw new HttpError(405, 'method_not_allowed', 'Use GET, POST or DELETE.');
+      }
+
+      if (!user) throw new HttpError(401, 'unauthorized', 'Sign in first.');
+
+      if (path === '/config' && method === 'GET') {
+        return sendJson(res, 200, {
+          blueprints: [BLUEPRINT],
+          builders: DEMO_USERS.filter((candidate) => candidate.roles.includes('builder')).map(publicUser),
+          remote:
+            remoteConfig.kind === 'github'
+              ? {
+                  kind: 'github',
+                  repository: `${remoteConfig.owner}/${remoteConfig.repo}`,
+                  webUrl: `${remoteConfig.serverUrl}/${remoteConfig.owner}/${remoteConfig.repo}`,
+                }
+              : { kind: 'local', path: data.remoteDir, pullRequests: emulator?.url ?? '' },
+        });
+      }
+      if (path === '/workspaces' && method === 'GET') {
+        const workspaces = DEMO_WORKSPACES.filter((workspace) => visibleWorkspace(workspace.id, user)).map((workspace) => ({
+          ...workspace,
+          ownerEmail: DEMO_USERS.find((candidate) => candidate.id === workspace.ownerId)?.email ?? '',
+          dir: workspaceDir(workspace.id),
+        }));
+        return sendJson(res, 200, { workspaces });
+      }
+      const files = /^\/workspaces\/([A-Za-z0-9_-]{1,64})\/(files|file)$/.exec(path);
+      if (files) {
+        const workspace = visibleWorkspace(files[1] as string, user);
+        if (!workspace) throw new HttpError(404, 'not_found', 'No such workspace.');
+        const dir = workspaceDir(workspace.id);
+        if (files[2] === 'files' && method === 'GET') return sendJson(res, 200, await listWorkspaceFiles(dir));
+        if (files[2] === 'file' && method === 'GET') return sendJson(res, 200, await readWorkspaceFile(dir, url.searchParams.get('path')));
+        // Only the owner edits; an admin reviews through the diff.
+        if (workspace.ownerId !== user.id) throw new HttpError(403, 'forbidden', 'Only the owner of a workspace edits its files.');
+        if (files[2] === 'file' && method === 'PUT') {
+          const body = await readJson(req);
+          return sendJson(res, 200, await writeWorkspaceFile(dir, body.path, body.content));
+        }
+        if (files[2] === 'file' && method === 'DELETE') {
+          const body = await readJson(req);
+          await deleteWorkspaceFile(dir, body.path);
+          return sendJson(res, 200, { deleted: true });
+        }
+        throw new HttpError(405, 'method_not_allowed', 'Method not allowed.');
+      }
+      if (path === '/inbox' && method === 'GET') return sendJson(res, 200, { items: inbox.forActor(user) });
+      if (path === '/remote/branches' && method === 'GET') {
+        if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
+        return sendJson(res, 200, { items: await listRemoteBranches(data.remoteDir) });
+      }
+      if (path === '/remote/branch' && method === 'GET') {
+        if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
+        const branch = await describeRemoteBranch(data.remoteDir, url.searchParams.get('name') ?? '', baseBranch);
+        if (!branch) throw new HttpError(404, 'not_found', 'No such branch on the remote.');
+        return sendJson(res, 200, branch);
+      }
+      throw new HttpError(404, 'not_found', 'No such route.');
+    }
+
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://portal.invalid');
+      const handle = async () => {
+        if (url.pathname === API || url.pathname.startsWith(`${API}/`)) return portalApi(req, res, url);
+        let fellThrough = false;
+        await publishgateNode(req, res, () => {
+          fellThrough = true;
+        });
+        if (fellThrough) await serveStatic(req, res, url.pathname);
+      };
+      handle().catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof HttpError) return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+        if (error instanceof WorkspaceFileError)
+          return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+        log(`[portal] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sendJson(res, 500, { error: { code: 'internal', message: 'Internal server error.' } });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 4321, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          publishgate.closeStreams();
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+
+    // Expiry, interrupted publishes and undelivered notifications are found by sweeping stored
+    // state, never by in-memory timers, so a restart picks up where the last run stopped.
+    let sweeping = false;
+    const sweep = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      gate
+        .sweep()
+        .catch((error: unknown) => log(`[sweep] ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => {
+          sweeping = false;
+        });
+    }, options.sweepIntervalMs ?? 5_000);
+    sweep.unref();
+    cleanups.push(() => clearInterval(sweep));
+
+    return { url: publicUrl, gate, data, emulator, inbox, remote, workspaceDir, close: cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function toActor(user: DemoUser | null): Actor | null {
+  return user ? { id: user.id, email: user.email, roles: [...user.roles], name: user.name } : null;
+}
+
+function publicUser(user: DemoUser) {
+  return { id: user.id, email: user.email, name: user.name, title: user.title, roles: [...user.roles] };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
+  res.end(payload);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BYTES) throw new HttpError(413, 'payload_too_large', 'Request body too large.');
+    chunks.push(chunk as Buffer);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'validation', 'Malformed JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, 'validation', 'Send a JSON object.');
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,77 @@
+// The portal's own small API (dev-only sign-in, workspace files, inbox, remote branches). The
+// publish workflow itself goes through `@publishgate/core/client` and the React components.
+import type { Notification } from '@publishgate/core';
+
+/** A demo user as the server describes it. */
+export type PortalUser = { id: string; email: string; name: string; title: string; roles: Array<'builder' | 'admin'> };
+
+/** A workspace the signed-in user may see, with its folder on the server. */
+export type PortalWorkspace = { id: string; name: string; blueprintId: string; ownerId: string; ownerEmail: string; dir: string };
+
+/** What the server says about the demo setup. */
+export type PortalConfig = {
+  blueprints: Array<{ id: string; name: string; description: string }>;
+  builders: PortalUser[];
+  remote: { kind: 'local'; path: string; pullRequests: string } | { kind: 'github'; repository: string; webUrl: string };
+};
+
+/** A branch of the local bare remote. */
+export type RemoteBranch = {
+  name: string;
+  sha: string;
+  subject: string;
+  author: string;
+  date: string;
+  files: Array<{ status: string; path: string }>;
+};
+
+/** A failed portal API call, with the server's code. */
+export class PortalApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'PortalApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`/api/portal${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+    body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+  });
+  const json = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+  if (!response.ok) {
+    throw new PortalApiError(response.status, json?.error?.code ?? 'internal', json?.error?.message ?? `HTTP ${response.status}`);
+  }
+  return json as T;
+}
+
+/** The portal API, one function per route. */
+export const portalApi = {
+  session: () => call<{ user: PortalUser | null; users: PortalUser[] }>('GET', '/session'),
+  signIn: (userId: string) => call<{ user: PortalUser }>('POST', '/session', { userId }),
+  signOut: () => call<{ user: null }>('DELETE', '/session'),
+  config: () => call<PortalConfig>('GET', '/config'),
+  workspaces: () => call<{ workspaces: PortalWorkspace[] }>('GET', '/workspaces'),
+  files: (workspaceId: string) =>
+    call<{ files: Array<{ path: string; size: number }>; truncated: boolean }>(
+      'GET',
+      `/workspaces/${encodeURIComponent(workspaceId)}/files`,
+    ),
+  readFile: (workspaceId: string, path: string) =>
+    call<{ path: string; size: number; binary: boolean; content: string }>(
+      'GET',
+      `/workspaces/${encodeURIComponent(workspaceId)}/file?path=${encodeURIComponent(path)}`,
+    ),
+  writeFile: (workspaceId: string, path: string, content: string) =>
+    call<{ path: string; size: number }>('PUT', `/workspaces/${encodeURIComponent(workspaceId)}/file`, { path, content }),
+  deleteFile: (workspaceId: string, path: string) =>
+    call<{ deleted: true }>('DELETE', `/workspaces/${encodeURIComponent(workspaceId)}/file`, { path }),
+  inbox: () => call<{ items: Notification[] }>('GET', '/inbox'),
+  branch: (name: string) => call<RemoteBranch>('GET', `/remote/branch?name=${encodeURIComponent(name)}`),
+};

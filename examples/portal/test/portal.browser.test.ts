@@ -1,0 +1,300 @@
+// The whole portal in Debian's Chromium: a builder edits and publishes, an admin reviews the five
+// fields and the diff and approves, rejects with feedback, and trusts; each outcome is checked in
+// the UI and in the real bare remote and GitHub emulator behind it.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Actor, PublishRequest } from '@publishgate/core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Portal, startPortal } from '../src/server/portal.js';
+import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, remoteBranchSha, resultsDir, warnLoudly } from './support.js';
+
+const status = browserStatus();
+if (!status.available && !status.required) warnLoudly(`portal browser tests: ${status.message}`);
+
+// Two shared cores run this next to other suites: wait generously, fail with a screenshot.
+const UI_WAIT = { timeout: 20_000, interval: 100 };
+const ACTION_TIMEOUT_MS = 45_000;
+
+const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
+const screenshotsDir = join(resultsDir, 'screenshots');
+
+if (!status.available && status.required) {
+  describe('portal in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
+    it('has Chromium to run in', () => {
+      expect.fail(status.message);
+    });
+  });
+}
+
+describe.runIf(status.available)('portal in Chromium', () => {
+  let workDir: string;
+  let portal: Portal;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-e2e-'));
+    await mkdir(screenshotsDir, { recursive: true });
+    const uiDir = join(workDir, 'ui');
+    await buildUi(uiDir);
+    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  // On failure, every open page is saved next to the screenshots, to see what the browser saw.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    let index = 0;
+    for (const browserContext of contexts) {
+      for (const page of browserContext.pages()) {
+        index += 1;
+        await page.screenshot({ path: join(resultsDir, 'failures', `${name}-${index}.png`), fullPage: true }).catch(() => {});
+      }
+    }
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await portal?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** A fresh browser profile signed in through the dev-only sign-in page. */
+  async function signIn(name: 'Bob' | 'Carol' | 'Ada', options: { screenshot?: string } = {}): Promise<Page> {
+    // Pages from browser.newContext(): @axe-core/playwright needs them (not a persistent context).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI_WAIT).toBe('Sign in as a demo user');
+    await expect(page.getByText('Dev-only sign-in.').first().isVisible()).resolves.toBe(true);
+    if (options.screenshot) await shoot(page, options.screenshot);
+    await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
+    await page.waitForURL((url) => url.pathname !== '/');
+    return page;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+  }
+
+  async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
+    const results = await new AxeBuilder({ page }).analyze();
+    const summary = results.violations.map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
+    expect(summary, `axe violations on ${what}`).toEqual([]);
+  }
+
+  async function editAndSave(page: Page, path: string, content: string): Promise<void> {
+    await page.getByRole('button', { name: new RegExp(`^${path.replace('.', '\\.')} `) }).click();
+    const editor = page.getByLabel(`Contents of ${path}`);
+    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
+    await editor.fill(content);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved ${path}.` })
+      .waitFor();
+  }
+
+  /** Opens the PublishDialog, picks the subdomain, submits; resolves with the outcome text the dialog shows. */
+  async function publish(page: Page, subdomain: string, options: { screenshot?: string } = {}): Promise<string> {
+    await page.getByRole('button', { name: 'Publish…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const field = dialog.getByLabel('Subdomain', { exact: true });
+    await field.fill(subdomain);
+    await dialog.getByText(`${subdomain} is available.`).waitFor();
+    const submit = dialog.getByRole('button', { name: 'Request publish' });
+    await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
+    if (options.screenshot) await shoot(page, options.screenshot);
+    await submit.click();
+    // The visible notice, not its copy in the screen-reader live region.
+    const outcome = dialog.locator('p.pg-notice').filter({ hasText: /^(Request sent\.|Auto-approved)/ });
+    await outcome.waitFor();
+    const text = (await outcome.textContent()) ?? '';
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    return text;
+  }
+
+  async function latestRequest(workspaceId: string): Promise<PublishRequest> {
+    const page = await portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 });
+    const request = page.items[0];
+    if (!request) throw new Error(`no request for ${workspaceId}`);
+    return request;
+  }
+
+  /** A visible notice of a component (the same text also sits in a screen-reader live region). */
+  function notice(scope: Locator, text: string): Locator {
+    return scope.locator('.pg-notice').filter({ hasText: text });
+  }
+
+  function publishStatus(page: Page) {
+    return page.locator('[data-pg-component="publish-status"]');
+  }
+
+  /** The remote branch is at the pinned sha, and the emulator holds exactly one pull request for it. */
+  async function expectPublished(request: PublishRequest): Promise<void> {
+    expect(request.status).toBe('approved');
+    expect(request.branch).toBeTruthy();
+    await expect(remoteBranchSha(portal.data.remoteDir, request.branch as string)).resolves.toBe(request.sha);
+    const pulls = portal.emulator?.pulls().filter((pull) => pull.head === request.branch) ?? [];
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]?.headSha).toBe(request.sha);
+    expect(request.pullRequest?.number).toBe(pulls[0]?.number);
+  }
+
+  async function openApprovals(page: Page): Promise<void> {
+    await page.getByRole('link', { name: 'Admin › Approvals' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+  }
+
+  async function review(page: Page, request: PublishRequest): Promise<void> {
+    const row = page.locator(`tr[data-pg-request="${request.id}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Review' }).click();
+    await page.locator('[data-pg-component="request-review"]').waitFor();
+  }
+
+  it('builder edits and publishes; admin sees the five fields and the diff and approves; the branch and one PR exist; the builder sees it approved', async () => {
+    const bob = await signIn('Bob', { screenshot: '01-sign-in' });
+    await expectNoAxeViolations(bob, 'the sign-in page');
+    await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
+    await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes for everyone</h1>\n');
+    await shoot(bob, '02-workspace');
+    await expectNoAxeViolations(bob, 'the workspace page');
+
+    const outcome = await publish(bob, 'bike-shop', { screenshot: '03-publish-dialog' });
+    expect(outcome).toContain('Request sent');
+    const request = await latestRequest('ws-bob');
+    expect(request.status).toBe('pending');
+    await publishStatus(bob).getByText('Pending review').first().waitFor();
+
+    const ada = await signIn('Ada');
+    await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+    const row = ada.locator(`tr[data-pg-request="${request.id}"]`);
+    await row.waitFor();
+    // The five fields: workspace name, builder email, subdomain, timestamp, diff preview.
+    await expect(row.locator('[data-pg-field="workspace"]').textContent()).resolves.toBe('Bike shop');
+    await expect(row.locator('[data-pg-field="builder"]').textContent()).resolves.toContain('bob@example.com');
+    await expect(row.locator('[data-pg-field="subdomain"]').textContent()).resolves.toBe('bike-shop');
+    await expect(row.locator('[data-pg-field="submitted"] time').getAttribute('datetime')).resolves.toBe(request.createdAt);
+    await expect(row.locator('[data-pg-field="changes"]').textContent()).resolves.toMatch(/1 file.*\+\d+ −\d+/);
+    await shoot(ada, '04-approvals-queue');
+    await expectNoAxeViolations(ada, 'the approvals page');
+
+    await review(ada, request);
+    const reviewPanel = ada.locator('[data-pg-component="request-review"]');
+    for (const text of ['Bike shop', 'bob@example.com', 'bike-shop'])
+      await expect(reviewPanel.getByText(text).first().isVisible()).resolves.toBe(true);
+    // The diff: the file is listed with its counts; expanded, it shows the added line.
+    await reviewPanel.getByRole('button', { name: 'index.html' }).click();
+    await reviewPanel.locator('[data-pg-line="add"]').filter({ hasText: '+<h1>Bikes for everyone</h1>' }).waitFor();
+    await shoot(ada, '05-request-review');
+    await expectNoAxeViolations(ada, 'the request review');
+    await reviewPanel.getByRole('button', { name: 'Approve and publish' }).click();
+    await notice(reviewPanel, 'Approved. The commit was pushed and the pull request opened.').waitFor();
+
+    const approved = await latestRequest('ws-bob');
+    expect(approved.id).toBe(request.id);
+    expect(approved.sha).toBe(request.sha);
+    await expectPublished(approved);
+    expect(portal.emulator?.pulls()).toHaveLength(1);
+
+    // Live: the builder's page learns of the approval from the event stream, without a reload.
+    await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
+    await publishStatus(bob).getByText('Published').first().waitFor();
+    const links = bob.locator(`[data-request-id="${request.id}"]`);
+    await links.getByRole('link', { name: `pull request #${approved.pullRequest?.number}` }).waitFor();
+    await shoot(bob, '06-builder-approved');
+
+    await links.getByRole('link', { name: approved.branch }).click();
+    await expect.poll(() => bob.getByTestId('branch-sha').textContent(), UI_WAIT).toBe(approved.sha);
+    await shoot(bob, '07-remote-branch');
+  });
+
+  it('admin rejects with feedback; the builder sees the feedback, resubmits, and the resubmission is approved', async () => {
+    const carol = await signIn('Carol');
+    await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
+    await editAndSave(carol, 'styles.css', 'body { background: hotpink; }\n');
+    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
+    const first = await latestRequest('ws-carol');
+
+    const ada = await signIn('Ada');
+    await review(ada, first);
+    const reviewPanel = ada.locator('[data-pg-component="request-review"]');
+    await reviewPanel.getByRole('button', { name: 'Reject…' }).click();
+    const feedback = 'Please use the brand colours from the style guide.';
+    await reviewPanel.getByLabel('Feedback for the builder (optional)').fill(feedback);
+    await reviewPanel.getByRole('button', { name: 'Reject request' }).click();
+    await notice(reviewPanel, 'Rejected. The builder was notified.').waitFor();
+    const rejected = await portal.gate.getRequest({ id: first.id, actor: admin });
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.decision?.feedback).toBe(feedback);
+    expect(portal.emulator?.pulls().filter((pull) => pull.head.includes(first.id))).toHaveLength(0);
+
+    await publishStatus(carol).locator('[data-pg-feedback]').getByText(feedback).waitFor();
+    await shoot(carol, '08-builder-rejected');
+
+    await editAndSave(carol, 'styles.css', 'body { background: #f4efe6; color: #2b1d0e; }\n');
+    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
+    const second = await latestRequest('ws-carol');
+    expect(second.id).not.toBe(first.id);
+    expect(second.status).toBe('pending');
+
+    await ada.reload();
+    await review(ada, second);
+    await ada.locator('[data-pg-component="request-review"]').getByRole('button', { name: 'Approve and publish' }).click();
+    await notice(
+      ada.locator('[data-pg-component="request-review"]'),
+      'Approved. The commit was pushed and the pull request opened.',
+    ).waitFor();
+    await expectPublished(await latestRequest('ws-carol'));
+    await publishStatus(carol).and(carol.locator('[data-pg-status="approved"]')).waitFor();
+  });
+
+  it('after the admin trusts the builder, the next publish is auto-approved without an admin action', async () => {
+    const ada = await signIn('Ada');
+    const trustRow = ada.locator('[data-pg-component="trusted-users"] tr[data-pg-user="u-bob"]');
+    await trustRow.waitFor();
+    // The switch is controlled by the server's answer, so it flips after the round trip, not on click.
+    const toggle = trustRow.getByRole('switch', { name: 'Auto-approve bob@example.com' });
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-checked'), UI_WAIT).toBe('true');
+    await expect
+      .poll(async () => (await portal.gate.listTrust({ actor: admin })).some((grant) => grant.userId === 'u-bob' && grant.active), UI_WAIT)
+      .toBe(true);
+    await shoot(ada, '09-trusted-builder');
+
+    const before = await portal.gate.history({ actor: admin, limit: 1000 });
+    const adminActionsBefore = before.items.filter((entry) => 'email' in entry.actor && entry.actor.email === admin.email).length;
+
+    const bob = await signIn('Bob');
+    await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
+    await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs for everyone</h1>\n');
+    const outcome = await publish(bob, 'bike-shop');
+    expect(outcome).toContain('Auto-approved and published to bike-shop');
+
+    const request = await latestRequest('ws-bob');
+    expect(request.decision?.by).toEqual({ trust: true });
+    await expectPublished(request);
+    const after = await portal.gate.history({ actor: admin, limit: 1000 });
+    expect(after.items.filter((entry) => 'email' in entry.actor && entry.actor.email === admin.email)).toHaveLength(adminActionsBefore);
+    await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
+    await shoot(bob, '10-builder-auto-approved');
+
+    await openApprovals(ada);
+    await ada.locator('table.history tr[data-audit-type="request.approved"]').first().waitFor();
+    await shoot(ada, '11-approvals-history');
+    await expectNoAxeViolations(ada, 'the approvals page with history and trust');
+  });
+});

@@ -1,0 +1,527 @@
+import {
+  type AuditEntryInput,
+  IN_FLIGHT_STATUSES,
+  type Notification,
+  type OutboxItem,
+  PublishGateError,
+  type PublishRequest,
+  type RequestFilter,
+  type StoragePort,
+  type SubdomainClaim,
+  type TrustGrant,
+} from '@publishgate/core';
+import type { Knex } from 'knex';
+import { listenForAudit, pollForAudit } from './auditWatch.js';
+import { dialectOf, tablesFor, toInteger, violatedUniqueKey } from './dialect.js';
+import { type Binding, createExecutor, type Statements } from './executor.js';
+import { throwIfAborted } from './retry.js';
+import { createRowReader } from './rows.js';
+
+/** Options for {@link createKnexStorage}. */
+export type KnexStorageOptions = {
+  /**
+   * A knex instance for PostgreSQL (client `pg`) or SQLite (client `better-sqlite3`, ideally from
+   * `createSqliteKnex`), whose schema `migrate` has created. The storage never destroys it.
+   */
+  knex: Knex;
+  /** Prefix of every table, index and notification channel; the same one `migrate` was given. Default `publishgate_`. */
+  tablePrefix?: string;
+  /**
+   * How long a call keeps retrying while another writer holds the SQLite database, or while
+   * PostgreSQL aborts it as a deadlock, before failing with a retryable `port_failed`. Default 5,000 ms.
+   */
+  busyTimeoutMs?: number;
+  /** SQLite: how often `watchAudit` polls for new audit entries. Default 250 ms. */
+  pollIntervalMs?: number;
+  /**
+   * Characters of row text whose validation is remembered, per kind of row (requests, trust
+   * grants, audit entries), so that re-reading unchanged rows (the queue page, polled) skips the
+   * schema walk; any changed byte is validated again. Default 4,000,000 (about 8 MB per kind at
+   * most); 0 validates every row on every read.
+   */
+  validationCacheChars?: number;
+};
+
+// Core's statuses are a closed enum of lower-case words, so inlining them is safe; inlined, the
+// query text matches the partial index predicate and PostgreSQL can use the index.
+const IN_FLIGHT_SQL = IN_FLIGHT_STATUSES.map((status) => `'${status}'`).join(', ');
+
+const REQUEST_COLUMNS = '"id", "version", "status", "data"';
+
+function expiresMs(timestamp: string | undefined): number | null {
+  if (timestamp === undefined) return null;
+  const ms = Date.parse(timestamp);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function clampLimit(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
+/**
+ * The {@link StoragePort} on knex: SQLite through better-sqlite3 (the embedded default) or
+ * PostgreSQL through pg (several servers, one database). Every write is one transaction carrying
+ * its audit entries and outbox rows; uniqueness (one in-flight request per workspace, one owner
+ * per lower-cased subdomain, idempotency keys) is enforced by unique indexes and reported as
+ * `in_flight`, `subdomain_unavailable` or `conflict`; transitions are compare-and-set on `version`.
+ * Every row read back is validated with core's schemas (a `CorruptRowError` otherwise).
+ *
+ * On SQLite the storage runs its statements on the better-sqlite3 connection that knex's pool
+ * lends it (prepared once, no per-query knex overhead) and sets `foreign_keys = ON` and
+ * `busy_timeout = 0` on it; busy databases are retried asynchronously for `busyTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { createPublishGate } from '@publishgate/core';
+ * import { createKnexStorage, createSqliteKnex, migrate } from '@publishgate/adapter-knex';
+ *
+ * const db = createSqliteKnex({ filename: 'data/publishgate.db' });
+ * await migrate(db);
+ * const gate = createPublishGate({ storage: createKnexStorage({ knex: db }), git, gitHost, notifier });
+ * ```
+ */
+export function createKnexStorage(options: KnexStorageOptions): StoragePort {
+  const db: Knex = options.knex;
+  const dialect = dialectOf(db);
+  const t = tablesFor(options.tablePrefix);
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const { read, write } = createExecutor(db, dialect, options.busyTimeoutMs ?? 5_000);
+  const rows = createRowReader({ validatedCacheChars: options.validationCacheChars ?? 4_000_000 });
+  const R = `"${t.requests}"`;
+  const P = `"${t.publications}"`;
+  const C = `"${t.claims}"`;
+  const T = `"${t.trust}"`;
+  const A = `"${t.audit}"`;
+  const O = `"${t.outbox}"`;
+  const K = `"${t.counters}"`;
+
+  function domainError(error: unknown, subdomain?: string): unknown {
+    switch (violatedUniqueKey(error, dialect, t)) {
+      case 'request_id':
+        return new PublishGateError('conflict', 'A request with this id already exists.', { cause: error });
+      case 'idempotency_key':
+        return new PublishGateError('conflict', 'This idempotency key was already used.', { cause: error });
+      case 'in_flight':
+        return new PublishGateError('in_flight', 'This workspace already has a publish request in flight.', { cause: error });
+      case 'subdomain_claim':
+        return new PublishGateError(
+          'subdomain_unavailable',
+          subdomain === undefined ? 'The subdomain is taken.' : `The subdomain "${subdomain.toLowerCase()}" is taken.`,
+          { cause: error },
+        );
+      default:
+        return error;
+    }
+  }
+
+  /**
+   * Makes the workspace's claims exactly {its publication's subdomain, its in-flight request's
+   * subdomain}, as the in-memory reference's recomputeClaims does. A claim another workspace holds
+   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`.
+   */
+  async function syncClaims(q: Statements, workspaceId: string): Promise<void> {
+    const found = await q.all(
+      `SELECT 'want' AS "kind", "subdomain" FROM ${P} WHERE "workspace_id" = ?
+       UNION ALL SELECT 'want', "subdomain" FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL})
+       UNION ALL SELECT 'held', "subdomain" FROM ${C} WHERE "workspace_id" = ?`,
+      [workspaceId, workspaceId, workspaceId],
+    );
+    const wanted = new Set<string>();
+    const held = new Set<string>();
+    for (const row of found) (row.kind === 'want' ? wanted : held).add(String(row.subdomain));
+    const release = [...held].filter((subdomain) => !wanted.has(subdomain));
+    // Sorted, so two transactions that both insert several claims lock them in the same order.
+    const claim = [...wanted].filter((subdomain) => !held.has(subdomain)).sort();
+    if (release.length > 0) {
+      await q.run(`DELETE FROM ${C} WHERE "workspace_id" = ? AND "subdomain" IN (${release.map(() => '?').join(', ')})`, [
+        workspaceId,
+        ...release,
+      ]);
+    }
+    if (claim.length > 0) {
+      await q.run(
+        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}`,
+        claim.flatMap((subdomain) => [subdomain, workspaceId]),
+      );
+    }
+  }
+
+  /**
+   * Outbox rows and audit entries, in the transaction of the state change they describe.
+   *
+   * Audit `seq` must grow in commit order: a reader that saw seq 7 must never later find a newly
+   * committed 6. A PostgreSQL sequence does not give that (two transactions draw 6 and 7, 7 commits
+   * first). So seq comes from a one-row counter updated here: the row lock serializes audit writers
+   * from this point to their commit, and the next writer reads the counter only after the previous
+   * one committed. It is taken last, after every other lock of the transaction, so that it is held
+   * briefly and cannot take part in a deadlock. On SQLite the write lock already serializes writers.
+   */
+  async function appendSideWrites(q: Statements, audit: readonly AuditEntryInput[], outbox: readonly Notification[]): Promise<void> {
+    if (outbox.length > 0) {
+      // A notification id already in the outbox is skipped, as in the reference (at-least-once, deduplicated).
+      await q.run(
+        `INSERT INTO ${O} ("id", "data") VALUES ${outbox.map(() => '(?, ?)').join(', ')} ON CONFLICT ("id") DO NOTHING`,
+        outbox.flatMap((notification) => [notification.id, JSON.stringify(notification)]),
+      );
+    }
+    if (audit.length === 0) return;
+    const entries = audit.flatMap((entry, index): Binding[] => [
+      index + 1,
+      entry.id,
+      entry.requestId ?? null,
+      entry.workspaceId ?? null,
+      entry.builderId ?? null,
+      JSON.stringify(entry),
+    ]);
+    if (dialect === 'postgres') {
+      // One round trip: bump the counter, insert the entries numbered from it, and queue a NOTIFY,
+      // which PostgreSQL delivers when (and only if) the transaction commits.
+      const [result] = await q.all(
+        `WITH counter AS (
+           UPDATE ${K} SET "value" = "value" + ? WHERE "name" = 'audit_seq' RETURNING "value"
+         ), inserted AS (
+           INSERT INTO ${A} ("seq", "id", "request_id", "workspace_id", "builder_id", "data")
+           SELECT counter."value" - ? + v.n, v.id, v.request_id, v.workspace_id, v.builder_id, v.data
+           FROM counter, (VALUES ${audit.map(() => '(?::integer, ?, ?, ?, ?, ?)').join(', ')}) AS v (n, id, request_id, workspace_id, builder_id, data)
+           RETURNING 1
+         )
+         SELECT pg_notify(?, counter."value"::text), (SELECT count(*) FROM inserted) AS "inserted" FROM counter`,
+        [audit.length, audit.length, ...entries, t.auditChannel],
+      );
+      if (!result || toInteger(result.inserted) !== audit.length)
+        throw new Error(`The audit counter row is missing from ${t.counters}; run migrate().`);
+      return;
+    }
+    const [counter] = await q.all(`UPDATE ${K} SET "value" = "value" + ? WHERE "name" = 'audit_seq' RETURNING "value"`, [audit.length]);
+    if (!counter) throw new Error(`The audit counter row is missing from ${t.counters}; run migrate().`);
+    const first = toInteger(counter.value) - audit.length;
+    await q.run(
+      `INSERT INTO ${A} ("seq", "id", "request_id", "workspace_id", "builder_id", "data") VALUES ${audit.map(() => '(? + ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      audit.flatMap((_, index) => [first, ...entries.slice(index * 6, index * 6 + 6)]),
+    );
+  }
+
+  function requestValues(request: PublishRequest, json: string): Binding[] {
+    return [
+      request.version,
+      request.status,
+      request.workspace.blueprintId,
+      request.builder.id,
+      request.subdomain.toLowerCase(),
+      request.createdAt,
+      expiresMs(request.expiresAt),
+      json,
+    ];
+  }
+
+  function selectRequests(
+    operation: string,
+    signal: AbortSignal | undefined,
+    sql: string,
+    bindings: readonly Binding[],
+  ): Promise<PublishRequest[]> {
+    return read(operation, signal, async (q) => (await q.all(sql, bindings)).map((row) => rows.request(t.requests, row)));
+  }
+
+  return {
+    async createRequest({ request, idempotencyKey, audit, outbox, signal }) {
+      throwIfAborted(signal);
+      if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
+      const json = JSON.stringify(request);
+      const subdomain = request.subdomain.toLowerCase();
+      const workspaceId = request.workspace.id;
+      try {
+        await write('createRequest', signal, async (q) => {
+          // Unique indexes decide: primary key and idempotency key → conflict, the partial index
+          // over in-flight statuses → in_flight, then the claims primary key → subdomain_unavailable.
+          await q.run(
+            `INSERT INTO ${R} ("id", "workspace_id", "idempotency_key", "version", "status", "blueprint_id", "builder_id", "subdomain", "created_at", "expires_at_ms", "data")
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            [request.id, workspaceId, idempotencyKey ?? null, ...requestValues(request, json)],
+          );
+          if (IN_FLIGHT_STATUSES.includes(request.status)) {
+            // The insert above proved the workspace had no request in flight, so its claims are
+            // exactly its publication's subdomain: claiming the new one (unless that is the same)
+            // is the whole recomputation, in one statement.
+            await q.run(
+              `INSERT INTO ${C} ("subdomain", "workspace_id") SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM ${C} WHERE "subdomain" = ? AND "workspace_id" = ?)`,
+              [subdomain, workspaceId, subdomain, workspaceId],
+            );
+          } else {
+            await syncClaims(q, workspaceId);
+          }
+          await appendSideWrites(q, audit, outbox);
+        });
+      } catch (error) {
+        throw domainError(error, subdomain);
+      }
+      // What was stored, as a fresh object the caller cannot use to alias anything.
+      return JSON.parse(json) as PublishRequest;
+    },
+
+    async transitionRequest({ id, expectedVersion, next, audit, outbox, signal }) {
+      throwIfAborted(signal);
+      const json = JSON.stringify(next);
+      try {
+        await write('transitionRequest', signal, async (q) => {
+          const [current] = await q.all(`SELECT "version", "status", "workspace_id" FROM ${R} WHERE "id" = ?`, [id]);
+          if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
+          const version = toInteger(current.version);
+          if (version !== expectedVersion) {
+            throw new PublishGateError('conflict', `Request ${id} changed (version ${version}, expected ${expectedVersion}).`);
+          }
+          if (next.id !== id || next.version !== expectedVersion + 1 || next.workspace.id !== current.workspace_id) {
+            throw new PublishGateError('validation', 'A transition must keep the id and workspace and add one to the version.');
+          }
+          // The compare-and-set. On PostgreSQL a concurrent winner's uncommitted update makes this
+          // wait, then re-check `version` against the committed row and match nothing.
+          const updated = await q.run(
+            `UPDATE ${R} SET "version" = ?, "status" = ?, "blueprint_id" = ?, "builder_id" = ?, "subdomain" = ?, "created_at" = ?, "expires_at_ms" = ?, "data" = ?
+             WHERE "id" = ? AND "version" = ?`,
+            [...requestValues(next, json), id, expectedVersion],
+          );
+          if (updated !== 1) throw new PublishGateError('conflict', `Request ${id} changed (expected version ${expectedVersion}).`);
+          const workspaceId = next.workspace.id;
+          if (next.status === 'approved' && current.status !== 'approved') {
+            await q.run(
+              `INSERT INTO ${P} ("workspace_id", "subdomain", "sha", "request_id", "published_at") VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT ("workspace_id") DO UPDATE SET "subdomain" = excluded."subdomain", "sha" = excluded."sha",
+                 "request_id" = excluded."request_id", "published_at" = excluded."published_at"`,
+              [workspaceId, next.subdomain.toLowerCase(), next.sha, id, next.updatedAt],
+            );
+          }
+          await syncClaims(q, workspaceId);
+          await appendSideWrites(q, audit, outbox);
+        });
+      } catch (error) {
+        throw domainError(error, next.subdomain);
+      }
+      return JSON.parse(json) as PublishRequest;
+    },
+
+    async getRequest({ id, signal }) {
+      const [request] = await selectRequests('getRequest', signal, `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "id" = ?`, [id]);
+      return request ?? null;
+    },
+
+    async findRequestByIdempotencyKey({ builderId, key, signal }) {
+      const [request] = await selectRequests(
+        'findRequestByIdempotencyKey',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "builder_id" = ? AND "idempotency_key" = ?`,
+        [builderId, key],
+      );
+      return request ?? null;
+    },
+
+    async getInFlightRequest({ workspaceId, signal }) {
+      const [request] = await selectRequests(
+        'getInFlightRequest',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL}) ORDER BY "created_at" DESC, "id" DESC LIMIT 1`,
+        [workspaceId],
+      );
+      return request ?? null;
+    },
+
+    async listRequests({ filter, after, limit, signal }) {
+      const count = clampLimit(limit);
+      throwIfAborted(signal);
+      if (count === 0) return [];
+      const where: string[] = [];
+      const bindings: Binding[] = [];
+      const statuses = filter.status ?? [];
+      const [onlyStatus] = statuses;
+      if (statuses.length === 1 && onlyStatus !== undefined) {
+        // Equality rather than IN (…) so the (status, created_at, id) index serves the page directly.
+        where.push('"status" = ?');
+        bindings.push(onlyStatus);
+      } else if (statuses.length > 1) {
+        where.push(`"status" IN (${statuses.map(() => '?').join(', ')})`);
+        bindings.push(...statuses);
+      }
+      const equal: Array<[keyof RequestFilter, string]> = [
+        ['blueprintId', 'blueprint_id'],
+        ['workspaceId', 'workspace_id'],
+        ['builderId', 'builder_id'],
+      ];
+      for (const [field, column] of equal) {
+        const value = filter[field];
+        if (typeof value === 'string') {
+          where.push(`"${column}" = ?`);
+          bindings.push(value);
+        }
+      }
+      if (after) {
+        // Keyset: strictly before the cursor in (created_at desc, id desc) order. Spelled with a
+        // leading `created_at <= ?` so that both planners turn it into an index range.
+        where.push('"created_at" <= ? AND ("created_at" < ? OR "id" < ?)');
+        bindings.push(after.createdAt, after.createdAt, after.id);
+      }
+      bindings.push(count);
+      const sql = `SELECT ${REQUEST_COLUMNS} FROM ${R}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "created_at" DESC, "id" DESC LIMIT ?`;
+      return selectRequests('listRequests', signal, sql, bindings);
+    },
+
+    async listOverdueRequests({ now, limit, signal }) {
+      const count = clampLimit(limit);
+      const nowMs = Date.parse(now);
+      throwIfAborted(signal);
+      if (count === 0 || !Number.isFinite(nowMs)) return [];
+      return selectRequests(
+        'listOverdueRequests',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "status" = 'pending' AND "expires_at_ms" IS NOT NULL AND "expires_at_ms" <= ?
+         ORDER BY "expires_at_ms", "created_at", "id" LIMIT ?`,
+        [nowMs, count],
+      );
+    },
+
+    async getPublication({ workspaceId, signal }) {
+      const [row] = await read('getPublication', signal, (q) =>
+        q.all(`SELECT "workspace_id", "subdomain", "sha", "request_id", "published_at" FROM ${P} WHERE "workspace_id" = ?`, [workspaceId]),
+      );
+      return row ? rows.publication(t.publications, row) : null;
+    },
+
+    async getSubdomainClaim({ subdomain, signal }): Promise<SubdomainClaim | null> {
+      const normalized = subdomain.toLowerCase();
+      const [row] = await read('getSubdomainClaim', signal, (q) =>
+        q.all(`SELECT "workspace_id" FROM ${C} WHERE "subdomain" = ?`, [normalized]),
+      );
+      return row ? { subdomain: normalized, workspaceId: String(row.workspace_id) } : null;
+    },
+
+    async getTrust({ blueprintId, userId, signal }) {
+      const [row] = await read('getTrust', signal, (q) =>
+        q.all(`SELECT "blueprint_id", "user_id", "data" FROM ${T} WHERE "blueprint_id" = ? AND "user_id" = ?`, [blueprintId, userId]),
+      );
+      return row ? rows.trust(t.trust, row) : null;
+    },
+
+    async putTrust({ grant, audit, outbox, signal }) {
+      const json = JSON.stringify(grant);
+      await write('putTrust', signal, async (q) => {
+        await q.run(
+          `INSERT INTO ${T} ("blueprint_id", "user_id", "data") VALUES (?, ?, ?)
+           ON CONFLICT ("blueprint_id", "user_id") DO UPDATE SET "data" = excluded."data"`,
+          [grant.blueprintId, grant.userId, json],
+        );
+        await appendSideWrites(q, audit, outbox);
+      });
+      return JSON.parse(json) as TrustGrant;
+    },
+
+    async deleteTrust({ blueprintId, userId, audit, outbox, signal }) {
+      return write('deleteTrust', signal, async (q) => {
+        const deleted = await q.run(`DELETE FROM ${T} WHERE "blueprint_id" = ? AND "user_id" = ?`, [blueprintId, userId]);
+        if (deleted === 0) return false;
+        await appendSideWrites(q, audit, outbox);
+        return true;
+      });
+    },
+
+    async listTrust({ blueprintId, signal } = {}) {
+      const found = await read('listTrust', signal, (q) =>
+        blueprintId === undefined
+          ? q.all(`SELECT "blueprint_id", "user_id", "data" FROM ${T} ORDER BY "blueprint_id", "user_id"`)
+          : q.all(`SELECT "blueprint_id", "user_id", "data" FROM ${T} WHERE "blueprint_id" = ? ORDER BY "user_id"`, [blueprintId]),
+      );
+      return found.map((row) => rows.trust(t.trust, row));
+    },
+
+    async listAudit({ afterSeq = 0, requestId, workspaceId, builderId, limit, signal }) {
+      const count = clampLimit(limit);
+      throwIfAborted(signal);
+      if (count === 0) return [];
+      const where = ['"seq" > ?'];
+      const bindings: Binding[] = [afterSeq];
+      for (const [column, value] of [
+        ['request_id', requestId],
+        ['workspace_id', workspaceId],
+        ['builder_id', builderId],
+      ] as const) {
+        if (value !== undefined) {
+          where.push(`"${column}" = ?`);
+          bindings.push(value);
+        }
+      }
+      bindings.push(count);
+      const found = await read('listAudit', signal, (q) =>
+        q.all(`SELECT "seq", "id", "data" FROM ${A} WHERE ${where.join(' AND ')} ORDER BY "seq" LIMIT ?`, bindings),
+      );
+      return found.map((row) => rows.audit(t.audit, row));
+    },
+
+    async claimOutbox({ now, limit, leaseMs, signal }) {
+      const count = clampLimit(limit);
+      const nowMs = Date.parse(now);
+      throwIfAborted(signal);
+      if (count === 0 || !Number.isFinite(nowMs)) return [];
+      const leaseUntil = nowMs + leaseMs;
+      // One statement, so it is atomic on its own. PostgreSQL: SKIP LOCKED lets several servers
+      // claim at once without waiting for or double-claiming each other's rows. SQLite: a write
+      // transaction (BEGIN IMMEDIATE) around it.
+      const claimed =
+        dialect === 'postgres'
+          ? await read('claimOutbox', signal, (q) =>
+              q.all(
+                `WITH picked AS (
+                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ?
+                   ORDER BY "seq" LIMIT ? FOR UPDATE SKIP LOCKED
+                 )
+                 UPDATE ${O} AS o SET "lease_until_ms" = ? FROM picked WHERE o."seq" = picked."seq"
+                 RETURNING o."seq", o."id", o."data", o."attempts", o."last_error"`,
+                [nowMs, nowMs, count, leaseUntil],
+              ),
+            )
+          : await write('claimOutbox', signal, (q) =>
+              q.all(
+                `UPDATE ${O} SET "lease_until_ms" = ? WHERE "seq" IN (
+                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ? ORDER BY "seq" LIMIT ?
+                 ) RETURNING "seq", "id", "data", "attempts", "last_error"`,
+                [leaseUntil, nowMs, nowMs, count],
+              ),
+            );
+      // RETURNING order is unspecified; hand rows out oldest first, as written.
+      claimed.sort((a, b) => toInteger(a.seq) - toInteger(b.seq));
+      return claimed.map((row): OutboxItem => rows.outbox(t.outbox, row));
+    },
+
+    async completeOutbox({ id, now, signal }) {
+      await write('completeOutbox', signal, (q) =>
+        q.run(`UPDATE ${O} SET "delivered_at" = ?, "lease_until_ms" = 0 WHERE "id" = ? AND "delivered_at" IS NULL`, [now, id]),
+      );
+    },
+
+    async failOutbox({ id, error, retryAt, signal }) {
+      const retryMs = Date.parse(retryAt);
+      // PostgreSQL text cannot hold NUL; everything else of the message is kept.
+      const message = error.slice(0, 2000).replaceAll('\u0000', '\uFFFD');
+      await write('failOutbox', signal, (q) =>
+        q.run(
+          `UPDATE ${O} SET "attempts" = "attempts" + 1, "last_error" = ?, "retry_at_ms" = ?, "lease_until_ms" = 0 WHERE "id" = ? AND "delivered_at" IS NULL`,
+          [message, Number.isFinite(retryMs) ? retryMs : 0, id],
+        ),
+      );
+    },
+
+    async countPendingOutbox({ signal } = {}) {
+      const [row] = await read('countPendingOutbox', signal, (q) =>
+        q.all(`SELECT COUNT(*) AS "pending" FROM ${O} WHERE "delivered_at" IS NULL`),
+      );
+      return toInteger(row?.pending ?? 0);
+    },
+
+    async watchAudit({ onChange, signal }) {
+      if (dialect === 'postgres') await listenForAudit(db, t.auditChannel, onChange, signal);
+      else
+        await pollForAudit(
+          () => read('watchAudit', undefined, (q) => q.all(`SELECT "value" FROM ${K} WHERE "name" = 'audit_seq'`)),
+          pollIntervalMs,
+          onChange,
+          signal,
+        );
+    },
+  } satisfies StoragePort;
+}

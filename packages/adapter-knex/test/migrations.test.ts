@@ -1,0 +1,176 @@
+import { IN_FLIGHT_STATUSES } from '@publishgate/core';
+import { requestFixture } from '@publishgate/core/testing';
+import knex, { type Knex } from 'knex';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/dialect.ts';
+import { createKnexStorage, createMigrationSource, migrate } from '../src/index.ts';
+import { MIGRATIONS, runMigrations } from '../src/migrations.ts';
+import { type Store, testBackends } from './backends.ts';
+
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.drop();
+});
+
+/** Tables and indexes with this prefix, with their definitions, in a stable order. */
+async function schemaOf(db: Knex, backend: Store['backend'], prefix: string): Promise<string[]> {
+  const rows =
+    backend === 'sqlite'
+      ? rowsOf(
+          await db.raw(
+            `SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS item FROM sqlite_master WHERE name LIKE ? ORDER BY name`,
+            [`${prefix}%`],
+          ),
+        )
+      : rowsOf(
+          await db.raw(
+            `SELECT 'table ' || table_name || ' ' || string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) AS item
+               FROM information_schema.columns WHERE table_schema = current_schema() AND table_name LIKE ? GROUP BY table_name
+             UNION ALL
+             SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE ?
+             ORDER BY 1`,
+            [`${prefix}%`, `${prefix}%`],
+          ),
+        );
+  return rows.map((row) => String(row.item));
+}
+
+async function fresh(backend: { freshStore(): Promise<Store> }) {
+  const store = await backend.freshStore();
+  stores.push(store);
+  return store;
+}
+
+describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
+  describe.skipIf(!backend.available)('migrations', () => {
+    it('migrate creates the schema once; running it again is a no-op', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.map((migration) => migration.name) });
+      const schema = await schemaOf(db, store.backend, store.tablePrefix);
+      expect(schema.some((item) => item.includes(`${store.tablePrefix}requests_in_flight_uq`))).toBe(true);
+      expect(await migrate(db, options)).toEqual({ applied: [] });
+      expect(await migrate(db, options)).toEqual({ applied: [] });
+      expect(await schemaOf(db, store.backend, store.tablePrefix)).toEqual(schema);
+      const versions = rowsOf(await db.raw(`SELECT "name" FROM "${store.tablePrefix}migrations" ORDER BY "name"`));
+      expect(versions.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
+    });
+
+    it('a database created by the previous migration set upgrades and keeps its data', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      // The schema as the release before the latest migration left it, in use.
+      expect(await runMigrations(db, MIGRATIONS.slice(0, -1), options)).toEqual({ applied: ['001_initial'] });
+      const before = createKnexStorage({ knex: db, ...options });
+      const request = requestFixture();
+      await before.createRequest({ request, audit: [], outbox: [] });
+      const oldSchema = await schemaOf(db, store.backend, store.tablePrefix);
+      expect(oldSchema.some((item) => item.includes('requests_builder_queue_idx'))).toBe(false);
+
+      expect(await migrate(db, options)).toEqual({ applied: ['002_filtered_queue_indexes'] });
+      const newSchema = await schemaOf(db, store.backend, store.tablePrefix);
+      expect(newSchema.some((item) => item.includes('requests_builder_queue_idx'))).toBe(true);
+      const after = createKnexStorage({ knex: db, ...options });
+      expect(await after.getRequest({ id: request.id })).toEqual(request);
+      expect(await after.listRequests({ filter: { builderId: request.builder.id }, limit: 5 })).toEqual([request]);
+      expect(await migrate(db, options)).toEqual({ applied: [] });
+    });
+
+    it('servers migrating at the same moment apply each migration exactly once', async () => {
+      const store = await fresh(backend);
+      const options = { tablePrefix: store.tablePrefix };
+      const results = await Promise.all(Array.from({ length: 4 }, () => migrate(store.connect(), options)));
+      expect(results.flatMap((result) => result.applied).sort()).toEqual(MIGRATIONS.map((migration) => migration.name).sort());
+    });
+
+    it('the knex migration source applies the same schema, rolls it back, and coexists with migrate()', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      const migrationSource = createMigrationSource(options);
+      const config = { migrationSource, tableName: `${store.tablePrefix}knex_migrations` };
+      await db.migrate.latest(config);
+      const viaKnex = await schemaOf(db, store.backend, `${store.tablePrefix}r`);
+      const storage = createKnexStorage({ knex: db, ...options });
+      const request = requestFixture();
+      await storage.createRequest({ request, audit: [], outbox: [] });
+      // Switching to migrate() later finds every object already there and only records the versions.
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.map((migration) => migration.name) });
+      expect(await schemaOf(db, store.backend, `${store.tablePrefix}r`)).toEqual(viaKnex);
+      expect(await storage.getRequest({ id: request.id })).toEqual(request);
+      await db.migrate.rollback(config, true);
+      expect(await schemaOf(db, store.backend, `${store.tablePrefix}requests`)).toEqual([]);
+    });
+
+    it('two table prefixes in one database are independent stores', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const one = `${store.tablePrefix}one_`;
+      const two = `${store.tablePrefix}two_`;
+      await migrate(db, { tablePrefix: one });
+      await migrate(db, { tablePrefix: two });
+      const a = createKnexStorage({ knex: db, tablePrefix: one });
+      const b = createKnexStorage({ knex: db, tablePrefix: two });
+      const request = requestFixture({ subdomain: 'same-name' });
+      await a.createRequest({ request, audit: [], outbox: [] });
+      expect(await b.getRequest({ id: request.id })).toBeNull();
+      await expect(b.createRequest({ request, audit: [], outbox: [] })).resolves.toEqual(request);
+    });
+  });
+});
+
+describe('migration definitions', () => {
+  it("the in-flight unique index covers exactly core's IN_FLIGHT_STATUSES", async () => {
+    const statements: string[] = [];
+    const recorder = { raw: async (sql: string) => statements.push(sql) } as unknown as Knex;
+    const [initial] = MIGRATIONS;
+    await initial?.up(recorder, { dialect: 'sqlite', tables: (await import('../src/dialect.ts')).tablesFor(undefined) });
+    const index = statements.find((sql) => sql.includes('_in_flight_uq'));
+    const listed = [...(index ?? '').matchAll(/'([a-z]+)'/g)].map((match) => match[1]);
+    expect(listed.sort()).toEqual([...IN_FLIGHT_STATUSES].sort());
+  });
+
+  it('refuses a table prefix that would need quoting or overflow identifier limits', () => {
+    expect(() => createKnexStorage({ knex: { client: { dialect: 'sqlite3' } } as unknown as Knex, tablePrefix: 'Bad-Prefix' })).toThrow(
+      /tablePrefix/,
+    );
+    expect(() => createKnexStorage({ knex: { client: { dialect: 'sqlite3' } } as unknown as Knex, tablePrefix: 'x'.repeat(31) })).toThrow(
+      /tablePrefix/,
+    );
+    expect(() => createKnexStorage({ knex: { client: { dialect: 'mysql' } } as unknown as Knex })).toThrow(/supports PostgreSQL/);
+  });
+});
+
+const postgres = testBackends('adapter-knex collation').find((backend) => backend.name === 'postgres');
+
+describe.skipIf(!postgres?.available)('PostgreSQL collation', () => {
+  it('orders ids and timestamps byte-wise, as the reference does, even where the database collation would not (ICU en-US)', async () => {
+    if (!postgres) throw new Error('no postgres backend');
+    const store = await fresh(postgres);
+    const admin = store.connect();
+    const name = `icu_${Date.now().toString(36)}`;
+    await admin.raw(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+    const url = new URL(store.location);
+    url.pathname = `/${name}`;
+    const db = knex({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
+    try {
+      // The database really does sort differently from JS: that is what the test guards against.
+      const sorted = rowsOf(await db.raw(`SELECT x FROM (VALUES ('a-b'), ('aB'), ('a_b'), ('a.b'), ('ab')) AS v (x) ORDER BY x`));
+      expect(sorted.map((row) => row.x)).not.toEqual(['a-b', 'a.b', 'aB', 'a_b', 'ab']);
+      await migrate(db);
+      const storage = createKnexStorage({ knex: db });
+      const createdAt = '2026-05-01T00:00:00.000Z';
+      for (const id of ['a-b', 'aB', 'a_b', 'a.b', 'ab'])
+        await storage.createRequest({ request: requestFixture({ id, createdAt }), audit: [], outbox: [] });
+      const page = await storage.listRequests({ filter: {}, limit: 10 });
+      expect(page.map((request) => request.id)).toEqual(['ab', 'a_b', 'aB', 'a.b', 'a-b']);
+      const next = await storage.listRequests({ filter: {}, after: { createdAt, id: 'aB' }, limit: 10 });
+      expect(next.map((request) => request.id)).toEqual(['a.b', 'a-b']);
+    } finally {
+      await db.destroy();
+      await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+});
