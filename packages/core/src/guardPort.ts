@@ -11,11 +11,15 @@ export function guardPort<T extends object>(port: T, name: PortName): T {
   for (const key of methodNames(port)) {
     const method = (port as Record<string, unknown>)[key];
     if (typeof method !== 'function') continue;
-    wrapped[key] = async (...args: unknown[]) => {
+    const convert = (error: unknown) => {
+      throw toPortError(error, name, key);
+    };
+    // Chained rather than an async wrapper: one promise less per port call, which shows on hot paths.
+    wrapped[key] = (...args: unknown[]) => {
       try {
-        return await (method as (...a: unknown[]) => unknown).apply(port, args);
+        return Promise.resolve((method as (...a: unknown[]) => unknown).apply(port, args)).then(undefined, convert);
       } catch (error) {
-        throw toPortError(error, name, key);
+        return Promise.reject(toPortError(error, name, key));
       }
     };
   }

@@ -334,26 +334,19 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
 // Stored values are plain JSON (strings, numbers, booleans, arrays, plain objects); a direct walk
 // is several times faster than structuredClone for them and keeps `undefined` fields out. Frozen
-// copies can be handed out on every read without copying again, and a copy we made before (the
-// unchanged diff of a request moving to its next status) is shared instead of copied again.
-const frozenByUs = new WeakSet<object>();
-
+// copies can be handed out on every read without copying again. (A WeakSet of "our" copies was
+// tried and dropped: a large WeakSet slows every garbage collection.)
 function freezeCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (frozenByUs.has(value)) return value;
-  let out: object;
-  if (Array.isArray(value)) {
-    out = Object.freeze(value.map(freezeCopy));
-  } else {
-    const fields: Record<string, unknown> = {};
-    for (const key in value) {
-      const field = (value as Record<string, unknown>)[key];
-      if (field !== undefined) fields[key] = freezeCopy(field);
-    }
-    out = Object.freeze(fields);
+  // Frozen objects are shared, not copied: they are ours (a request moving to its next status
+  // keeps its unchanged diff), or a caller's promise that they will not change.
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(freezeCopy)) as T;
+  const fields: Record<string, unknown> = {};
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) fields[key] = freezeCopy(field);
   }
-  frozenByUs.add(out);
-  return out as T;
+  return Object.freeze(fields) as T;
 }
 
 function cmp(a: string, b: string): number {
