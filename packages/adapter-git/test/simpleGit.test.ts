@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimpleGit } from '@publishgate/adapter-git';
 import { PublishGateError } from '@publishgate/core';
+import { rejectionOf } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHarness, createRepoFixture, git } from './helpers/repos.js';
 
@@ -18,15 +19,6 @@ async function harness(overrides: Parameters<typeof createGitHarness>[0] = {}) {
   const h = await createGitHarness(overrides);
   cleanups.push(h.cleanup as () => Promise<void>);
   return h;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function scratchDirs(): Promise<string[]> {
@@ -122,14 +114,14 @@ describe('createSimpleGit: the blueprint baseline', () => {
     await git(h.fixture.workspaceDir, ['init', '-q', '-b', 'main']);
     await git(h.fixture.workspaceDir, ['add', '-A']);
     await git(h.fixture.workspaceDir, ['commit', '-q', '-m', 'unrelated']);
-    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: blueprint }));
+    const error = await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: blueprint }));
     expect(PublishGateError.is(error)).toBe(false);
     expect((error as Error).message).toMatch(/shares no history with main/);
   });
 
   it('a publication baseline unknown to the workspace is a validation error', async () => {
     const h = await harness();
-    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'a'.repeat(40) } }));
+    const error = await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'a'.repeat(40) } }));
     expect(PublishGateError.is(error, 'validation')).toBe(true);
   });
 });
@@ -186,7 +178,7 @@ describe('createSimpleGit: robustness', () => {
     const lock = join(h.fixture.workspaceDir, '.git', 'index.lock');
     await writeFile(lock, '');
     await h.writeFile('x.txt', 'x\n');
-    const error = await rejection(h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'x\n', author }));
+    const error = await rejectionOf(h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'x\n', author }));
     expect(PublishGateError.is(error)).toBe(false);
     expect((error as Error).message).toMatch(/index\.lock/);
     expect(existsSync(lock)).toBe(true);
@@ -197,7 +189,7 @@ describe('createSimpleGit: robustness', () => {
     const before = await scratchDirs();
     await h.writeFile('x.txt', 'x\n');
     await h.git.preview({ workspace: h.workspace, baseline: blueprint });
-    await rejection(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'b'.repeat(40) } }));
+    await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'b'.repeat(40) } }));
     expect((await scratchDirs()).filter((name) => !before.includes(name))).toEqual([]);
   });
 
@@ -205,7 +197,7 @@ describe('createSimpleGit: robustness', () => {
     const h = await harness();
     const controller = new AbortController();
     controller.abort(new Error('caller gave up'));
-    const error = await rejection(h.git.preview({ workspace: h.workspace, baseline: blueprint, signal: controller.signal }));
+    const error = await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: blueprint, signal: controller.signal }));
     expect((error as Error).message).toBe('caller gave up');
   });
 
@@ -219,7 +211,7 @@ describe('createSimpleGit: robustness', () => {
       ['Name', 'a@b.c', ''],
       ['Name', 'a@b.c', 'nul\0byte'],
     ] as const) {
-      const error = await rejection(h.git.commit({ workspace: h.workspace, baseline: blueprint, message, author: { name, email } }));
+      const error = await rejectionOf(h.git.commit({ workspace: h.workspace, baseline: blueprint, message, author: { name, email } }));
       expect(PublishGateError.is(error, 'validation')).toBe(true);
     }
   });
@@ -229,12 +221,12 @@ describe('createSimpleGit: robustness', () => {
     cleanups.push(fixture.cleanup);
     const relative = createSimpleGit({ resolveWorkspaceDir: () => 'ws', remote: `file://${fixture.remoteDir}` });
     expect(
-      PublishGateError.is(await rejection(relative.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation'),
+      PublishGateError.is(await rejectionOf(relative.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation'),
     ).toBe(true);
     const plain = join(fixture.root, 'plain');
     await mkdir(plain);
     const noGit = createSimpleGit({ resolveWorkspaceDir: () => plain, remote: `file://${fixture.remoteDir}` });
-    expect(PublishGateError.is(await rejection(noGit.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation')).toBe(
+    expect(PublishGateError.is(await rejectionOf(noGit.preview({ workspace: fixture.workspace, baseline: blueprint })), 'validation')).toBe(
       true,
     );
   });

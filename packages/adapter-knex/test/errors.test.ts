@@ -1,5 +1,5 @@
 import { guardPort, PublishGateError } from '@publishgate/core';
-import { auditFixture, requestFixture, workspaceFixture } from '@publishgate/core/testing';
+import { auditFixture, rejectionOf, requestFixture, workspaceFixture } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKnexStorage } from '../src/index.ts';
 import { type Store, testBackends } from './backends.ts';
@@ -8,15 +8,6 @@ const stores: Store[] = [];
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.drop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(testBackends('adapter-knex errors'))('$name', (backend) => {
   describe.skipIf(!backend.available)('database errors', () => {
@@ -35,11 +26,11 @@ describe.each(testBackends('adapter-knex errors'))('$name', (backend) => {
         audit: [],
         outbox: [],
       });
-      const error = await rejection(
+      const error = await rejectionOf(
         storage.createRequest({ request: requestFixture({ workspace: workspaceFixture({ blueprintId: 'bp-x' }) }), audit: [], outbox: [] }),
       );
       expect(PublishGateError.is(error)).toBe(false);
-      const wrapped = await rejection(
+      const wrapped = await rejectionOf(
         guardPort(storage, 'storage').createRequest({
           request: requestFixture({ workspace: workspaceFixture({ blueprintId: 'bp-x' }) }),
           audit: [],
@@ -52,7 +43,7 @@ describe.each(testBackends('adapter-knex errors'))('$name', (backend) => {
     it('a store that was never migrated fails with the database error, not a domain code', async () => {
       const store = await fresh();
       const storage = createKnexStorage({ knex: store.connect(), tablePrefix: store.tablePrefix });
-      const error = await rejection(storage.createRequest({ request: requestFixture(), audit: [], outbox: [] }));
+      const error = await rejectionOf(storage.createRequest({ request: requestFixture(), audit: [], outbox: [] }));
       expect(PublishGateError.is(error)).toBe(false);
       expect(String(error)).toMatch(/no such table|does not exist/);
     });

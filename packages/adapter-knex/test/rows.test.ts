@@ -1,5 +1,5 @@
 import { guardPort, PublishGateError } from '@publishgate/core';
-import { auditFixture, notificationFixture, requestFixture, trustFixture } from '@publishgate/core/testing';
+import { auditFixture, notificationFixture, rejectionOf, requestFixture, trustFixture } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRowError } from '../src/index.ts';
 import { type Store, testBackends } from './backends.ts';
@@ -20,15 +20,6 @@ async function corruptible(backend: { freshStore(): Promise<Store> }) {
   return { db, storage, table };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe.each(testBackends('adapter-knex corrupt rows'))('$name', (backend) => {
   describe.skipIf(!backend.available)('corrupt rows', () => {
     it('a request row whose JSON does not parse rejects with CorruptRowError naming the table and row', async () => {
@@ -36,7 +27,7 @@ describe.each(testBackends('adapter-knex corrupt rows'))('$name', (backend) => {
       const request = requestFixture({ note: 'hunter2-secret' });
       await storage.createRequest({ request, audit: [], outbox: [] });
       await db(table('requests')).where({ id: request.id }).update({ data: '{"id": "truncat' });
-      const error = await rejection(storage.getRequest({ id: request.id }));
+      const error = await rejectionOf(storage.getRequest({ id: request.id }));
       expect(error).toBeInstanceOf(CorruptRowError);
       expect((error as CorruptRowError).rowId).toBe(request.id);
       expect((error as CorruptRowError).table).toBe(table('requests'));
@@ -53,7 +44,7 @@ describe.each(testBackends('adapter-knex corrupt rows'))('$name', (backend) => {
       await db(table('requests'))
         .where({ id: request.id })
         .update({ data: JSON.stringify({ ...rest, sha: 'not-a-sha-hunter2' }) });
-      const error = await rejection(storage.getRequest({ id: request.id }));
+      const error = await rejectionOf(storage.getRequest({ id: request.id }));
       expect(error).toBeInstanceOf(CorruptRowError);
       const message = (error as Error).message;
       expect(message).toContain(`Stored row ${request.id}`);
@@ -98,7 +89,7 @@ describe.each(testBackends('adapter-knex corrupt rows'))('$name', (backend) => {
         .where({ id: bad.id })
         .update({ data: JSON.stringify({ ...bad, status: 'teleported' }) });
       await expect(storage.listRequests({ filter: {}, limit: 10 })).rejects.toThrow(`Stored row ${bad.id}`);
-      const error = await rejection(guardPort(storage, 'storage').listRequests({ filter: {}, limit: 10 }));
+      const error = await rejectionOf(guardPort(storage, 'storage').listRequests({ filter: {}, limit: 10 }));
       expect(PublishGateError.is(error, 'port_failed')).toBe(true);
       expect((error as PublishGateError).operation).toBe('listRequests');
       expect((error as PublishGateError).cause).toBeInstanceOf(CorruptRowError);

@@ -1,16 +1,7 @@
-import { type GateEvent, PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
+import type { GateEvent } from '@publishgate/core';
+import { codeOf } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { admin, admin2, builder, builder2, setup, workspace, workspace2 } from './helpers';
-
-async function codeOf(promise: Promise<unknown>): Promise<PublishGateErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (PublishGateError.is(error)) return error.code;
-    throw error;
-  }
-}
 
 describe('publish and approve', () => {
   it('full approve flow: the pinned commit is pushed, one pull request opens, the builder is notified', async () => {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GitPort, Workspace } from '@publishgate/core';
-import { PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectErrorCode } from './expectations.js';
 
 /** One fresh workspace (from a blueprint, untouched) with the handles the suite needs. */
 export type GitHarness = {
@@ -33,17 +33,6 @@ export type GitConformanceOptions = {
   /** Per-test timeout in ms. Default 30,000. */
   timeoutMs?: number;
 };
-
-async function expectCode(promise: Promise<unknown>, code: PublishGateErrorCode): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(PublishGateError.is(caught), `expected PublishGateError ${code}, got ${String(caught)}`).toBe(true);
-  expect((caught as PublishGateError).code).toBe(code);
-}
 
 const author = { name: 'Builder One', email: 'builder@example.com' };
 // A file an injected `--upload-pack=touch …` would create; the suite checks it never appears.
@@ -127,7 +116,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
 
     it('commit of an untouched workspace rejects with nothing_to_publish', { timeout }, async () => {
       const h = await fresh();
-      await expectCode(
+      await expectErrorCode(
         h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'Publish', author }),
         'nothing_to_publish',
       );
@@ -146,7 +135,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
       await h.writeFile('one.txt', 'one\n');
       const published = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'Publish', author });
       const baseline = { kind: 'publication' as const, sha: published.sha };
-      await expectCode(h.git.commit({ workspace: h.workspace, baseline, message: 'Again', author }), 'nothing_to_publish');
+      await expectErrorCode(h.git.commit({ workspace: h.workspace, baseline, message: 'Again', author }), 'nothing_to_publish');
       await h.writeFile('two.txt', 'two\n');
       const diff = await h.git.preview({ workspace: h.workspace, baseline });
       expect(diff.files.map((file) => file.path)).toEqual(['two.txt']);
@@ -196,7 +185,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
       await h.git.push({ workspace: h.workspace, sha: first.sha, branch: 'publish/taken' });
       await h.writeFile('b.txt', 'b\n');
       const second = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'Two', author });
-      await expectCode(h.git.push({ workspace: h.workspace, sha: second.sha, branch: 'publish/taken' }), 'conflict');
+      await expectErrorCode(h.git.push({ workspace: h.workspace, sha: second.sha, branch: 'publish/taken' }), 'conflict');
       expect(await h.remoteBranchSha('publish/taken')).toBe(first.sha);
     });
 
@@ -213,7 +202,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
         'f'.repeat(40),
         `${sha}^`,
       ]) {
-        await expectCode(h.git.push({ workspace: h.workspace, sha: bad, branch: 'publish/bad-sha' }), 'validation');
+        await expectErrorCode(h.git.push({ workspace: h.workspace, sha: bad, branch: 'publish/bad-sha' }), 'validation');
       }
       expect(await h.remoteBranchSha('publish/bad-sha')).toBeUndefined();
       expect(existsSync(CANARY), 'an injected command ran').toBe(false);
@@ -235,7 +224,7 @@ export function runGitConformance(options: GitConformanceOptions): void {
         'a:b',
         'HEAD',
       ]) {
-        await expectCode(h.git.push({ workspace: h.workspace, sha, branch: bad }), 'validation');
+        await expectErrorCode(h.git.push({ workspace: h.workspace, sha, branch: bad }), 'validation');
       }
       expect(existsSync(CANARY), 'an injected command ran').toBe(false);
     });

@@ -1,3 +1,4 @@
+export { codeOf, expectErrorCode, rejectionOf } from './expectations.js';
 export { createFakeGit, type FakeGit, type FakeGitOperation, type FakeGitOptions } from './fakeGit.js';
 export { createFakeGitHost, type FakeGitHost, type FakeGitHostOptions, type FakePullRequest } from './fakeGitHost.js';
 export {

@@ -1,6 +1,7 @@
 import type { PublishRequest, StoragePort } from '@publishgate/core';
-import { PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
+import { PublishGateError } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectErrorCode } from './expectations.js';
 import { advance, at, auditFixture, notificationFixture, requestFixture, trustFixture, workspaceFixture } from './fixtures.js';
 
 /** How to build the storage under test. */
@@ -21,18 +22,6 @@ export type StorageConformanceOptions = {
 };
 
 const none = { audit: [], outbox: [] } as const;
-
-async function expectCode(promise: Promise<unknown>, code: PublishGateErrorCode): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a PublishGateError with code ${code}`).toBeDefined();
-  expect(PublishGateError.is(caught), `expected a PublishGateError, got ${String(caught)}`).toBe(true);
-  expect((caught as PublishGateError).code).toBe(code);
-}
 
 /**
  * The StoragePort contract as a vitest suite. Call it inside a test file; each test builds a fresh
@@ -92,7 +81,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const request = requestFixture();
         await create(storage, request);
         const before = await counts(storage);
-        await expectCode(create(storage, requestFixture({ id: request.id })), 'conflict');
+        await expectErrorCode(create(storage, requestFixture({ id: request.id })), 'conflict');
         expect(await counts(storage)).toEqual(before);
         expect(await storage.getRequest({ id: request.id })).toEqual(request);
       });
@@ -103,7 +92,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         await create(storage, requestFixture({ workspace }));
         const before = await counts(storage);
         const second = requestFixture({ workspace });
-        await expectCode(create(storage, second), 'in_flight');
+        await expectErrorCode(create(storage, second), 'in_flight');
         expect(await counts(storage)).toEqual(before);
         expect(await storage.getRequest({ id: second.id })).toBeNull();
       });
@@ -113,9 +102,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const workspace = workspaceFixture();
         const first = await create(storage, requestFixture({ workspace }));
         const approving = await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'approving'), ...none });
-        await expectCode(create(storage, requestFixture({ workspace })), 'in_flight');
+        await expectErrorCode(create(storage, requestFixture({ workspace })), 'in_flight');
         const failed = await storage.transitionRequest({ id: first.id, expectedVersion: 2, next: advance(approving, 'failed'), ...none });
-        await expectCode(create(storage, requestFixture({ workspace })), 'in_flight');
+        await expectErrorCode(create(storage, requestFixture({ workspace })), 'in_flight');
         expect((await storage.getInFlightRequest({ workspaceId: workspace.id }))?.id).toBe(first.id);
         await storage.transitionRequest({ id: first.id, expectedVersion: 3, next: advance(failed, 'withdrawn'), ...none });
         expect(await storage.getInFlightRequest({ workspaceId: workspace.id })).toBeNull();
@@ -129,7 +118,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const storage = await fresh();
         await create(storage, requestFixture({ subdomain: 'shared-name' }));
         const before = await counts(storage);
-        await expectCode(create(storage, requestFixture({ subdomain: 'Shared-Name' })), 'subdomain_unavailable');
+        await expectErrorCode(create(storage, requestFixture({ subdomain: 'Shared-Name' })), 'subdomain_unavailable');
         expect(await counts(storage)).toEqual(before);
       });
 
@@ -137,7 +126,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const storage = await fresh();
         const first = await create(storage, requestFixture({ subdomain: 'live-site' }));
         await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'approved'), ...none });
-        await expectCode(create(storage, requestFixture({ subdomain: 'live-site' })), 'subdomain_unavailable');
+        await expectErrorCode(create(storage, requestFixture({ subdomain: 'live-site' })), 'subdomain_unavailable');
       });
 
       it('a workspace may publish again to its own subdomain', { timeout }, async () => {
@@ -189,7 +178,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const storage = await fresh();
         const first = await create(storage, requestFixture(), { idempotencyKey: 'key-1' });
         const sameBuilder = requestFixture({ builder: first.builder });
-        await expectCode(create(storage, sameBuilder, { idempotencyKey: 'key-1' }), 'conflict');
+        await expectErrorCode(create(storage, sameBuilder, { idempotencyKey: 'key-1' }), 'conflict');
         expect(await storage.getRequest({ id: sameBuilder.id })).toBeNull();
         const otherBuilder = requestFixture();
         await expect(create(storage, otherBuilder, { idempotencyKey: 'key-1' })).resolves.toMatchObject({ id: otherBuilder.id });
@@ -256,7 +245,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         await storage.transitionRequest({ id: request.id, expectedVersion: 1, next: approving, ...none });
         const before = await counts(storage);
         const stale = advance(request, 'rejected');
-        await expectCode(
+        await expectErrorCode(
           storage.transitionRequest({
             id: request.id,
             expectedVersion: 1,
@@ -273,7 +262,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       it('transitionRequest of an unknown id rejects with not_found', { timeout }, async () => {
         const storage = await fresh();
         const ghost = requestFixture();
-        await expectCode(
+        await expectErrorCode(
           storage.transitionRequest({ id: ghost.id, expectedVersion: 1, next: advance(ghost, 'rejected'), ...none }),
           'not_found',
         );

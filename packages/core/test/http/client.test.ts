@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPublishGateClient, PublishGateError } from '@publishgate/core/client';
+import { rejectionOf } from '@publishgate/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSseParser, type SseMessage } from '../../src/client/sseParser';
@@ -17,15 +18,6 @@ function fakeFetch(answer: (call: Call) => Response | Promise<Response>) {
       return answer({ url, init });
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createPublishGateClient', () => {
@@ -60,7 +52,7 @@ describe('createPublishGateClient', () => {
         { status: 400 },
       ),
     );
-    const error = await rejection(
+    const error = await rejectionOf(
       createPublishGateClient({ baseUrl: '/x', fetch: fake.fetch }).requestPublish({ workspaceId: 'w', subdomain: '' }),
     );
     expect(PublishGateError.is(error, 'validation')).toBe(true);
@@ -75,13 +67,13 @@ describe('createPublishGateClient', () => {
     [503, 'port_failed'],
   ])('a non-JSON %i from a proxy becomes %s', async (status, code) => {
     const fake = fakeFetch(() => new Response('<html>Bad gateway</html>', { status, headers: { 'content-type': 'text/html' } }));
-    const error = await rejection(createPublishGateClient({ baseUrl: '/x', fetch: fake.fetch }).getRequest('r'));
+    const error = await rejectionOf(createPublishGateClient({ baseUrl: '/x', fetch: fake.fetch }).getRequest('r'));
     expect(PublishGateError.is(error, code as never)).toBe(true);
   });
 
   it('an unknown error code from a newer server falls back to the status', async () => {
     const fake = fakeFetch(() => Response.json({ error: { code: 'rate_limited', message: 'slow down' } }, { status: 409 }));
-    const error = await rejection(createPublishGateClient({ baseUrl: '/x', fetch: fake.fetch }).getRequest('r'));
+    const error = await rejectionOf(createPublishGateClient({ baseUrl: '/x', fetch: fake.fetch }).getRequest('r'));
     expect(PublishGateError.is(error, 'conflict')).toBe(true);
   });
 
@@ -92,7 +84,7 @@ describe('createPublishGateClient', () => {
         throw new TypeError('fetch failed');
       },
     });
-    const error = await rejection(down.listTrust());
+    const error = await rejectionOf(down.listTrust());
     expect(PublishGateError.is(error, 'port_failed')).toBe(true);
     expect((error as PublishGateError).retryable).toBe(true);
 
@@ -109,7 +101,7 @@ describe('createPublishGateClient', () => {
     const fetching = new Promise<void>((resolve) => {
       started = resolve;
     });
-    const pending = rejection(slow.preview('ws-1', { signal: controller.signal }));
+    const pending = rejectionOf(slow.preview('ws-1', { signal: controller.signal }));
     await fetching;
     controller.abort();
     const aborted = await pending;
@@ -118,12 +110,12 @@ describe('createPublishGateClient', () => {
     // Aborted before the request started: it never starts.
     const early = new AbortController();
     early.abort();
-    expect(((await rejection(slow.preview('ws-1', { signal: early.signal }))) as Error).name).toBe('AbortError');
+    expect(((await rejectionOf(slow.preview('ws-1', { signal: early.signal }))) as Error).name).toBe('AbortError');
   });
 
   it('a success that is not JSON, or fails validateResponse, is port_failed', async () => {
     const html = createPublishGateClient({ baseUrl: '/x', fetch: async () => new Response('<html></html>', { status: 200 }) });
-    expect(PublishGateError.is(await rejection(html.getRequest('r')), 'port_failed')).toBe(true);
+    expect(PublishGateError.is(await rejectionOf(html.getRequest('r')), 'port_failed')).toBe(true);
     const strict = createPublishGateClient({
       baseUrl: '/x',
       fetch: async () => Response.json({ id: 'r' }),
@@ -131,7 +123,7 @@ describe('createPublishGateClient', () => {
         throw new Error('schema says no');
       },
     });
-    expect(PublishGateError.is(await rejection(strict.getRequest('r')), 'port_failed')).toBe(true);
+    expect(PublishGateError.is(await rejectionOf(strict.getRequest('r')), 'port_failed')).toBe(true);
   });
 });
 

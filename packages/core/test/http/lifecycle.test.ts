@@ -1,17 +1,7 @@
-import { PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
+import { codeOf } from '@publishgate/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { admin, builder, builder2, workspace, workspace2 } from '../helpers';
 import { startServer, type TestServer } from './harness';
-
-async function codeOf(promise: Promise<unknown>): Promise<PublishGateErrorCode | 'resolved'> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (error) {
-    if (PublishGateError.is(error)) return error.code;
-    throw error;
-  }
-}
 
 let server: TestServer;
 beforeEach(async () => {

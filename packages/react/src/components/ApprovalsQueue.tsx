@@ -6,6 +6,7 @@ import { useQuery } from '../hooks/useQuery.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
 import type { QueueFilters } from '../store/queueObserver.js';
+import { BuilderEmail } from './BuilderEmail.js';
 import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
@@ -257,15 +258,7 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview }: Qu
     <tr data-pg-request={request.id} data-pg-status={request.status}>
       <td data-pg-field="workspace">{request.workspace.name}</td>
       <td data-pg-field="builder">
-        {request.builder.email}
-        {trusted ? (
-          <>
-            {' '}
-            <span className="pg-badge" data-pg-trusted="">
-              {text.trusted}
-            </span>
-          </>
-        ) : null}
+        <BuilderEmail email={request.builder.email} trusted={trusted} trustedLabel={text.trusted} />
       </td>
       <td data-pg-field="subdomain">{request.subdomain}</td>
       <td data-pg-field="submitted">

@@ -6,6 +6,7 @@ import { useReviewActions } from '../hooks/useReviewActions.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
 import type { ReviewState } from '../store/reviewActions.js';
+import { BuilderEmail } from './BuilderEmail.js';
 import { DecisionLine, Outcome } from './DecisionLine.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
@@ -157,15 +158,7 @@ export function RequestReview({
         <div>
           <dt>{text.builder}</dt>
           <dd data-pg-field="builder">
-            {request.builder.email}
-            {trusted ? (
-              <>
-                {' '}
-                <span className="pg-badge" data-pg-trusted="">
-                  {text.trusted}
-                </span>
-              </>
-            ) : null}
+            <BuilderEmail email={request.builder.email} trusted={trusted} trustedLabel={text.trusted} />
           </dd>
         </div>
         <div>
