@@ -165,6 +165,9 @@ export async function runGit(args: readonly string[], run: GitRun): Promise<stri
     unsafe: workspaceConfig.length > 0 ? { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true } : {},
     allowEnvironment: ALLOWED_GIT_ENV,
     timeout: { block: run.timeoutMs },
+    // Complete when the pipes close, not 50 ms after the process exits (simple-git 4's default):
+    // on a loaded machine output can arrive later than that, and a command would succeed empty.
+    completion: { onClose: true, onExit: false },
     trimmed: false,
     errors: (error, result) => {
       // A plugin's rejection (abort, timeout, the unsafe-argument guard) stays what it is; only

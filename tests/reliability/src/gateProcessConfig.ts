@@ -1,0 +1,61 @@
+import type { Actor, PublishRequest, SweepReport, Workspace } from '@publishgate/core';
+import type { StoreLocation } from './stores.js';
+
+/**
+ * The effect boundaries a publish crosses, in order. A gate process told to crash at one is
+ * SIGKILLed by itself right after that step resolved, before it can do anything else:
+ *
+ * - `claim`: the compare-and-set to `approving` is committed;
+ * - `push`: the pinned commit is on the remote branch;
+ * - `pullRequest`: the pull request is open;
+ * - `store`: `approved` is committed (with its outbox row);
+ * - `notify`: the receiver accepted the `request.approved` webhook (its outbox row is not yet marked).
+ */
+export const CRASH_POINTS = ['claim', 'push', 'pullRequest', 'store', 'notify'] as const;
+
+/** One of {@link CRASH_POINTS}. */
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/** What a gate process is told, as JSON in `RELIABILITY_GATE_CONFIG`. */
+export type GateProcessConfig = {
+  store: StoreLocation;
+  git: { remoteUrl: string; workspacesDir: string };
+  github: { url: string; owner: string; repo: string; token: string; secondMs: number };
+  webhook?: { url: string; secret: string };
+  /** Added to the real time for the gate's clock, e.g. to get past outbox leases after a crash. */
+  clockOffsetMs?: number;
+  /** The gate's `recoverAfterMs`. Default: the gate's own (2 min). */
+  recoverAfterMs?: number;
+  task: PublishTask | RecoverTask | ServeTask;
+};
+
+/** Submit as the builder, deliver the submission notice, then approve as the admin; crash at `crashAfter`. */
+export type PublishTask = {
+  kind: 'publish';
+  workspace: Workspace;
+  builder: Actor;
+  admin: Actor;
+  subdomain: string;
+  crashAfter?: CrashPoint;
+};
+
+/** Run `sweep()` `sweeps` times, report, exit. */
+export type RecoverTask = { kind: 'recover'; sweeps: number };
+
+/**
+ * Serve the HTTP API on 127.0.0.1 until SIGTERM, with a test-only `authenticate` that trusts the
+ * `x-test-actor` header, and `sweep()` every `sweepIntervalMs` as a production server would.
+ */
+export type ServeTask = { kind: 'serve'; sweepIntervalMs?: number };
+
+/** One line a gate process writes to stdout (JSON). */
+export type GateProcessEvent =
+  | { event: 'submitted'; request: PublishRequest }
+  | { event: 'crashing'; point: CrashPoint }
+  | { event: 'approved'; request: PublishRequest }
+  | { event: 'swept'; reports: SweepReport[] }
+  | { event: 'ready'; port: number }
+  | { event: 'failed'; message: string };
+
+/** The environment variable carrying the JSON {@link GateProcessConfig}. */
+export const CONFIG_ENV = 'RELIABILITY_GATE_CONFIG';

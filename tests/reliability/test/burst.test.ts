@@ -1,0 +1,136 @@
+import { createGitHubHost } from '@publishgate/adapter-git';
+import { startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { createPublishGate, type GitPort, type PublishRequest } from '@publishgate/core';
+import { createFakeGit } from '@publishgate/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allAudit, allRequests, auditProblems } from '../src/checks.js';
+import { admin, builder, workspace } from '../src/population.js';
+import { freshSqliteStore } from '../src/stores.js';
+
+const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
+// One emulated second lasts 10 ms: GitHub's minute-long content-creation window is 600 ms here.
+const SECOND_MS = 10;
+const COUNT = 500;
+const LIMIT_PER_MINUTE = 80;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Variant = {
+  name: string;
+  /** `rateLimit.maxRetries` of the GitHub host: how many limits one call may wait out. */
+  maxRetries: number | undefined;
+  /** Whether every approval must succeed at the first attempt. */
+  noneFail: boolean;
+};
+
+const variants: Variant[] = [
+  // Waits bounded by time (maxWaitSeconds, 60) rather than by count: a call may meet the limit again
+  // after waiting it out once, because the other waiting calls take the next window's slots first.
+  { name: 'host waiting out every limit (rateLimit.maxRetries: 20)', maxRetries: 20, noneFail: true },
+  // The adapter's default waits out one limit per call; a burst several windows long meets more.
+  { name: 'host defaults (rateLimit.maxRetries: 1), failures retried by an admin', maxRetries: undefined, noneFail: false },
+];
+
+describe('a burst of approvals against GitHub’s secondary (content-creation) limit', () => {
+  it.each(variants)(
+    `${COUNT} concurrent approvals, emulator enforcing ${LIMIT_PER_MINUTE} pull requests per emulated minute, $name: every pull request created exactly once, all approved`,
+    async (variant) => {
+      const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, contentCreationLimit: LIMIT_PER_MINUTE });
+      cleanups.push(async () => {
+        const violations = emulator.violations();
+        await emulator.close();
+        expect(violations).toEqual([]);
+      });
+      const store = await freshSqliteStore();
+      cleanups.push(store.drop);
+      const { storage } = store.open();
+      // The fake GitPort (in memory, same contract as simple-git): 500 real pushes would measure git,
+      // not GitHub. Each push also makes the branch exist on the emulated GitHub.
+      const fakeGit = createFakeGit();
+      const git: GitPort = {
+        preview: (args) => fakeGit.preview(args),
+        commit: (args) => fakeGit.commit(args),
+        async push(args) {
+          const pushed = await fakeGit.push(args);
+          emulator.setBranch(pushed.branch, pushed.sha);
+          return pushed;
+        },
+      };
+      // The host as a portal would configure it, on the emulator's clock; pacing between writes is off
+      // so that the burst really reaches the limit (with the default 3 s pacing it never would).
+      const gitHost = createGitHubHost({
+        auth: TOKEN,
+        owner: emulator.owner,
+        repo: emulator.repo,
+        baseUrl: emulator.url,
+        baseBranch: 'main',
+        retry: { delayMs: 5 },
+        rateLimit: {
+          secondMs: SECOND_MS,
+          writeIntervalMs: 0,
+          notificationIntervalMs: 0,
+          ...(variant.maxRetries === undefined ? {} : { maxRetries: variant.maxRetries }),
+        },
+        log: { warn: () => {} },
+      });
+      const gate = createPublishGate({ storage, git, gitHost });
+      cleanups.push(() => gate.close());
+
+      const submitted: PublishRequest[] = [];
+      for (let n = 1; n <= COUNT; n += 1) {
+        fakeGit.write(workspace(n), 'index.html', `<p>site ${n}</p>\n`);
+        submitted.push(await gate.requestPublish({ workspace: workspace(n), subdomain: `burst-${n}`, actor: builder(n) }));
+      }
+
+      const started = Date.now();
+      const results = await Promise.all(submitted.map((request) => gate.approve({ id: request.id, actor: admin(1) })));
+      const burstMs = Date.now() - started;
+      const failedFirst = results.filter((request) => request.status === 'failed');
+
+      // What a portal's admin (or a retry job) does with failed, retryable publishes: retry them.
+      let rounds = 0;
+      let failed = failedFirst;
+      while (failed.length > 0 && rounds < 10) {
+        rounds += 1;
+        const retried = await Promise.all(failed.map((request) => gate.retry({ id: request.id, actor: admin(1) })));
+        failed = retried.filter((request) => request.status === 'failed');
+      }
+      const totalMs = Date.now() - started;
+
+      const requests = await allRequests(storage);
+      const audit = await allAudit(storage);
+      for (const request of requests)
+        expect(
+          auditProblems(
+            request,
+            audit.filter((entry) => entry.requestId === request.id),
+          ),
+        ).toEqual([]);
+      expect(requests.filter((request) => request.status !== 'approved')).toEqual([]);
+      const pulls = emulator.pulls();
+      expect(pulls).toHaveLength(COUNT);
+      expect(new Set(pulls.map((pull) => pull.head)).size).toBe(COUNT);
+      expect(new Set(requests.map((request) => request.pullRequest?.number)).size).toBe(COUNT);
+      const log = emulator.requests();
+      const limited = log.filter((entry) => entry.status === 403).length;
+      const creates = log.filter((entry) => entry.operation === 'pulls.create');
+      // The limit was really hit, and then waited out.
+      expect(limited).toBeGreaterThan(0);
+      // Emulated minutes the creations spanned: at least ceil(500 / 80) windows.
+      const minimumMs = Math.floor(COUNT / LIMIT_PER_MINUTE) * 60 * SECOND_MS;
+      expect(burstMs).toBeGreaterThanOrEqual(minimumMs);
+      // Every first-attempt failure was the limit, reported as retryable, never anything else.
+      for (const request of failedFirst) expect(request.error?.message).toMatch(/^GitHub rate limit reached/);
+      console.log(
+        `[reliability] burst, ${variant.name}: ${COUNT} approvals in ${burstMs} ms (${((COUNT / burstMs) * 1000).toFixed(1)}/s; limit floor ${minimumMs} ms = ${((COUNT / LIMIT_PER_MINUTE) * 60).toFixed(0)} emulated s), ` +
+          `${limited} answers 403 secondary limit, ${creates.length} create calls, ${failedFirst.length} failed on the first attempt, ` +
+          `${rounds} retry rounds, all ${COUNT} approved after ${totalMs} ms, ${pulls.length} pull requests, 0 duplicates`,
+      );
+      if (variant.noneFail) expect(failedFirst.map((request) => request.error?.message)).toEqual([]);
+      else expect(rounds).toBeLessThanOrEqual(5);
+    },
+  );
+});

@@ -1,0 +1,136 @@
+import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { allAudit, outboxRows } from '../src/checks.js';
+import { CRASH_POINTS, type CrashPoint, type GateProcessConfig } from '../src/gateProcessConfig.js';
+import { describe as describeExit, runGateProcess } from '../src/gateProcesses.js';
+import { admin, builder, workspace } from '../src/population.js';
+import { createGitWorld } from '../src/repos.js';
+import { backends, type TestStore } from '../src/stores.js';
+import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from '../src/webhookReceiver.js';
+
+const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
+const SECOND_MS = 10;
+const figures: string[] = [];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(() => {
+  if (figures.length > 0) console.log(`[reliability] crash points\n${figures.join('\n')}`);
+});
+
+/** What the store, the remote, the emulator and the receiver hold right after the crash. */
+async function expectStateAtCrash(
+  point: CrashPoint,
+  seen: { status: string; branches: number; pulls: number; approvedDelivered: boolean; approvedRowDelivered: boolean | undefined },
+) {
+  const expected = {
+    claim: { status: 'approving', branches: 0, pulls: 0, approvedDelivered: false, approvedRowDelivered: undefined },
+    push: { status: 'approving', branches: 1, pulls: 0, approvedDelivered: false, approvedRowDelivered: undefined },
+    pullRequest: { status: 'approving', branches: 1, pulls: 1, approvedDelivered: false, approvedRowDelivered: undefined },
+    store: { status: 'approved', branches: 1, pulls: 1, approvedDelivered: false, approvedRowDelivered: false },
+    // Delivered to the receiver, but the process died before marking the row: it will go out again.
+    notify: { status: 'approved', branches: 1, pulls: 1, approvedDelivered: true, approvedRowDelivered: false },
+  }[point];
+  expect(seen, `state right after the crash at ${point}`).toEqual(expected);
+}
+
+for (const { name, available, fresh } of backends('reliability crash points')) {
+  describe(`crash points on ${name}`, () => {
+    it.skipIf(!available).each(CRASH_POINTS)(
+      'SIGKILL right after %s: a new process and sweep() finish with one branch at the pinned sha, one pull request, approved, every notification delivered once after dedupe, audit complete',
+      async (point) => {
+        const world = await createGitWorld();
+        cleanups.push(world.cleanup);
+        const ws = workspace(1);
+        await world.addWorkspace(ws.id);
+        await world.write(ws.id, 'about.html', `<p>About us (${point})</p>\n`);
+        const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir });
+        cleanups.push(async () => {
+          const violations = emulator.violations();
+          await emulator.close();
+          expect(violations).toEqual([]);
+        });
+        const receiver: WebhookReceiver = await startWebhookReceiver();
+        cleanups.push(receiver.close);
+        const store: TestStore = await fresh();
+        cleanups.push(store.drop);
+
+        const base: Omit<GateProcessConfig, 'task'> = {
+          store: { backend: store.backend, location: store.location, tablePrefix: store.tablePrefix },
+          git: { remoteUrl: world.remoteUrl, workspacesDir: world.workspacesDir },
+          github: { url: emulator.url, owner: emulator.owner, repo: emulator.repo, token: TOKEN, secondMs: SECOND_MS },
+          webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
+        };
+        const subdomain = `crash-${point.toLowerCase()}`;
+
+        const crashStarted = Date.now();
+        const crash = await runGateProcess({
+          ...base,
+          task: { kind: 'publish', workspace: ws, builder: builder(1), admin: admin(1), subdomain, crashAfter: point },
+        });
+        const crashMs = Date.now() - crashStarted;
+        // A real SIGKILL at the boundary, not an orderly exit.
+        expect(crash.signal, describeExit(crash)).toBe('SIGKILL');
+        expect(crash.events.at(-1)).toEqual({ event: 'crashing', point });
+        const submitted = crash.events.find((event) => event.event === 'submitted');
+        if (submitted?.event !== 'submitted') throw new Error('the request was never submitted');
+        const { request } = submitted;
+        const branch = `publish/${subdomain}-${request.id}`;
+
+        const { db, storage } = store.open({ poolMax: 2 });
+        const atCrash = await storage.getRequest({ id: request.id });
+        const rowsAtCrash = await outboxRows(db, store.tablePrefix);
+        await expectStateAtCrash(point, {
+          status: atCrash?.status ?? 'missing',
+          branches: (await world.publishBranches()).size,
+          pulls: emulator.pulls().length,
+          approvedDelivered: receiver.deliveries().some((delivery) => delivery.type === 'request.approved'),
+          approvedRowDelivered: rowsAtCrash.find((row) => row.notification.type === 'request.approved')?.delivered,
+        });
+
+        // A new process, with a clock past the outbox lease the dead one held.
+        const recoverStarted = Date.now();
+        const recovery = await runGateProcess({
+          ...base,
+          recoverAfterMs: 0,
+          clockOffsetMs: 5 * 60_000,
+          task: { kind: 'recover', sweeps: 2 },
+        });
+        const recoverMs = Date.now() - recoverStarted;
+        expect(recovery.code, describeExit(recovery)).toBe(0);
+        const swept = recovery.events.find((event) => event.event === 'swept');
+        if (swept?.event !== 'swept') throw new Error(`no sweep report:\n${describeExit(recovery)}`);
+
+        // Exactly one branch, at the pinned sha.
+        expect(Object.fromEntries(await world.publishBranches())).toEqual({ [branch]: request.sha });
+        // Exactly one pull request, for that branch.
+        expect(emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha, state: pull.state }))).toEqual([
+          { head: branch, headSha: request.sha, state: 'open' },
+        ]);
+        // Approved, with that branch and pull request.
+        const final = await storage.getRequest({ id: request.id });
+        expect(final).toMatchObject({ status: 'approved', branch, pullRequest: { number: 1 } });
+        // Audit complete: each step exactly once, no duplicates from the second attempt.
+        expect((await allAudit(storage, { requestId: request.id })).map((entry) => entry.type)).toEqual([
+          'request.submitted',
+          'request.approving',
+          'request.approved',
+        ]);
+        // Every notification delivered; duplicates (the `notify` crash) collapse by id.
+        const rows = await outboxRows(db, store.tablePrefix);
+        expect(rows.map((row) => row.notification.type)).toEqual(['request.submitted', 'request.approved']);
+        expect(rows.every((row) => row.delivered)).toBe(true);
+        const unique = receiver.unique();
+        expect([...unique.keys()].sort()).toEqual(rows.map((row) => row.id).sort());
+        const duplicates = receiver.deliveries().length - unique.size;
+        expect(duplicates).toBe(point === 'notify' ? 1 : 0);
+
+        figures.push(
+          `  ${name.padEnd(8)} ${point.padEnd(11)} crash run ${crashMs} ms, recovery run ${recoverMs} ms, sweep 1 ${JSON.stringify(swept.reports[0])}, duplicate deliveries ${duplicates}`,
+        );
+      },
+    );
+  });
+}

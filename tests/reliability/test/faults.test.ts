@@ -1,0 +1,462 @@
+import { createServer } from 'node:net';
+import { createGitHubHost, createSimpleGit, type GitHubHostOptions } from '@publishgate/adapter-git';
+import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import {
+  type Actor,
+  createPublishGate,
+  createWebhookNotifier,
+  type GitHostPort,
+  type GitPort,
+  type PublishGate,
+  PublishGateError,
+  type PublishRequest,
+  type StoragePort,
+} from '@publishgate/core';
+import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
+import type { Knex } from 'knex';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
+import { admin, builder, workspace } from '../src/population.js';
+import { createGitWorld, type GitWorld, git } from '../src/repos.js';
+import { freshPostgresStore, freshSqliteStore, postgresAvailable, type TestStore } from '../src/stores.js';
+import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from '../src/webhookReceiver.js';
+
+const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
+const SECOND_MS = 10;
+const ada = admin(1);
+const figures: string[] = [];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+afterAll(() => {
+  if (figures.length > 0) console.log(`[reliability] faults\n${figures.join('\n')}`);
+});
+
+/** A port whose implementation the test swaps, as an operator fixes a remote or a token. */
+function switchable<T extends object>(initial: T): { port: T; use(next: T): void } {
+  let current = initial;
+  // The gate captures each method once (guardPort), so every method looks `current` up per call.
+  const port: Record<string, unknown> = {};
+  for (const key of Object.keys(initial)) {
+    port[key] = (...args: unknown[]) => (current as Record<string, (...a: unknown[]) => unknown>)[key]?.(...args);
+  }
+  return { port: port as T, use: (next) => (current = next) };
+}
+
+function hostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
+  return {
+    auth: TOKEN,
+    owner: emulator.owner,
+    repo: emulator.repo,
+    baseUrl: emulator.url,
+    baseBranch: 'main',
+    retry: { delayMs: 5 },
+    rateLimit: { secondMs: SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
+    log: { warn: () => {} },
+    ...overrides,
+  } as GitHubHostOptions;
+}
+
+type Rig = {
+  world: GitWorld;
+  emulator: GitHubEmulator;
+  receiver: WebhookReceiver;
+  store: TestStore;
+  db: Knex;
+  storage: StoragePort;
+  gate: PublishGate;
+  git: { use(next: GitPort): void; good: GitPort; at(remote: string): GitPort };
+  host: { use(next: GitHostPort): void; good: GitHostPort; with(overrides: Partial<GitHubHostOptions>): GitHostPort };
+  /** Moves the gate's clock forward (outbox backoff, leases). */
+  advance(ms: number): void;
+  /** A workspace of its own with a change, submitted by its builder: a pending request. */
+  submit(n: number): Promise<PublishRequest>;
+};
+
+/** The gate in this process on a SQLite file, real git, the emulator and the webhook notifier; every port swappable. */
+async function rig(): Promise<Rig> {
+  const world = await createGitWorld();
+  cleanups.push(world.cleanup);
+  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir });
+  cleanups.push(async () => {
+    const violations = emulator.violations();
+    await emulator.close();
+    expect(violations).toEqual([]);
+  });
+  const receiver = await startWebhookReceiver();
+  cleanups.push(receiver.close);
+  const store = await freshSqliteStore();
+  cleanups.push(store.drop);
+  const { db, storage } = store.open();
+  const gitAt = (remote: string) =>
+    createSimpleGit({ resolveWorkspaceDir: (ws) => `${world.workspacesDir}/${ws.id}`, remote, baseBranch: 'main' });
+  const goodGit = gitAt(world.remoteUrl);
+  const gitSwitch = switchable<GitPort>(goodGit);
+  const goodHost = createGitHubHost(hostOptions(emulator));
+  const hostSwitch = switchable<GitHostPort>(goodHost);
+  let offset = 0;
+  const gate = createPublishGate({
+    storage,
+    git: gitSwitch.port,
+    gitHost: hostSwitch.port,
+    notifier: createWebhookNotifier({ url: receiver.url, secret: WEBHOOK_SECRET, timeoutMs: 2_000 }),
+    clock: () => new Date(Date.now() + offset),
+    recoverAfterMs: 0,
+  });
+  cleanups.push(() => gate.close());
+  return {
+    world,
+    emulator,
+    receiver,
+    store,
+    db,
+    storage,
+    gate,
+    git: { use: gitSwitch.use, good: goodGit, at: gitAt },
+    host: { use: hostSwitch.use, good: goodHost, with: (overrides) => createGitHubHost(hostOptions(emulator, overrides)) },
+    advance(ms) {
+      offset += ms;
+    },
+    async submit(n) {
+      const ws = workspace(n);
+      await world.addWorkspace(ws.id);
+      await world.write(ws.id, 'about.html', `<p>About site ${n}</p>\n`);
+      return gate.requestPublish({ workspace: ws, subdomain: `site-${n}`, actor: builder(n) });
+    },
+  };
+}
+
+/** The audit types of one request, in order. */
+async function trail(r: Rig, id: string): Promise<string[]> {
+  return (await allAudit(r.storage, { requestId: id })).map((entry) => entry.type);
+}
+
+/** Everything that must hold whatever happened: one branch and one PR per approved request, consistent audit and outbox. */
+async function expectConsistent(r: Rig) {
+  const requests = await allRequests(r.storage);
+  const audit = await allAudit(r.storage);
+  for (const request of requests) {
+    expect(
+      auditProblems(
+        request,
+        audit.filter((entry) => entry.requestId === request.id),
+      ),
+    ).toEqual([]);
+  }
+  expect(outboxProblems(audit, await outboxRows(r.db, r.store.tablePrefix))).toEqual([]);
+  const approved = requests.filter((request) => request.status === 'approved');
+  const branches = await r.world.publishBranches();
+  for (const request of approved) expect(branches.get(request.branch ?? '')).toBe(request.sha);
+  const pulls = r.emulator.pulls();
+  expect(pulls.map((pull) => pull.head).sort()).toEqual(approved.map((request) => request.branch).sort());
+}
+
+/** A TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub emulator, webhook)', () => {
+  it('remote unreachable: failed with port_failed, nothing pushed or opened; retry after the remote is fixed → approved, one branch, one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.git.use(r.git.at(`https://127.0.0.1:${await closedPort()}/acme/sites.git`));
+    const failed = await r.gate.approve({ id: request.id, actor: ada });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('port_failed');
+    expect(failed.error?.message).toMatch(/git adapter failed in push/);
+
+    // Still down (now a missing path): the retry fails the same way and creates nothing.
+    r.git.use(r.git.at('file:///nonexistent/reliability/remote.git'));
+    expect((await r.gate.retry({ id: request.id, actor: ada })).status).toBe('failed');
+    expect((await r.world.publishBranches()).size).toBe(0);
+    expect(r.emulator.pulls()).toHaveLength(0);
+
+    r.git.use(r.git.good);
+    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    expect(approved).toMatchObject({ status: 'approved', branch: `publish/site-1-${request.id}` });
+    await expect(r.gate.retry({ id: request.id, actor: ada })).rejects.toMatchObject({ code: 'invalid_transition' });
+    expect(await trail(r, request.id)).toEqual([
+      'request.submitted',
+      'request.approving',
+      'request.failed',
+      'request.retried',
+      'request.failed',
+      'request.retried',
+      'request.approved',
+    ]);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('branch taken by someone else at another sha (non-fast-forward): failed with conflict, the branch is never forced; withdraw frees the workspace', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    const branch = `publish/site-1-${request.id}`;
+    const mainSha = await git(r.world.remoteDir, ['rev-parse', 'refs/heads/main']);
+    await git(r.world.remoteDir, ['update-ref', `refs/heads/${branch}`, mainSha]);
+
+    const failed = await r.gate.approve({ id: request.id, actor: ada });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('conflict');
+    const again = await r.gate.retry({ id: request.id, actor: ada });
+    expect(again).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    // Nothing forced: the other party's branch is where they left it, and no pull request exists.
+    expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: mainSha });
+    expect(r.emulator.pulls()).toHaveLength(0);
+
+    expect((await r.gate.withdraw({ id: request.id, actor: builder(1) })).status).toBe('withdrawn');
+    await r.world.write('ws-1', 'about.html', '<p>About us, take two</p>\n');
+    const next = await r.gate.requestPublish({ workspace: workspace(1), subdomain: 'site-1', actor: builder(1) });
+    expect(next.status).toBe('pending');
+    expect((await r.gate.approve({ id: next.id, actor: ada })).status).toBe('approved');
+    await r.gate.sweep();
+    const branches = await r.world.publishBranches();
+    expect(branches.get(branch)).toBe(mainSha);
+    expect(branches.get(`publish/site-1-${next.id}`)).toBe(next.sha);
+    expect(r.emulator.pulls().map((pull) => pull.head)).toEqual([`publish/site-1-${next.id}`]);
+  });
+
+  it('GitHub 5xx after creating the pull request: Octokit retries into "already exists" and the gate ends approved with one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+    const approved = await r.gate.approve({ id: request.id, actor: ada });
+    expect(approved.status).toBe('approved');
+    expect(r.emulator.pulls()).toHaveLength(1);
+    expect(approved.pullRequest?.number).toBe(1);
+    const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
+    expect(creates.map((entry) => entry.status)).toEqual([502, 422]);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('GitHub 5xx after create that outlasts Octokit’s retries: failed; retry → approved with the same pull request, no duplicate', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+    r.emulator.failNext({ operation: 'pulls.create', status: 502, times: 3 });
+    const failed = await r.gate.approve({ id: request.id, actor: ada });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(failed.error?.message).toMatch(/GitHub failed with 502/);
+    expect(r.emulator.pulls()).toHaveLength(1);
+    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    expect(approved).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
+    expect(r.emulator.pulls()).toHaveLength(1);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('secondary rate limit within the wait bound: waited out, approved, one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.emulator.rateLimit({ kind: 'secondary', seconds: 30 });
+    const started = Date.now();
+    const approved = await r.gate.approve({ id: request.id, actor: ada });
+    const waited = Date.now() - started;
+    expect(approved.status).toBe('approved');
+    // 30 emulated seconds are 300 ms here.
+    expect(waited).toBeGreaterThanOrEqual(250);
+    expect(r.emulator.pulls()).toHaveLength(1);
+    figures.push(`  secondary rate limit of 30 emulated s (300 ms): approve waited ${waited} ms`);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('secondary rate limit past the wait bound: failed at once instead of waiting; once it clears, retry → approved, one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.emulator.rateLimit({ kind: 'secondary', seconds: 120 });
+    const started = Date.now();
+    const failed = await r.gate.approve({ id: request.id, actor: ada });
+    const tookMs = Date.now() - started;
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(failed.error?.message).toMatch(/rate limit/i);
+    // Not waited out: a 120 s wait is past the 60 s bound.
+    expect(tookMs).toBeLessThan(1_200);
+    await new Promise((resolve) => setTimeout(resolve, 120 * SECOND_MS + 50));
+    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    expect(approved.status).toBe('approved');
+    expect(r.emulator.pulls()).toHaveLength(1);
+    figures.push(`  secondary rate limit of 120 emulated s (> 60 s bound): failed after ${tookMs} ms, approved on retry once cleared`);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('401 bad credentials: failed with the token redacted, the branch stays pushed; after the token is fixed, retry → approved, one branch, one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.host.use(r.host.with({ auth: 'ghp_wrongTokenwrongTokenwrongToken0000000' }));
+    const failed = await r.gate.approve({ id: request.id, actor: ada });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(failed.error?.message).toMatch(/rejected the credentials \(401/);
+    expect(failed.error?.message).not.toContain('wrongToken');
+    const branch = `publish/site-1-${request.id}`;
+    expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: request.sha });
+
+    r.host.use(r.host.good);
+    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    expect(approved).toMatchObject({ status: 'approved', branch });
+    expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: request.sha });
+    expect(r.emulator.pulls().map((pull) => pull.head)).toEqual([branch]);
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('notifier webhook down for a while: decisions unaffected, notifications wait in the outbox, all delivered once it is back', async () => {
+    const r = await rig();
+    r.receiver.down();
+    const requests = [await r.submit(1), await r.submit(2), await r.submit(3)];
+    const decided = [
+      await r.gate.approve({ id: requests[0]?.id ?? '', actor: ada }),
+      await r.gate.reject({ id: requests[1]?.id ?? '', actor: ada, feedback: 'Not this week' }),
+      await r.gate.withdraw({ id: requests[2]?.id ?? '', actor: builder(3) }),
+    ];
+    expect(decided.map((request) => request.status)).toEqual(['approved', 'rejected', 'withdrawn']);
+    const whileDown = await r.gate.sweep();
+    expect(whileDown.delivered).toBe(0);
+    expect(await r.storage.countPendingOutbox()).toBe(6);
+    expect(r.receiver.unique().size).toBe(0);
+    expect(r.receiver.refused).toBeGreaterThanOrEqual(6);
+    // Several attempts while down, each pushing the next one out (backoff from 5 s, doubling).
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      r.advance(60_000);
+      expect((await r.gate.sweep()).delivered).toBe(0);
+    }
+    const rowsDown = await outboxRows(r.db, r.store.tablePrefix);
+    expect(rowsDown.every((row) => !row.delivered && row.attempts >= 2)).toBe(true);
+
+    r.receiver.up();
+    // Not due yet: the last failure scheduled the next attempt a backoff away.
+    expect((await r.gate.sweep()).delivered).toBe(0);
+    r.advance(3_600_000);
+    const after = await r.gate.sweep();
+    expect(after.delivered).toBe(6);
+    expect(await r.storage.countPendingOutbox()).toBe(0);
+    const rows = await outboxRows(r.db, r.store.tablePrefix);
+    expect([...r.receiver.unique().keys()].sort()).toEqual(rows.map((row) => row.id).sort());
+    expect(r.receiver.deliveries()).toHaveLength(6);
+    figures.push(
+      `  webhook down: ${r.receiver.refused} refused deliveries over ${rowsDown[0]?.attempts ?? 0}+ attempts per row, then 6/6 delivered once it was back`,
+    );
+    await expectConsistent(r);
+  });
+});
+
+describe.skipIf(!postgresAvailable('reliability faults (PostgreSQL)'))('PostgreSQL connections killed mid-transaction', () => {
+  it('pg_terminate_backend during a burst of transitions: every call completes or fails typed, nothing half-written, recovery by sweep, later calls succeed', async () => {
+    const store = await freshPostgresStore();
+    cleanups.push(store.drop);
+    const { db, storage } = store.open({ poolMax: 8, quiet: true });
+    const killer = store.connect({ poolMax: 1 });
+    const git = createFakeGit();
+    const gitHost = createFakeGitHost();
+    const gate = createPublishGate({ storage, git, gitHost, recoverAfterMs: 0 });
+    cleanups.push(() => gate.close());
+    const count = 150;
+    for (let n = 1; n <= count; n += 1) git.write(workspace(n), 'index.html', `<p>site ${n}</p>\n`);
+
+    const outcomes = { ok: 0, typed: new Map<string, number>(), untyped: [] as unknown[] };
+    const record = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        const result = await call();
+        outcomes.ok += 1;
+        return result;
+      } catch (error) {
+        if (PublishGateError.is(error)) outcomes.typed.set(error.code, (outcomes.typed.get(error.code) ?? 0) + 1);
+        else outcomes.untyped.push(error);
+        return undefined;
+      }
+    };
+    const decide = async (n: number) => {
+      const request = await record(() => gate.requestPublish({ workspace: workspace(n), subdomain: `site-${n}`, actor: builder(n) }));
+      if (!request) return;
+      const actor: Actor = ada;
+      switch (n % 3) {
+        case 0:
+          await record(() => gate.approve({ id: request.id, actor }));
+          break;
+        case 1:
+          await record(() => gate.reject({ id: request.id, actor, feedback: 'no' }));
+          break;
+        default:
+          await record(() => gate.withdraw({ id: request.id, actor: builder(n) }));
+      }
+    };
+
+    // Kill the app's backends that are inside a transaction (xact_start set) every 100 ms or so:
+    // mid-transaction by construction, and spaced so that work also gets done in between.
+    let killing = true;
+    let terminated = 0;
+    const kills = (async () => {
+      while (killing) {
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+        const result = await killer.raw(
+          `SELECT count(*)::int AS n FROM (
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+           ) AS t`,
+        );
+        terminated += Number((result as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0);
+      }
+    })();
+    const started = Date.now();
+    await Promise.all(Array.from({ length: count }, (_, index) => decide(index + 1)));
+    killing = false;
+    await kills;
+    const burstMs = Date.now() - started;
+
+    // Each call either completed or failed with a typed error; the killing did cause failures.
+    expect(outcomes.untyped).toEqual([]);
+    expect(terminated).toBeGreaterThan(0);
+    expect(outcomes.typed.get('port_failed') ?? 0).toBeGreaterThan(0);
+
+    // Nothing half-written: every request's trail matches its status, the outbox matches the trail.
+    const check = async () => {
+      const requests = await allRequests(storage);
+      const audit = await allAudit(storage);
+      for (const request of requests) {
+        expect(
+          auditProblems(
+            request,
+            audit.filter((entry) => entry.requestId === request.id),
+          ),
+        ).toEqual([]);
+      }
+      expect(outboxProblems(audit, await outboxRows(db, store.tablePrefix))).toEqual([]);
+      return requests;
+    };
+    const atBurstEnd = await check();
+    const interrupted = atBurstEnd.filter((request) => request.status === 'approving').length;
+
+    // A sweep finishes approvals whose connection died between the claim and the outcome.
+    const report = await gate.sweep();
+    expect(report.recovered).toBe(interrupted);
+    const requests = await check();
+    expect(requests.filter((request) => request.status === 'approving')).toEqual([]);
+    const approved = requests.filter((request) => request.status === 'approved');
+    expect(
+      gitHost
+        .pullRequests()
+        .map((pull) => pull.requestId)
+        .sort(),
+    ).toEqual(approved.map((request) => request.id).sort());
+    for (const request of approved) expect(git.remoteBranch(request.branch ?? '')).toBe(request.sha);
+
+    // Later calls succeed on the same gate and pools.
+    git.write(workspace(999), 'index.html', '<p>after the storm</p>\n');
+    const later = await gate.requestPublish({ workspace: workspace(999), subdomain: 'after-storm', actor: builder(999) });
+    expect((await gate.approve({ id: later.id, actor: ada })).status).toBe('approved');
+
+    figures.push(
+      `  pg_terminate_backend: ${terminated} backends killed during ${burstMs} ms; ${outcomes.ok} calls completed, failed typed ${JSON.stringify(Object.fromEntries(outcomes.typed))}; ${requests.length} requests stored, ${interrupted} left approving and recovered by sweep`,
+    );
+  });
+});
