@@ -19,9 +19,9 @@ import { freshSqliteStore, postgresAvailable, postgresStorePool } from '../src/s
 // state must equal the model's: statuses, in-flight slots, publications, one branch and one pull
 // request per approved request, trust grants, each request's audit trail, and the outbox.
 //
-// Beyond packages/core/test/model.test.ts it has a clock (pending requests expire), `sweep()`, and
-// lost answers: the storage commits a decision's move to `approving` and then the call fails as if
-// the server died, leaving the publish for `sweep()` to finish.
+// The model also has a clock (pending requests expire), `sweep()`, and lost answers: the storage
+// commits a decision's move to `approving` and then the call fails as if the server died, leaving
+// the publish for `sweep()` to finish.
 
 const bob: Actor = { id: 'bob', email: 'bob@example.com', roles: ['builder'] };
 const carol: Actor = { id: 'carol', email: 'carol@example.com', roles: ['builder'] };

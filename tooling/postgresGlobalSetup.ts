@@ -1,8 +1,12 @@
-import { type PostgresServer, PostgresUnavailableError, startPostgresCluster } from '../../../tooling/postgres.ts';
+import { type PostgresServer, PostgresUnavailableError, startPostgresCluster } from './postgres.ts';
 
 let server: PostgresServer | undefined;
 
-/** One PostgreSQL cluster for every test file; each file then creates its own database on it. */
+/**
+ * Vitest globalSetup: one throwaway PostgreSQL cluster for the whole run (unless
+ * PUBLISHGATE_PG_URL names a server); each test file then creates its own databases on it, and
+ * processes the tests spawn connect to those by URL.
+ */
 export async function setup(): Promise<void> {
   if (process.env.PUBLISHGATE_PG_URL) return;
   try {
