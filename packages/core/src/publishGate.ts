@@ -565,14 +565,17 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         const previous = await storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
         if (previous) return sameOrConflict(previous, workspace.id, checked.normalized);
       }
-      const inFlight = await storage.getInFlightRequest({ workspaceId: workspace.id });
+      // Independent reads: one round trip's worth of waiting instead of four on a database.
+      const [inFlight, claim, { baseline }, trust] = await Promise.all([
+        storage.getInFlightRequest({ workspaceId: workspace.id }),
+        storage.getSubdomainClaim({ subdomain: checked.normalized }),
+        baselineFor(workspace.id),
+        storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
+      ]);
       if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
-      const claim = await storage.getSubdomainClaim({ subdomain: checked.normalized });
       if (claim && claim.workspaceId !== workspace.id) {
         throw new PublishGateError('subdomain_unavailable', `The subdomain "${checked.normalized}" is already used by another workspace.`);
       }
-      const { baseline } = await baselineFor(workspace.id);
-      const trust = await storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id });
 
       const signal = portSignal();
       const committed = await git.commit({

@@ -1,9 +1,9 @@
 import { createGitHubHost } from '@publishgate/adapter-git';
-import { startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import { createPublishGate, type GitPort, type PublishRequest } from '@publishgate/core';
 import { createFakeGit } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems } from '../src/checks.js';
+import { startCheckedEmulator } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
 import { freshSqliteStore } from '../src/stores.js';
 
@@ -38,12 +38,7 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
   it.each(variants)(
     `${COUNT} concurrent approvals, emulator enforcing ${LIMIT_PER_MINUTE} pull requests per emulated minute, $name: every pull request created exactly once, all approved`,
     async (variant) => {
-      const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, contentCreationLimit: LIMIT_PER_MINUTE });
-      cleanups.push(async () => {
-        const violations = emulator.violations();
-        await emulator.close();
-        expect(violations).toEqual([]);
-      });
+      const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, contentCreationLimit: LIMIT_PER_MINUTE }, cleanups);
       const store = await freshSqliteStore();
       cleanups.push(store.drop);
       const { storage } = store.open();

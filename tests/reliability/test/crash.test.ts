@@ -1,6 +1,6 @@
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allAudit, outboxRows } from '../src/checks.js';
+import { startCheckedEmulator } from '../src/emulator.js';
 import { CRASH_POINTS, type CrashPoint, type GateProcessConfig } from '../src/gateProcessConfig.js';
 import { describe as describeExit, runGateProcess } from '../src/gateProcesses.js';
 import { admin, builder, workspace } from '../src/population.js';
@@ -46,12 +46,7 @@ for (const { name, available, fresh } of backends('reliability crash points')) {
         const ws = workspace(1);
         await world.addWorkspace(ws.id);
         await world.write(ws.id, 'about.html', `<p>About us (${point})</p>\n`);
-        const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir });
-        cleanups.push(async () => {
-          const violations = emulator.violations();
-          await emulator.close();
-          expect(violations).toEqual([]);
-        });
+        const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
         const receiver: WebhookReceiver = await startWebhookReceiver();
         cleanups.push(receiver.close);
         const store: TestStore = await fresh();

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { createGitHubHost, createSimpleGit, type GitHubHostOptions } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import type { GitHubEmulator } from '@publishgate/adapter-git/testing';
 import {
   type Actor,
   createPublishGate,
@@ -16,6 +16,7 @@ import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
+import { startCheckedEmulator } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
 import { createGitWorld, type GitWorld, git } from '../src/repos.js';
 import { freshPostgresStore, freshSqliteStore, postgresAvailable, type TestStore } from '../src/stores.js';
@@ -79,12 +80,7 @@ type Rig = {
 async function rig(): Promise<Rig> {
   const world = await createGitWorld();
   cleanups.push(world.cleanup);
-  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
-  });
+  const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
   const receiver = await startWebhookReceiver();
   cleanups.push(receiver.close);
   const store = await freshSqliteStore();

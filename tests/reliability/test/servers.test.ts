@@ -1,9 +1,9 @@
 import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import { type Actor, createPublishGate, createWebhookNotifier, PublishGateError, type PublishRequest } from '@publishgate/core';
 import { createPublishGateClient, type PublishGateClient } from '@publishgate/core/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
+import { startCheckedEmulator } from '../src/emulator.js';
 import { type GateServer, startGateServer } from '../src/gateProcesses.js';
 import { ACTOR_HEADER, admin, builder, workspace } from '../src/population.js';
 import { createGitWorld } from '../src/repos.js';
@@ -70,12 +70,7 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
 
     const world = await createGitWorld();
     cleanups.push(world.cleanup);
-    const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir });
-    cleanups.push(async () => {
-      const violations = emulator.violations();
-      await emulator.close();
-      expect(violations).toEqual([]);
-    });
+    const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
     const receiver = await startWebhookReceiver();
     cleanups.push(receiver.close);
     const store = await freshPostgresStore();

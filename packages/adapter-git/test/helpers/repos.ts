@@ -1,14 +1,13 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { createSimpleGit, type SimpleGitAdapterOptions } from '@publishgate/adapter-git';
 import type { Workspace } from '@publishgate/core';
 import type { GitHarness } from '@publishgate/core/testing';
 import { afterAll } from 'vitest';
+import { git } from '../../../../tooling/harnessGit.ts';
 
-const run = promisify(execFile);
+export { git };
 
 /** The files every blueprint starts with. */
 export const BLUEPRINT_FILES: Record<string, string> = {
@@ -16,24 +15,6 @@ export const BLUEPRINT_FILES: Record<string, string> = {
   'index.html': '<h1>Hello</h1>\n<p>Welcome</p>\n',
   'pages/contact.html': '<p>Write to us</p>\n',
 };
-
-// The harness's own git runs outside the adapter: a fixed identity and no system or global config,
-// so the developer's ~/.gitconfig cannot change what the tests see.
-const HARNESS_ENV = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Blueprint',
-  GIT_AUTHOR_EMAIL: 'blueprint@example.com',
-  GIT_COMMITTER_NAME: 'Blueprint',
-  GIT_COMMITTER_EMAIL: 'blueprint@example.com',
-};
-
-/** Runs the test's own git (not the adapter's) and returns trimmed stdout. */
-export async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd, env: HARNESS_ENV, maxBuffer: 64 * 1024 * 1024 });
-  return stdout.trim();
-}
 
 let template: Promise<string> | undefined;
 
