@@ -63,7 +63,7 @@ export function scanFindings(diff: DiffSummary, limits: FindingLimits = {}): Fin
       findings.push({ kind: 'binary', path: file.path, message: `${file.path} is a binary file; its contents are not shown.` });
   }
 
-  for (const hit of scanPatchForSecrets(diff.patch)) findings.push(hit);
+  scanPatchForSecrets(diff.patch, findings);
 
   const changed = diff.additions + diff.deletions;
   if (diff.files.length > maxFiles) {
@@ -88,7 +88,7 @@ export function hasSecretFinding(findings: readonly Finding[]): boolean {
   return findings.some((finding) => finding.kind === 'secret' || finding.kind === 'env-file');
 }
 
-function* scanPatchForSecrets(patch: string): Generator<Finding> {
+function scanPatchForSecrets(patch: string, findings: Finding[]): void {
   let path: string | undefined;
   let line = 0;
   let inHunk = false;
@@ -103,7 +103,7 @@ function* scanPatchForSecrets(patch: string): Generator<Finding> {
       path = target === '/dev/null' ? undefined : target.replace(/^b\//, '');
       continue;
     }
-    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+    const hunk = text.startsWith('@@') ? /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text) : null;
     if (hunk) {
       inHunk = true;
       line = Number(hunk[1]);
@@ -113,12 +113,12 @@ function* scanPatchForSecrets(patch: string): Generator<Finding> {
     if (text.startsWith('+')) {
       const rule = SECRET_RULES.find((candidate) => candidate.pattern.test(text));
       if (rule) {
-        yield {
+        findings.push({
           kind: 'secret',
           ...(path === undefined ? {} : { path }),
           line,
           message: `Possible ${rule.name}${path ? ` in ${path}` : ''} at line ${line}.`,
-        };
+        });
       }
       line += 1;
     } else if (text.startsWith(' ')) {

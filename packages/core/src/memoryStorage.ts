@@ -1,6 +1,15 @@
 import { PublishGateError } from './errors.js';
+import { frozenCopy } from './frozenCopy.js';
 import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
-import { type AuditEntry, IN_FLIGHT_STATUSES, type OutboxItem, type Publication, type PublishRequest, type TrustGrant } from './schemas.js';
+import {
+  type AuditEntry,
+  type AuditEntryInput,
+  IN_FLIGHT_STATUSES,
+  type OutboxItem,
+  type Publication,
+  type PublishRequest,
+  type TrustGrant,
+} from './schemas.js';
 
 type OutboxRow = OutboxItem & { seq: number; retryAt: number; leaseUntil: number; deliveredAt?: string };
 
@@ -26,17 +35,21 @@ export type MemoryStorageOptions = {
  * ```
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): StoragePort {
-  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : freezeCopy;
+  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : frozenCopy;
+  const withSeq = (entry: AuditEntryInput, seq: number): AuditEntry =>
+    options.clone === false ? { ...entry, seq } : Object.freeze({ ...entry, seq });
   const requests = new Map<string, PublishRequest>();
-  // Ascending by (createdAt, id); listing walks it backwards for newest-first pages.
-  const ordered: PublishRequest[] = [];
+  // Request ids ascending by (createdAt, id); listing walks it backwards for newest-first pages.
+  // Ids, not requests: the sort key never changes, so a transition does not touch this.
+  const ordered: string[] = [];
   const idempotency = new Map<string, string>();
   const inFlight = new Map<string, string>();
   const publications = new Map<string, Publication>();
   const claims = new Map<string, string>();
-  const claimsByWorkspace = new Map<string, Set<string>>();
+  const claimsByWorkspace = new Map<string, string[]>();
   const trust = new Map<string, TrustGrant>();
-  const audit: AuditEntry[] = [];
+  // Entries as written; an entry's seq is its position + 1, added when it is read.
+  const audit: AuditEntryInput[] = [];
   const outbox = new Map<string, OutboxRow>();
   let outboxSeq = 0;
   const watchers = new Set<() => void>();
@@ -53,40 +66,27 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   }
 
-  function insertOrdered(request: PublishRequest) {
-    let lo = 0;
-    let hi = ordered.length;
-    // Most inserts are newest; check the end first to keep them O(1).
-    const last = ordered[ordered.length - 1];
-    if (!last || compareKey(last, request) < 0) {
-      ordered.push(request);
-      return;
-    }
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKey(ordered[mid] as PublishRequest, request) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    ordered.splice(lo, 0, request);
-  }
+  const at = (index: number) => requests.get(ordered[index] as string) as PublishRequest;
 
-  function replaceOrdered(request: PublishRequest) {
-    let lo = 0;
-    let hi = ordered.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const cmp = compareKey(ordered[mid] as PublishRequest, request);
-      if (cmp === 0) {
-        ordered[mid] = request;
-        return;
+  function insertOrdered(request: PublishRequest) {
+    // Nearly every insert is the newest; out-of-order ones were created in the same millisecond.
+    let hi = ordered.length;
+    for (let steps = 0; steps < 8 && hi > 0 && compareKey(at(hi - 1), request) > 0; steps += 1) hi -= 1;
+    if (hi > 0 && compareKey(at(hi - 1), request) > 0) {
+      let lo = 0;
+      hi -= 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareKey(at(mid), request) < 0) lo = mid + 1;
+        else hi = mid;
       }
-      if (cmp < 0) lo = mid + 1;
-      else hi = mid - 1;
     }
+    if (hi === ordered.length) ordered.push(request.id);
+    else ordered.splice(hi, 0, request.id);
   }
 
   function applySideWrites(writes: SideWrites) {
-    for (const entry of writes.audit) audit.push(copy({ ...entry, seq: audit.length + 1 }));
+    for (const entry of writes.audit) audit.push(copy(entry));
     if (writes.audit.length > 0 && watchers.size > 0) {
       // Outside the current call stack, as a database notification would arrive.
       queueMicrotask(() => {
@@ -101,17 +101,22 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   function recomputeClaims(workspaceId: string) {
-    const wanted = new Set<string>();
+    // At most two names per workspace (live publication, request in flight): arrays, not Sets.
+    const wanted: string[] = [];
     const publication = publications.get(workspaceId);
-    if (publication) wanted.add(publication.subdomain.toLowerCase());
+    if (publication) wanted.push(publication.subdomain.toLowerCase());
     const flightId = inFlight.get(workspaceId);
     const flight = flightId ? requests.get(flightId) : undefined;
-    if (flight) wanted.add(flight.subdomain.toLowerCase());
-    const held = claimsByWorkspace.get(workspaceId) ?? new Set<string>();
-    for (const subdomain of held) if (!wanted.has(subdomain)) claims.delete(subdomain);
+    if (flight) {
+      const subdomain = flight.subdomain.toLowerCase();
+      if (!wanted.includes(subdomain)) wanted.push(subdomain);
+    }
+    const held = claimsByWorkspace.get(workspaceId);
+    if (held) for (const subdomain of held) if (!wanted.includes(subdomain)) claims.delete(subdomain);
     for (const subdomain of wanted) claims.set(subdomain, workspaceId);
-    if (wanted.size === 0) claimsByWorkspace.delete(workspaceId);
-    else claimsByWorkspace.set(workspaceId, wanted);
+    if (wanted.length === 0) claimsByWorkspace.delete(workspaceId);
+    // Stored as an exact-length copy: a pushed-to array keeps room for 16.
+    else claimsByWorkspace.set(workspaceId, wanted.slice());
   }
 
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
@@ -162,13 +167,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const stored = copy(next);
       const workspaceId = stored.workspace.id;
       requests.set(id, stored);
-      replaceOrdered(stored);
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, id);
       else if (inFlight.get(workspaceId) === id) inFlight.delete(workspaceId);
       if (stored.status === 'approved' && current.status !== 'approved') {
+        // Strings only, all taken from the stored copy: freezing is enough.
         publications.set(
           workspaceId,
-          copy({
+          Object.freeze({
             workspaceId,
             subdomain: stored.subdomain.toLowerCase(),
             sha: stored.sha,
@@ -206,7 +211,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       checkSignal(signal);
       const items: PublishRequest[] = [];
       for (let index = ordered.length - 1; index >= 0 && items.length < limit; index -= 1) {
-        const request = ordered[index] as PublishRequest;
+        const request = at(index);
         if (after && compareKey(request, after as RequestCursor) >= 0) continue;
         if (matches(request, filter)) items.push(request);
       }
@@ -269,11 +274,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const items: AuditEntry[] = [];
       // seq equals position + 1, so start right after the cursor.
       for (let index = Math.max(0, afterSeq); index < audit.length && items.length < limit; index += 1) {
-        const entry = audit[index] as AuditEntry;
+        const entry = audit[index] as AuditEntryInput;
         if (requestId !== undefined && entry.requestId !== requestId) continue;
         if (workspaceId !== undefined && entry.workspaceId !== workspaceId) continue;
         if (builderId !== undefined && entry.builderId !== builderId) continue;
-        items.push(entry);
+        items.push(withSeq(entry, index + 1));
       }
       return items;
     },
@@ -330,23 +335,6 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       signal.addEventListener('abort', () => watchers.delete(watcher), { once: true });
     },
   } satisfies StoragePort;
-}
-
-// Stored values are plain JSON (strings, numbers, booleans, arrays, plain objects); a direct walk
-// is several times faster than structuredClone for them and keeps `undefined` fields out. Frozen
-// copies can be handed out on every read without copying again. (A WeakSet of "our" copies was
-// tried and dropped: a large WeakSet slows every garbage collection.)
-function freezeCopy<T>(value: T): T {
-  // Frozen objects are shared, not copied: they are ours (a request moving to its next status
-  // keeps its unchanged diff), or a caller's promise that they will not change.
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  if (Array.isArray(value)) return Object.freeze(value.map(freezeCopy)) as T;
-  const fields: Record<string, unknown> = {};
-  for (const key in value) {
-    const field = (value as Record<string, unknown>)[key];
-    if (field !== undefined) fields[key] = freezeCopy(field);
-  }
-  return Object.freeze(fields) as T;
 }
 
 function cmp(a: string, b: string): number {

@@ -3,6 +3,8 @@ import type * as z from 'zod';
 import { createDeadlines } from './deadline.js';
 import { type PortName, PublishGateError } from './errors.js';
 import { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
+import { flatString } from './flatString.js';
+import { deepFreeze, frozenCopy } from './frozenCopy.js';
 import {
   approveInputSchema,
   checkSubdomainInputSchema,
@@ -20,7 +22,8 @@ import {
 } from './gateSchemas.js';
 import { guardPort, toPortError } from './guardPort.js';
 import type { NotifyParams, PublishRequestEvent, RecordParams, RefuseParams } from './machine.js';
-import { createPublishRequestStepper, type SteppedAction } from './machineStepper.js';
+import { createPublishRequestPlan } from './machinePlan.js';
+import type { SteppedAction } from './machineStepper.js';
 import { createOutboxDispatcher, type DeliveryReport } from './outbox.js';
 import { parseOrThrow } from './parse.js';
 import type { GitPort } from './ports/git.js';
@@ -201,7 +204,11 @@ export type PublishGate = {
   close(): Promise<void>;
 };
 
-const SYSTEM: AuditActor = { system: true };
+const SYSTEM: AuditActor = Object.freeze({ system: true });
+const TRUST: AuditActor = Object.freeze({ trust: true });
+const ADMINS: Notification['to'] = Object.freeze({ role: 'admin' });
+const BLUEPRINT_BASELINE: Baseline = Object.freeze({ kind: 'blueprint' });
+const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 const PAGE = 200;
 
 type MachineAction = SteppedAction;
@@ -237,9 +244,13 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   const gitHost = guardPort(options.gitHost, 'gitHost');
   const notifier = options.notifier ? guardPort(options.notifier, 'notifier') : undefined;
   const clock = options.clock ?? (() => new Date());
-  const ids = options.ids ?? (() => crypto.randomUUID());
+  const newId = options.ids ?? (() => crypto.randomUUID());
+  // Ids are kept as long as the rows they name, so keep them flat (see flatString).
+  const ids = () => flatString(newId());
   const policy = resolvePolicy(options.policy);
   const machinePolicy = { allowSelfReview: policy.allowSelfReview };
+  // Lower-cased once here rather than on every validation.
+  const reservedOption = { reserved: new Set(policy.reservedSubdomains.map((name) => name.toLowerCase())) };
   const branchName = options.branchName ?? ((request: PublishRequest) => `publish/${request.subdomain}-${request.id}`);
   const requestUrl = options.requestUrl;
   const pullRequestText =
@@ -263,40 +274,42 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       }
     }
   };
-  events.on('*', notifyChange);
 
-  const now = () => clock().toISOString();
+  const now = options.clock ? () => clock().toISOString() : systemNow();
   const portSignal = createDeadlines(portTimeoutMs);
 
-  const stepper = createPublishRequestStepper();
-
-  function snapshotOf(request: PublishRequest) {
-    return stepper.resolve(request, machinePolicy);
-  }
+  // The machine compiled to a table once (see machinePlan.ts): same moves as xstate's
+  // transition(), without its per-call interpreter cost.
+  const plan = createPublishRequestPlan();
 
   /**
-   * Asks the machine for the move `event` makes from `snapshot`. Throws the machine's refusal, or
-   * `invalid_transition` when the event means nothing in that state.
+   * Asks the machine for the move `event` makes from `request` in state `state` (its status, or
+   * `draft` before submission). Throws the machine's refusal, or `invalid_transition` when the
+   * event means nothing in that state.
    */
-  function decide(snapshot: ReturnType<typeof snapshotOf>, event: PublishRequestEvent, from: string) {
-    const [next, actions] = stepper.step(snapshot, event);
+  function decide(state: PublishStatus | 'draft', request: PublishRequest, event: PublishRequestEvent) {
+    const next = plan.step(state, { request, policy: machinePolicy }, event);
+    const actions = next?.actions ?? [];
     const refusal = actions.find((action) => action.type === 'refuse');
     if (refusal) {
       const params = refusal.params as RefuseParams;
       throw new PublishGateError(params.code, params.message);
     }
-    if (next === snapshot || !actions.some((action) => action.type === 'record')) {
-      throw new PublishGateError('invalid_transition', `Cannot ${describeEvent(event)} a request that is ${from}.`);
+    if (!next || !actions.some((action) => action.type === 'record')) {
+      throw new PublishGateError(
+        'invalid_transition',
+        `Cannot ${describeEvent(event)} a request that is ${state === 'draft' ? 'new' : state}.`,
+      );
     }
-    return { request: { ...next.context.request, status: next.value as PublishStatus }, actions };
+    // Every state's entry action sets the status; copy only if a machine ever did not.
+    const moved = next.context.request;
+    return { request: moved.status === next.value ? moved : { ...moved, status: next.value as PublishStatus }, actions };
   }
 
-  function auditActorFor(event: PublishRequestEvent, request: PublishRequest, type: AuditType): AuditActor {
-    if ('actor' in event) {
-      if (type === 'request.approving' && request.decision?.by && 'trust' in request.decision.by) return { trust: true };
-      return { id: event.actor.id, email: event.actor.email };
-    }
-    return SYSTEM;
+  function auditActorFor(person: AuditActor, request: PublishRequest, type: AuditType): AuditActor {
+    if (person === SYSTEM) return SYSTEM;
+    if (type === 'request.approving' && request.decision?.by && 'trust' in request.decision.by) return TRUST;
+    return person;
   }
 
   function sideWritesFor(
@@ -304,27 +317,17 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     after: PublishRequest,
     event: PublishRequestEvent,
     actions: MachineAction[],
-    extra: Record<string, unknown> = {},
+    extra?: Record<string, unknown>,
   ) {
     const at = after.updatedAt;
+    // One actor object shared by this change's entries.
+    const person: AuditActor = 'actor' in event ? { id: event.actor.id, email: event.actor.email } : SYSTEM;
     const audit: AuditEntryInput[] = [];
     const outbox: Notification[] = [];
     for (const action of actions) {
       if (action.type === 'record') {
         const { type } = action.params as RecordParams;
-        audit.push({
-          id: ids(),
-          type,
-          at,
-          actor: auditActorFor(event, after, type),
-          builderId: after.builder.id,
-          requestId: after.id,
-          workspaceId: after.workspace.id,
-          blueprintId: after.workspace.blueprintId,
-          ...(before ? { fromStatus: before.status } : {}),
-          toStatus: after.status,
-          data: { ...auditData(after), ...extra },
-        });
+        audit.push(auditEntry(ids(), type, auditActorFor(person, after, type), before?.status, after, auditData(after, extra)));
       } else if (action.type === 'notify') {
         const { type, to } = action.params as NotifyParams;
         outbox.push({
@@ -332,16 +335,22 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
           type,
           requestId: after.id,
           occurredAt: at,
-          to: to === 'builder' ? { userId: after.builder.id, email: after.builder.email } : { role: 'admin' },
-          data: { ...notificationData(after, policy.baseDomain), ...(requestUrl ? { requestUrl: requestUrl(after) } : {}), ...extra },
+          to: to === 'builder' ? { userId: after.builder.id, email: after.builder.email } : ADMINS,
+          data: notificationData(after, policy.baseDomain, requestUrl?.(after), extra),
         });
       }
     }
-    return { audit, outbox };
+    // Built here from literals, so frozen in place rather than copied: see frozenCopy.
+    return { audit: deepFreeze(audit), outbox: deepFreeze(outbox) };
   }
 
   function emit(audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant }) {
+    if (audit.length === 0) return;
+    const wildcard = events.all.get('*');
     for (const entry of audit) {
+      // Building the event object is skipped when nobody listens: most gates have no listeners.
+      const handlers = events.all.get(entry.type);
+      if (!handlers?.length && !wildcard?.length) continue;
       try {
         events.emit(entry.type, { ...entry, ...payload });
       } catch (error) {
@@ -349,13 +358,14 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         onError(error);
       }
     }
-    if (dispatcher && audit.length > 0) dispatcher.kick();
+    notifyChange();
+    dispatcher?.kick();
   }
 
   /** Applies an event to the stored request with compare-and-set, writes its side effects, emits. */
   async function apply(current: PublishRequest, event: PublishRequestEvent): Promise<PublishRequest> {
-    const decided = decide(snapshotOf(current), event, current.status);
-    const next: PublishRequest = { ...decided.request, version: current.version + 1 };
+    const decided = decide(current.status, current, event);
+    const next: PublishRequest = frozenCopy(decided.request, { version: current.version + 1 });
     const writes = sideWritesFor(current, next, event, decided.actions);
     const stored = await storage.transitionRequest({ id: current.id, expectedVersion: current.version, next, ...writes });
     emit(writes.audit, { request: stored });
@@ -438,10 +448,12 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         const text = pullRequestText(request);
         const pr = fromPort(
           pullRequestRefSchema,
-          await gitHost.openPullRequest({ branch, title: text.title, body: text.body, requestId: request.id, signal }).then((opened) => ({
-            number: opened?.number,
-            url: opened?.url,
-          })),
+          await gitHost
+            .openPullRequest({ branch, title: flatString(text.title), body: flatString(text.body), requestId: request.id, signal })
+            .then((opened) => ({
+              number: opened?.number,
+              url: opened?.url,
+            })),
           'gitHost',
           'openPullRequest',
         );
@@ -468,14 +480,14 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
 
   async function baselineFor(workspaceId: string): Promise<{ baseline: Baseline; publication: Publication | null }> {
     const publication = await storage.getPublication({ workspaceId });
-    return { baseline: publication ? { kind: 'publication', sha: publication.sha } : { kind: 'blueprint' }, publication };
+    return { baseline: publication ? { kind: 'publication', sha: publication.sha } : BLUEPRINT_BASELINE, publication };
   }
 
   async function availableSuggestions(candidates: string[], workspaceId: string | undefined): Promise<string[]> {
     const out: string[] = [];
     for (const candidate of candidates) {
       if (out.length >= 3) break;
-      const checked = validateSubdomain(candidate, { reserved: policy.reservedSubdomains });
+      const checked = validateSubdomain(candidate, reservedOption);
       if (!checked.ok) continue;
       const claim = await storage.getSubdomainClaim({ subdomain: checked.normalized });
       if (!claim || claim.workspaceId === workspaceId) out.push(checked.normalized);
@@ -525,7 +537,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
 
     async checkSubdomain(input) {
       const { subdomain, workspaceId } = parseOrThrow(checkSubdomainInputSchema, input, 'subdomain check');
-      const checked = validateSubdomain(subdomain, { reserved: policy.reservedSubdomains });
+      const checked = validateSubdomain(subdomain, reservedOption);
       if (!checked.ok) {
         return {
           available: false,
@@ -553,9 +565,9 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       const id = ids();
       // Dry run on a placeholder so the machine's guards refuse before the workspace is committed.
       const placeholder = draftRequest({ id, workspace, actor, subdomain: 'placeholder', at, note });
-      decide(stepper.draft(placeholder, machinePolicy), { type: 'request.submit', actor, at }, 'new');
+      decide('draft', placeholder, { type: 'request.submit', actor, at });
 
-      const checked = validateSubdomain(subdomain, { reserved: policy.reservedSubdomains });
+      const checked = validateSubdomain(subdomain, reservedOption);
       if (!checked.ok) {
         if (checked.reason === 'reserved')
           throw new PublishGateError('subdomain_unavailable', `${checked.message}; choose another subdomain.`);
@@ -581,13 +593,15 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       const committed = await git.commit({
         workspace,
         baseline,
-        message: commitMessage(workspace, checked.normalized, id, note),
+        message: flatString(commitMessage(workspace, checked.normalized, id, note)),
         author: { name: actor.name ?? actor.email, email: actor.email },
         signal,
       });
       const sha = fromPort(shaSchema, committed?.sha, 'git', 'commit');
       const diff = fromPort(diffSummarySchema, await git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
-      const findings = scanFindings(diff, policy.findings);
+      const scanned = scanFindings(diff, policy.findings);
+      // Most requests have no findings; they share one frozen empty list.
+      const findings = scanned.length === 0 ? NO_FINDINGS : scanned;
       const draft: PublishRequest = {
         ...draftRequest({ id, workspace, actor, subdomain: checked.normalized, at, note }),
         sha,
@@ -597,15 +611,15 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         ...(policy.pendingTtlMs === undefined ? {} : { expiresAt: new Date(Date.parse(at) + policy.pendingTtlMs).toISOString() }),
       };
       const event: PublishRequestEvent = { type: 'request.submit', actor, at, trust };
-      const decided = decide(stepper.draft(draft, machinePolicy), event, 'new');
-      const request: PublishRequest = { ...decided.request, version: 1 };
+      const decided = decide('draft', draft, event);
+      const request: PublishRequest = frozenCopy(decided.request, { version: 1 });
       const heldForReview = trust !== null && request.status === 'pending' && hasSecretFinding(findings);
       const writes = sideWritesFor(
         undefined,
         request,
         event,
         decided.actions,
-        heldForReview ? { heldForReview: 'secret-finding', trusted: true } : {},
+        heldForReview ? { heldForReview: 'secret-finding', trusted: true } : undefined,
       );
       let stored: PublishRequest;
       try {
@@ -700,10 +714,10 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       }
       const by = { id: actor.id, email: actor.email };
       const type: AuditType = trusted ? 'trust.granted' : 'trust.revoked';
-      const audit: AuditEntryInput[] = [
+      const audit: AuditEntryInput[] = frozenCopy([
         { id: ids(), type, at, actor: by, builderId: userId, blueprintId, data: { email, ...(expiresAt ? { expiresAt } : {}) } },
-      ];
-      const outbox: Notification[] = [
+      ]);
+      const outbox: Notification[] = frozenCopy([
         {
           id: ids(),
           type,
@@ -711,9 +725,16 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
           to: { userId, email },
           data: { blueprintId, grantedBy: actor.email, ...(expiresAt ? { expiresAt } : {}) },
         },
-      ];
+      ]);
       if (trusted) {
-        const grant: TrustGrant = { blueprintId, userId, email, grantedBy: by, grantedAt: at, ...(expiresAt ? { expiresAt } : {}) };
+        const grant: TrustGrant = frozenCopy({
+          blueprintId,
+          userId,
+          email,
+          grantedBy: by,
+          grantedAt: at,
+          ...(expiresAt ? { expiresAt } : {}),
+        });
         const stored = await storage.putTrust({ grant, audit, outbox });
         emit(audit, { grant: stored });
         return stored;
@@ -799,7 +820,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
             claimed = await storage.transitionRequest({
               id: request.id,
               expectedVersion: request.version,
-              next: { ...request, version: request.version + 1, updatedAt: at },
+              next: frozenCopy(request, { version: request.version + 1, updatedAt: at }),
               audit: [],
               outbox: [],
             });
@@ -907,6 +928,21 @@ function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
   };
 }
 
+// The system clock as ISO text, formatted once per millisecond: a busy gate stamps several changes
+// in the same millisecond, and they then share one string.
+function systemNow(): () => string {
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
+  };
+}
+
 const EMPTY_DIFF: DiffSummary = { files: [], additions: 0, deletions: 0, patch: '', truncated: false };
 const PLACEHOLDER_SHA = '0'.repeat(40);
 
@@ -926,7 +962,7 @@ function draftRequest(args: {
     builder: { id: args.actor.id, email: args.actor.email },
     subdomain: args.subdomain,
     sha: PLACEHOLDER_SHA,
-    baseline: { kind: 'blueprint' },
+    baseline: BLUEPRINT_BASELINE,
     diff: EMPTY_DIFF,
     findings: [],
     ...(args.note ? { note: args.note } : {}),
@@ -965,23 +1001,71 @@ function describeEvent(event: PublishRequestEvent): string {
   }
 }
 
-function auditData(request: PublishRequest): Record<string, unknown> {
-  return {
+// Whole object literals rather than fields added afterwards or spreads: V8 then keeps every field
+// inside the object and freezes it cheaply. These run for every stored change.
+function auditEntry(
+  id: string,
+  type: AuditType,
+  actor: AuditActor,
+  fromStatus: PublishStatus | undefined,
+  request: PublishRequest,
+  data: Record<string, unknown>,
+): AuditEntryInput {
+  const { workspace } = request;
+  const at = request.updatedAt;
+  const builderId = request.builder.id;
+  return fromStatus === undefined
+    ? {
+        id,
+        type,
+        at,
+        actor,
+        builderId,
+        requestId: request.id,
+        workspaceId: workspace.id,
+        blueprintId: workspace.blueprintId,
+        toStatus: request.status,
+        data,
+      }
+    : {
+        id,
+        type,
+        at,
+        actor,
+        builderId,
+        requestId: request.id,
+        workspaceId: workspace.id,
+        blueprintId: workspace.blueprintId,
+        fromStatus,
+        toStatus: request.status,
+        data,
+      };
+}
+
+function auditData(request: PublishRequest, extra: Record<string, unknown> | undefined): Record<string, unknown> {
+  const data: Record<string, unknown> = {
     version: request.version,
     subdomain: request.subdomain,
     sha: request.sha,
     workspaceName: request.workspace.name,
     builderEmail: request.builder.email,
-    ...(request.decision?.feedback ? { feedback: request.decision.feedback } : {}),
-    ...(request.decision?.comment ? { comment: request.decision.comment } : {}),
-    ...(request.branch ? { branch: request.branch } : {}),
-    ...(request.pullRequest ? { pullRequest: request.pullRequest } : {}),
-    ...(request.error ? { error: request.error } : {}),
   };
+  const { decision } = request;
+  if (decision?.feedback) data.feedback = decision.feedback;
+  if (decision?.comment) data.comment = decision.comment;
+  if (request.branch) data.branch = request.branch;
+  if (request.pullRequest) data.pullRequest = request.pullRequest;
+  if (request.error) data.error = request.error;
+  return extra ? Object.assign(data, extra) : data;
 }
 
-function notificationData(request: PublishRequest, baseDomain: string | undefined): Record<string, unknown> {
-  return {
+function notificationData(
+  request: PublishRequest,
+  baseDomain: string | undefined,
+  link: string | undefined,
+  extra: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = {
     requestId: request.id,
     status: request.status,
     workspaceId: request.workspace.id,
@@ -989,15 +1073,17 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
     blueprintId: request.workspace.blueprintId,
     builderEmail: request.builder.email,
     subdomain: request.subdomain,
-    ...(baseDomain ? { url: `https://${request.subdomain}.${baseDomain}` } : {}),
     additions: request.diff.additions,
     deletions: request.diff.deletions,
     files: request.diff.files.length,
     findings: request.findings.length,
-    ...(request.decision?.feedback ? { feedback: request.decision.feedback } : {}),
-    ...(request.pullRequest ? { pullRequestUrl: request.pullRequest.url } : {}),
-    ...(request.error ? { error: request.error.message } : {}),
   };
+  if (baseDomain) data.url = `https://${request.subdomain}.${baseDomain}`;
+  if (request.decision?.feedback) data.feedback = request.decision.feedback;
+  if (request.pullRequest) data.pullRequestUrl = request.pullRequest.url;
+  if (request.error) data.error = request.error.message;
+  if (link) data.requestUrl = link;
+  return extra ? Object.assign(data, extra) : data;
 }
 
 function defaultPullRequestText(
@@ -1031,7 +1117,9 @@ function defaultPullRequestText(
 }
 
 // User text goes into a Markdown table and must not break out of it or ping people.
+const CELL_SPECIALS = /[|\\`*_<>[\]@\r\n]/;
 function escapeCell(text: string): string {
+  if (!CELL_SPECIALS.test(text)) return text;
   return text
     .replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`)
     .replace(/@/g, '@\u200b')

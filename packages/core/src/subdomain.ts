@@ -65,8 +65,11 @@ export type SubdomainValidation =
 
 /** Options for {@link validateSubdomain}. */
 export type ValidateSubdomainOptions = {
-  /** Names to refuse with reason `reserved`; defaults to {@link DEFAULT_RESERVED_SUBDOMAINS}. */
-  reserved?: readonly string[];
+  /**
+   * Names to refuse with reason `reserved`; defaults to {@link DEFAULT_RESERVED_SUBDOMAINS}. A Set
+   * must hold lower-case names; it is the cheaper form for callers that validate often.
+   */
+  reserved?: readonly string[] | ReadonlySet<string>;
 };
 
 const MIN_LENGTH = 3;
@@ -96,7 +99,7 @@ export function validateSubdomain(input: unknown, options: ValidateSubdomainOpti
   if (normalized.startsWith('-') || normalized.endsWith('-')) return invalid('must not start or end with a hyphen');
   if (normalized.includes('--')) return invalid('must not contain two hyphens in a row');
   const reserved = options.reserved ?? DEFAULT_RESERVED_SUBDOMAINS;
-  if (reserved.some((name) => name.toLowerCase() === normalized)) {
+  if ('has' in reserved ? reserved.has(normalized) : reserved.some((name) => name.toLowerCase() === normalized)) {
     return { ok: false, reason: 'reserved', message: `"${normalized}" is reserved`, normalized };
   }
   return { ok: true, normalized };

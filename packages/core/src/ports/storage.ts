@@ -36,7 +36,8 @@ export type SubdomainClaim = { subdomain: string; workspaceId: string };
  * is its contract. Every method is atomic: it either applies all its writes (state, audit entries,
  * outbox rows) or none. Uniqueness rules are enforced by the storage itself, never by the caller
  * reading first. Methods reject with `PublishGateError` codes where stated; any other failure may
- * be a plain error (the gate wraps it as `port_failed`).
+ * be a plain error (the gate wraps it as `port_failed`). Arguments are read-only: the gate passes
+ * frozen objects, which an adapter may keep as they are but never change.
  */
 export interface StoragePort {
   /**

@@ -1,11 +1,21 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Baseline, DiffFile, DiffSummary, GitPort, Workspace } from '@publishgate/core';
 import { isValidBranchName, PublishGateError } from '@publishgate/core';
 
 type Content = string | Uint8Array;
 type Tree = Map<string, Content>;
-type Commit = { sha: string; tree: Tree; parent: string | undefined; message: string; author: { name: string; email: string } };
-type WorkspaceState = { working: Tree; head: string; commits: Set<string> };
+type Commit = {
+  sha: string;
+  tree: Tree;
+  parent: string | undefined;
+  message: string;
+  author: { name: string; email: string };
+  /** The workspace it was made in; undefined for a blueprint base. */
+  workspaceId?: string;
+};
+// `working` is shared with the head commit's tree until the next change (copy on write), so a
+// workspace that commits what it wrote keeps one tree, not two.
+type WorkspaceState = { id: string; working: Tree; shared: boolean; head: string; base: string };
 
 /** An operation of the fake that a test can make fail. */
 export type FakeGitOperation = 'preview' | 'commit' | 'push';
@@ -64,16 +74,22 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
   let commitCount = 0;
   let counter = 0;
 
-  function makeCommit(tree: Tree, parent: string | undefined, message: string, author: { name: string; email: string }): string {
+  function makeCommit(
+    tree: Tree,
+    parent: string | undefined,
+    message: string,
+    author: { name: string; email: string },
+    workspaceId?: string,
+  ): string {
     counter += 1;
-    const hash = createHash('sha1');
-    hash.update(`${parent ?? ''}\n${message}\n${author.email}\n${counter}\n`);
-    for (const [path, content] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      hash.update(path);
-      hash.update(typeof content === 'string' ? content : Buffer.from(content));
+    // One string hashed in one call: a Hash object per commit showed in the lifecycle benchmark.
+    let input = `${parent ?? ''}\n${message}\n${author.email}\n${counter}\n`;
+    for (const path of [...tree.keys()].sort()) {
+      const content = tree.get(path) as Content;
+      input += `${path}\u0000${typeof content === 'string' ? content : Buffer.from(content).toString('latin1')}\u0000`;
     }
-    const sha = hash.digest('hex');
-    commits.set(sha, { sha, tree: new Map(tree), parent, message, author });
+    const sha = hash('sha1', input, 'hex');
+    commits.set(sha, { sha, tree, parent, message, author, ...(workspaceId === undefined ? {} : { workspaceId }) });
     return sha;
   }
 
@@ -95,10 +111,23 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     if (!state) {
       const blueprintId = typeof workspace === 'string' ? '*' : workspace.blueprintId;
       const base = baseFor(blueprintId);
-      state = { working: new Map(commits.get(base)?.tree), head: base, commits: new Set([base]) };
+      state = { id, working: (commits.get(base) as Commit).tree, shared: true, head: base, base };
       workspaces.set(id, state);
     }
     return state;
+  }
+
+  function editable(workspace: Workspace | string): Tree {
+    const state = stateOf(workspace);
+    if (state.shared) {
+      state.working = new Map(state.working);
+      state.shared = false;
+    }
+    return state.working;
+  }
+
+  function inWorkspace(state: WorkspaceState, sha: string): boolean {
+    return sha === state.base || commits.get(sha)?.workspaceId === state.id;
   }
 
   function takeFailure(operation: FakeGitOperation) {
@@ -136,7 +165,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       const state = stateOf(workspace);
       let target = state.working;
       if (sha !== undefined) {
-        if (!state.commits.has(sha)) throw new PublishGateError('validation', `Commit ${sha} is not in this workspace.`);
+        if (!inWorkspace(state, sha)) throw new PublishGateError('validation', `Commit ${sha} is not in this workspace.`);
         target = (commits.get(sha) as Commit).tree;
       }
       return diffTrees(baselineTree(workspace, baseline), target, maxPatchChars, maxFilePatchChars);
@@ -151,8 +180,8 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       }
       const headTree = (commits.get(state.head) as Commit).tree;
       if (!treesEqual(state.working, headTree)) {
-        state.head = makeCommit(state.working, state.head, message, author);
-        state.commits.add(state.head);
+        state.head = makeCommit(state.working, state.head, message, author, state.id);
+        state.shared = true;
         commitCount += 1;
       }
       return { sha: state.head };
@@ -164,7 +193,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       if (!/^[0-9a-f]{40}$/.test(sha)) throw new PublishGateError('validation', 'push needs a full 40-character commit id.');
       if (!isValidBranchName(branch)) throw new PublishGateError('validation', 'Invalid branch name.');
       const state = stateOf(workspace);
-      if (!state.commits.has(sha)) throw new PublishGateError('validation', `Commit ${sha} is not in this workspace.`);
+      if (!inWorkspace(state, sha)) throw new PublishGateError('validation', `Commit ${sha} is not in this workspace.`);
       const current = remote.get(branch);
       if (current === sha) return { branch, sha, alreadyPushed: true };
       if (current !== undefined) throw new PublishGateError('conflict', `Remote branch ${branch} already points at another commit.`);
@@ -174,17 +203,17 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     },
 
     write(workspace, path, content) {
-      stateOf(workspace).working.set(path, content);
+      editable(workspace).set(path, content);
     },
     remove(workspace, path) {
-      stateOf(workspace).working.delete(path);
+      editable(workspace).delete(path);
     },
     rename(workspace, from, to) {
-      const state = stateOf(workspace);
-      const content = state.working.get(from);
+      const working = editable(workspace);
+      const content = working.get(from);
       if (content === undefined) throw new Error(`fake git: no file ${from}`);
-      state.working.delete(from);
-      state.working.set(to, content);
+      working.delete(from);
+      working.set(to, content);
     },
     filesAt(sha) {
       const commit = commits.get(sha);
@@ -234,17 +263,31 @@ function linesOf(content: Content): string[] {
 function diffTrees(base: Tree, target: Tree, maxPatchChars: number, maxFilePatchChars: number): DiffSummary {
   const files: DiffFile[] = [];
   const patches: string[] = [];
-  const deleted = [...base.keys()].filter((path) => !target.has(path));
-  const added = [...target.keys()].filter((path) => !base.has(path));
+  const deleted: string[] = [];
+  const added: string[] = [];
+  const paths: string[] = [];
+  for (const path of base.keys()) {
+    paths.push(path);
+    if (!target.has(path)) deleted.push(path);
+  }
+  for (const path of target.keys()) {
+    if (base.has(path)) continue;
+    paths.push(path);
+    added.push(path);
+  }
   const renames = new Map<string, string>();
-  for (const path of added) {
-    const content = target.get(path) as Content;
-    const source = deleted.find((candidate) => !renames.has(candidate) && sameContent(base.get(candidate) as Content, content));
-    if (source !== undefined) renames.set(source, path);
+  // Only a file that disappeared can have been renamed: most diffs skip this search.
+  if (deleted.length > 0) {
+    for (const path of added) {
+      const content = target.get(path) as Content;
+      const source = deleted.find((candidate) => !renames.has(candidate) && sameContent(base.get(candidate) as Content, content));
+      if (source !== undefined) renames.set(source, path);
+    }
   }
   const renamedTo = new Set(renames.values());
-  const paths = new Set([...base.keys(), ...target.keys()]);
-  for (const path of [...paths].sort()) {
+  let additionsTotal = 0;
+  let deletionsTotal = 0;
+  for (const path of paths.sort()) {
     const before = base.get(path);
     const after = target.get(path);
     if (before !== undefined && after !== undefined && sameContent(before, after)) continue;
@@ -261,34 +304,30 @@ function diffTrees(base: Tree, target: Tree, maxPatchChars: number, maxFilePatch
     const oldLines = before === undefined || binary ? [] : linesOf(before);
     const newLines = after === undefined || binary ? [] : linesOf(after);
     const { additions, deletions } = countChanges(oldLines, newLines);
+    additionsTotal += additions;
+    deletionsTotal += deletions;
     files.push({ path, status, additions, deletions, binary });
     const header = `diff --git a/${path} b/${path}\n--- ${before === undefined ? '/dev/null' : `a/${path}`}\n+++ ${after === undefined ? '/dev/null' : `b/${path}`}\n`;
     if (binary) {
       patches.push(`${header}Binary files differ\n`);
       continue;
     }
-    const hunk = `@@ -${oldLines.length === 0 ? 0 : 1},${oldLines.length} +${newLines.length === 0 ? 0 : 1},${newLines.length} @@\n`;
-    const body = `${oldLines.map((line) => `-${line}\n`).join('')}${newLines.map((line) => `+${line}\n`).join('')}`;
-    const filePatch = `${header}${hunk}${body}`;
+    let filePatch = `${header}@@ -${oldLines.length === 0 ? 0 : 1},${oldLines.length} +${newLines.length === 0 ? 0 : 1},${newLines.length} @@\n`;
+    for (const line of oldLines) filePatch += `-${line}\n`;
+    for (const line of newLines) filePatch += `+${line}\n`;
     patches.push(filePatch.length > maxFilePatchChars ? `${filePatch.slice(0, maxFilePatchChars)}\n[file patch truncated]\n` : filePatch);
   }
   let patch = '';
   let truncated = false;
   for (const piece of patches) {
+    if (piece.endsWith('[file patch truncated]\n')) truncated = true;
     if (patch.length + piece.length > maxPatchChars) {
       truncated = true;
       break;
     }
     patch += piece;
   }
-  if (patches.some((piece) => piece.endsWith('[file patch truncated]\n'))) truncated = true;
-  return {
-    files,
-    additions: files.reduce((sum, file) => sum + file.additions, 0),
-    deletions: files.reduce((sum, file) => sum + file.deletions, 0),
-    patch,
-    truncated,
-  };
+  return { files, additions: additionsTotal, deletions: deletionsTotal, patch, truncated };
 }
 
 function countChanges(oldLines: string[], newLines: string[]): { additions: number; deletions: number } {
