@@ -365,7 +365,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   /** Applies an event to the stored request with compare-and-set, writes its side effects, emits. */
   async function apply(current: PublishRequest, event: PublishRequestEvent): Promise<PublishRequest> {
     const decided = decide(current.status, current, event);
-    const next: PublishRequest = frozenCopy(decided.request, { version: current.version + 1 });
+    const next = storedRequest(decided.request, current.version + 1);
     const writes = sideWritesFor(current, next, event, decided.actions);
     const stored = await storage.transitionRequest({ id: current.id, expectedVersion: current.version, next, ...writes });
     emit(writes.audit, { request: stored });
@@ -612,7 +612,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
       };
       const event: PublishRequestEvent = { type: 'request.submit', actor, at, trust };
       const decided = decide('draft', draft, event);
-      const request: PublishRequest = frozenCopy(decided.request, { version: 1 });
+      const request = storedRequest(decided.request, 1);
       const heldForReview = trust !== null && request.status === 'pending' && hasSecretFinding(findings);
       const writes = sideWritesFor(
         undefined,
@@ -941,6 +941,36 @@ function systemNow(): () => string {
     }
     return lastIso;
   };
+}
+
+/**
+ * The form of a request the gate writes: one literal (required fields, then the optional ones that
+ * are set), frozen all the way down. A literal keeps its fields inside the object and V8 freezes
+ * it quickly, which a copy cannot both do (see frozenCopy).
+ */
+function storedRequest(request: PublishRequest, version: number): PublishRequest {
+  const stored: PublishRequest = {
+    id: request.id,
+    version,
+    status: request.status,
+    workspace: request.workspace,
+    builder: request.builder,
+    subdomain: request.subdomain,
+    sha: request.sha,
+    baseline: request.baseline,
+    diff: request.diff,
+    findings: request.findings,
+    createdAt: request.createdAt,
+    updatedAt: request.updatedAt,
+  };
+  if (request.note !== undefined) stored.note = request.note;
+  if (request.expiresAt !== undefined) stored.expiresAt = request.expiresAt;
+  if (request.decision !== undefined) stored.decision = request.decision;
+  if (request.branch !== undefined) stored.branch = request.branch;
+  if (request.pullRequest !== undefined) stored.pullRequest = request.pullRequest;
+  if (request.error !== undefined) stored.error = request.error;
+  if (request.attempts !== undefined) stored.attempts = request.attempts;
+  return deepFreeze(stored);
 }
 
 const EMPTY_DIFF: DiffSummary = { files: [], additions: 0, deletions: 0, patch: '', truncated: false };

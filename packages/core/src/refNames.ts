@@ -10,5 +10,6 @@ export function isValidBranchName(name: string): boolean {
   if (name === '@' || name === 'HEAD' || name.includes('..') || name.includes('@{') || name.includes('//')) return false;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git refuses
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
-  return name.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
+  // Components are non-empty by the checks above; none may start with `.` or end with `.lock`.
+  return !/(?:^|\/)\./.test(name) && !/\.lock(?:\/|$)/.test(name);
 }
