@@ -47,6 +47,7 @@ import type {
   Workspace,
 } from './schemas.js';
 import { diffSummarySchema, pullRequestRefSchema, shaSchema } from './schemas.js';
+import { storedRequest } from './storedRequest.js';
 import { DEFAULT_RESERVED_SUBDOMAINS, slugifySubdomain, subdomainCandidates, validateSubdomain } from './subdomain.js';
 
 /** Rules the gate enforces; every field is optional with the default shown. */
@@ -941,36 +942,6 @@ function systemNow(): () => string {
     }
     return lastIso;
   };
-}
-
-/**
- * The form of a request the gate writes: one literal (required fields, then the optional ones that
- * are set), frozen all the way down. A literal keeps its fields inside the object and V8 freezes
- * it quickly, which a copy cannot both do (see frozenCopy).
- */
-function storedRequest(request: PublishRequest, version: number): PublishRequest {
-  const stored: PublishRequest = {
-    id: request.id,
-    version,
-    status: request.status,
-    workspace: request.workspace,
-    builder: request.builder,
-    subdomain: request.subdomain,
-    sha: request.sha,
-    baseline: request.baseline,
-    diff: request.diff,
-    findings: request.findings,
-    createdAt: request.createdAt,
-    updatedAt: request.updatedAt,
-  };
-  if (request.note !== undefined) stored.note = request.note;
-  if (request.expiresAt !== undefined) stored.expiresAt = request.expiresAt;
-  if (request.decision !== undefined) stored.decision = request.decision;
-  if (request.branch !== undefined) stored.branch = request.branch;
-  if (request.pullRequest !== undefined) stored.pullRequest = request.pullRequest;
-  if (request.error !== undefined) stored.error = request.error;
-  if (request.attempts !== undefined) stored.attempts = request.attempts;
-  return deepFreeze(stored);
 }
 
 const EMPTY_DIFF: DiffSummary = { files: [], additions: 0, deletions: 0, patch: '', truncated: false };

@@ -1,14 +1,10 @@
-import { createMemoryStorage } from '@publishgate/core';
-import { runStorageConformance } from '@publishgate/core/testing';
+import { type AuditEntryInput, createMemoryStorage, type PublishRequest } from '@publishgate/core';
+import { requestFixture, runStorageConformance, workspaceFixture } from '@publishgate/core/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 runStorageConformance({ name: 'memory', create: () => createMemoryStorage() });
 runStorageConformance({ name: 'memory without cloning', create: () => createMemoryStorage({ clone: false }) });
-
-import { type AuditEntryInput, type PublishRequest, validateSubdomain } from '@publishgate/core';
-import { requestFixture, workspaceFixture } from '@publishgate/core/testing';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { deepFreeze, frozenCopy } from '../src/frozenCopy.js';
 
 describe('memory storage internals', () => {
   it('requests created in the same millisecond in any id order list newest first by (createdAt, id), before and after transitions', async () => {
@@ -101,47 +97,5 @@ describe('memory storage internals', () => {
     expect(second).toMatchObject({ id: 'a-2', seq: 2 });
     expect(Object.isFrozen(first) && Object.isFrozen(first?.data)).toBe(true);
     expect(await storage.listAudit({ afterSeq: 1, limit: 10 })).toEqual([second]);
-  });
-});
-
-describe('frozenCopy and deepFreeze', () => {
-  it('frozenCopy deep-copies unfrozen objects, freezes every level, drops undefined fields and applies the patch', () => {
-    const nested = { b: [1, { c: 'x' }], gone: undefined };
-    const source = { a: 1, nested, version: 1 };
-    const copy = frozenCopy(source, { version: 2 });
-    expect(copy).toStrictEqual({ a: 1, nested: { b: [1, { c: 'x' }] }, version: 2 });
-    expect(copy).not.toBe(source);
-    expect(copy.nested).not.toBe(nested);
-    expect(
-      Object.isFrozen(copy) && Object.isFrozen(copy.nested) && Object.isFrozen(copy.nested.b) && Object.isFrozen(copy.nested.b[1]),
-    ).toBe(true);
-    expect(Object.isFrozen(source) || Object.isFrozen(nested)).toBe(false);
-    expect(source.version).toBe(1);
-  });
-
-  it('frozenCopy shares objects that are already frozen, and copies a frozen top level only to apply a patch', () => {
-    const shared = Object.freeze({ kind: 'blueprint' });
-    const frozen: Readonly<{ baseline: { kind: string }; version: number }> = Object.freeze({ baseline: shared, version: 1 });
-    expect(frozenCopy(frozen)).toBe(frozen);
-    const patched = frozenCopy(frozen, { version: 2 });
-    expect(patched).toEqual({ baseline: shared, version: 2 });
-    expect(patched.baseline).toBe(shared);
-  });
-
-  it('deepFreeze freezes in place, all the way down, and returns the same object', () => {
-    const value = { list: [{ a: 1 }], inner: { b: 'x' } };
-    expect(deepFreeze(value)).toBe(value);
-    expect(Object.isFrozen(value) && Object.isFrozen(value.list) && Object.isFrozen(value.list[0]) && Object.isFrozen(value.inner)).toBe(
-      true,
-    );
-  });
-});
-
-describe('validateSubdomain with a Set of reserved names', () => {
-  it('refuses a reserved name from a Set as it does from an array, case-insensitively on the input', () => {
-    const reserved = new Set(['docs', 'shop']);
-    expect(validateSubdomain('Shop', { reserved })).toMatchObject({ ok: false, reason: 'reserved', normalized: 'shop' });
-    expect(validateSubdomain('Shop', { reserved: ['docs', 'SHOP'] })).toMatchObject({ ok: false, reason: 'reserved' });
-    expect(validateSubdomain('my-shop', { reserved })).toEqual({ ok: true, normalized: 'my-shop' });
   });
 });

@@ -105,3 +105,12 @@ describe('slugs and suggestions', () => {
     );
   });
 });
+
+describe('validateSubdomain with a Set of reserved names', () => {
+  it('refuses a reserved name from a Set as it does from an array, case-insensitively on the input', () => {
+    const reserved = new Set(['docs', 'shop']);
+    expect(validateSubdomain('Shop', { reserved })).toMatchObject({ ok: false, reason: 'reserved', normalized: 'shop' });
+    expect(validateSubdomain('Shop', { reserved: ['docs', 'SHOP'] })).toMatchObject({ ok: false, reason: 'reserved' });
+    expect(validateSubdomain('my-shop', { reserved })).toEqual({ ok: true, normalized: 'my-shop' });
+  });
+});
