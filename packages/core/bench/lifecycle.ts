@@ -117,7 +117,9 @@ function sdk(): (iterations: number) => Promise<void> {
 }
 
 const cores = availableParallelism();
-console.log(`publishgate lifecycle benchmark — node ${process.version}, ${seconds}s per case, ${cores} core${cores === 1 ? '' : 's'} available\n`);
+console.log(
+  `publishgate lifecycle benchmark — node ${process.version}, ${seconds}s per case, ${cores} core${cores === 1 ? '' : 's'} available\n`,
+);
 // "The bare machine" is publishRequestMachine as XState runs it: xstate's own transition(), and our
 // stepper (same xstate logic, one reused actor scope; the baseline of earlier runs). The gate steps
 // with a table compiled from the machine (machinePlan.ts, checked against xstate by a property
