@@ -23,6 +23,7 @@ import {
 import { guardPort, toPortError } from './guardPort.js';
 import type { NotifyParams, PublishRequestEvent, RecordParams, RefuseParams } from './machine.js';
 import { createPublishRequestPlan } from './machinePlan.js';
+import { randomUuid } from './randomUuid.js';
 import type { SteppedAction } from './machineStepper.js';
 import { createOutboxDispatcher, type DeliveryReport } from './outbox.js';
 import { parseOrThrow } from './parse.js';
@@ -83,7 +84,7 @@ export type PublishGateOptions = {
   policy?: PublishGatePolicy;
   /** Current time; inject one in tests. Default `() => new Date()`. */
   clock?: () => Date;
-  /** New unique ids for requests, audit entries and notifications. Default `crypto.randomUUID()`. */
+  /** New unique ids for requests, audit entries and notifications. Default: random UUIDs (version 4). */
   ids?: () => string;
   /** Name of the branch a request is pushed to. Must be deterministic: a retry pushes to the same one. */
   branchName?: (request: PublishRequest) => string;
@@ -245,7 +246,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
   const gitHost = guardPort(options.gitHost, 'gitHost');
   const notifier = options.notifier ? guardPort(options.notifier, 'notifier') : undefined;
   const clock = options.clock ?? (() => new Date());
-  const newId = options.ids ?? (() => crypto.randomUUID());
+  const newId = options.ids ?? randomUuid;
   // Ids are kept as long as the rows they name, so keep them flat (see flatString).
   const ids = () => flatString(newId());
   const policy = resolvePolicy(options.policy);
