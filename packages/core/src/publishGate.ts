@@ -23,7 +23,6 @@ import {
 import { guardPort, toPortError } from './guardPort.js';
 import type { NotifyParams, PublishRequestEvent, RecordParams, RefuseParams } from './machine.js';
 import { createPublishRequestPlan } from './machinePlan.js';
-import { randomUuid } from './randomUuid.js';
 import type { SteppedAction } from './machineStepper.js';
 import { createOutboxDispatcher, type DeliveryReport } from './outbox.js';
 import { parseOrThrow } from './parse.js';
@@ -31,6 +30,7 @@ import type { GitPort } from './ports/git.js';
 import type { GitHostPort } from './ports/gitHost.js';
 import type { NotifierPort } from './ports/notifier.js';
 import type { RequestCursor, StoragePort } from './ports/storage.js';
+import { randomUuid } from './randomUuid.js';
 import type {
   Actor,
   AuditActor,
