@@ -21,7 +21,8 @@ describe('randomUuid', () => {
       const id = randomUuid();
       for (let at = 0; at < 36; at += 1) {
         const digit = Number.parseInt(id[at] as string, 16);
-        if (!Number.isNaN(digit)) (counts[at] as number[])[digit] += 1;
+        const row = counts[at] as number[];
+        if (!Number.isNaN(digit)) row[digit] = (row[digit] ?? 0) + 1;
       }
     }
     // Fixed positions: dashes (8, 13, 18, 23), the version digit (14) and the variant digit (19).
