@@ -182,7 +182,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           }),
         );
       }
-      recomputeClaims(workspaceId);
+      // Claims follow the publication and the request in flight; a move between two in-flight
+      // statuses (pending → approving) changes neither.
+      const inFlightBefore = IN_FLIGHT_STATUSES.includes(current.status);
+      if (
+        inFlightBefore !== IN_FLIGHT_STATUSES.includes(stored.status) ||
+        stored.status === 'approved' ||
+        stored.subdomain !== current.subdomain
+      ) {
+        recomputeClaims(workspaceId);
+      }
       applySideWrites({ audit: auditEntries, outbox: notifications });
       return stored;
     },

@@ -1118,14 +1118,11 @@ function defaultPullRequestText(
   return { title: `Publish ${request.workspace.name} to ${request.subdomain}`.slice(0, 250), body: lines.join('\n') };
 }
 
-// User text goes into a Markdown table and must not break out of it or ping people.
-const CELL_SPECIALS = /[|\\`*_<>[\]@\r\n]/;
+// User text goes into a Markdown table and must not break out of it or ping people: Markdown
+// specials are backslash-escaped, `@` gets a zero-width space, line breaks become spaces.
+const CELL_SPECIALS = /[|\\`*_<>[\]@]|\r?\n/g;
 function escapeCell(text: string): string {
-  if (!CELL_SPECIALS.test(text)) return text;
-  return text
-    .replace(/[|\\`*_<>[\]]/g, (char) => `\\${char}`)
-    .replace(/@/g, '@\u200b')
-    .replace(/\r?\n/g, ' ');
+  return text.replace(CELL_SPECIALS, (match) => (match === '@' ? '@\u200b' : match.endsWith('\n') ? ' ' : `\\${match}`));
 }
 
 function encodeCursor(request: PublishRequest): string {

@@ -125,6 +125,17 @@ describe('pull request text', () => {
   });
 });
 
+describe('pull request text, reviewer comment', () => {
+  it('a multi-line comment with Markdown and mentions stays on one escaped line', async () => {
+    const { gate, git, gitHost } = setup();
+    git.write(workspace, 'a.txt', 'a\n');
+    const request = await gate.requestPublish({ workspace, subdomain: 'comment-text', actor: builder });
+    await gate.approve({ id: request.id, actor: admin, comment: 'ok\r\nship *it*\n| @ops `now`\rdone' });
+    const [pull] = gitHost.pullRequests();
+    expect(pull?.body).toContain('ok ship \\*it\\* \\| @\u200bops \\`now\\`\rdone');
+  });
+});
+
 describe('reject and resubmit', () => {
   it('reject with feedback: the builder sees it and can submit a new request', async () => {
     const { gate, git, notifier } = setup();
