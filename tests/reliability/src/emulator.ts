@@ -1,5 +1,11 @@
+import type { GitHubHostOptions } from '@publishgate/adapter-git';
 import { type GitHubEmulator, type GitHubEmulatorOptions, startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import { expect } from 'vitest';
+
+/** The token every emulator in this suite accepts. */
+export const EMULATOR_TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
+/** Real milliseconds per emulated GitHub second, so limits measured in minutes pass within a test. */
+export const EMULATED_SECOND_MS = 10;
 
 /**
  * Starts the GitHub emulator and registers its shutdown in `cleanups`; the shutdown also asserts
@@ -13,4 +19,22 @@ export async function startCheckedEmulator(options: GitHubEmulatorOptions, clean
     expect(violations).toEqual([]);
   });
   return emulator;
+}
+
+/**
+ * Options for `createGitHubHost` against `emulator`, on the emulator's clock, with short retry
+ * delays and no pacing between writes (so a test reaches limits instead of being paced below them).
+ */
+export function emulatedHostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
+  return {
+    auth: EMULATOR_TOKEN,
+    owner: emulator.owner,
+    repo: emulator.repo,
+    baseUrl: emulator.url,
+    baseBranch: 'main',
+    retry: { delayMs: 5 },
+    rateLimit: { secondMs: EMULATED_SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
+    log: { warn: () => {} },
+    ...overrides,
+  } as GitHubHostOptions;
 }

@@ -3,13 +3,11 @@ import { createPublishGate, type GitPort, type PublishRequest } from '@publishga
 import { createFakeGit } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems } from '../src/checks.js';
-import { startCheckedEmulator } from '../src/emulator.js';
+import { EMULATED_SECOND_MS, EMULATOR_TOKEN, emulatedHostOptions, startCheckedEmulator } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
 import { freshSqliteStore } from '../src/stores.js';
 
-const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
 // One emulated second lasts 10 ms: GitHub's minute-long content-creation window is 600 ms here.
-const SECOND_MS = 10;
 const COUNT = 500;
 const LIMIT_PER_MINUTE = 80;
 
@@ -38,7 +36,10 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
   it.each(variants)(
     `${COUNT} concurrent approvals, emulator enforcing ${LIMIT_PER_MINUTE} pull requests per emulated minute, $name: every pull request created exactly once, all approved`,
     async (variant) => {
-      const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, contentCreationLimit: LIMIT_PER_MINUTE }, cleanups);
+      const emulator = await startCheckedEmulator(
+        { token: EMULATOR_TOKEN, secondMs: EMULATED_SECOND_MS, contentCreationLimit: LIMIT_PER_MINUTE },
+        cleanups,
+      );
       const store = await freshSqliteStore();
       cleanups.push(store.drop);
       const { storage } = store.open();
@@ -56,21 +57,16 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
       };
       // The host as a portal would configure it, on the emulator's clock; pacing between writes is off
       // so that the burst really reaches the limit (with the default 3 s pacing it never would).
-      const gitHost = createGitHubHost({
-        auth: TOKEN,
-        owner: emulator.owner,
-        repo: emulator.repo,
-        baseUrl: emulator.url,
-        baseBranch: 'main',
-        retry: { delayMs: 5 },
-        rateLimit: {
-          secondMs: SECOND_MS,
-          writeIntervalMs: 0,
-          notificationIntervalMs: 0,
-          ...(variant.maxRetries === undefined ? {} : { maxRetries: variant.maxRetries }),
-        },
-        log: { warn: () => {} },
-      });
+      const gitHost = createGitHubHost(
+        emulatedHostOptions(emulator, {
+          rateLimit: {
+            secondMs: EMULATED_SECOND_MS,
+            writeIntervalMs: 0,
+            notificationIntervalMs: 0,
+            ...(variant.maxRetries === undefined ? {} : { maxRetries: variant.maxRetries }),
+          },
+        }),
+      );
       const gate = createPublishGate({ storage, git, gitHost });
       cleanups.push(() => gate.close());
 
@@ -115,7 +111,7 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
       // The limit was really hit, and then waited out.
       expect(limited).toBeGreaterThan(0);
       // Emulated minutes the creations spanned: at least ceil(500 / 80) windows.
-      const minimumMs = Math.floor(COUNT / LIMIT_PER_MINUTE) * 60 * SECOND_MS;
+      const minimumMs = Math.floor(COUNT / LIMIT_PER_MINUTE) * 60 * EMULATED_SECOND_MS;
       expect(burstMs).toBeGreaterThanOrEqual(minimumMs);
       // Every first-attempt failure was the limit, reported as retryable, never anything else.
       for (const request of failedFirst) expect(request.error?.message).toMatch(/^GitHub rate limit reached/);

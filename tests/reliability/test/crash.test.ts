@@ -1,15 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allAudit, outboxRows } from '../src/checks.js';
-import { startCheckedEmulator } from '../src/emulator.js';
-import { CRASH_POINTS, type CrashPoint, type GateProcessConfig } from '../src/gateProcessConfig.js';
+import { CRASH_POINTS, type CrashPoint } from '../src/gateProcessConfig.js';
 import { describe as describeExit, runGateProcess } from '../src/gateProcesses.js';
 import { admin, builder, workspace } from '../src/population.js';
-import { createGitWorld } from '../src/repos.js';
 import { backends, type TestStore } from '../src/stores.js';
-import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from '../src/webhookReceiver.js';
+import { gateProcessTargets, startWorld } from '../src/world.js';
 
-const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
-const SECOND_MS = 10;
 const figures: string[] = [];
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -41,23 +37,15 @@ for (const { name, available, fresh } of backends('reliability crash points')) {
     it.skipIf(!available).each(CRASH_POINTS)(
       'SIGKILL right after %s: a new process and sweep() finish with one branch at the pinned sha, one pull request, approved, every notification delivered once after dedupe, audit complete',
       async (point) => {
-        const world = await createGitWorld();
-        cleanups.push(world.cleanup);
+        const testWorld = await startWorld(cleanups);
+        const { world, emulator, receiver } = testWorld;
         const ws = workspace(1);
         await world.addWorkspace(ws.id);
         await world.write(ws.id, 'about.html', `<p>About us (${point})</p>\n`);
-        const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
-        const receiver: WebhookReceiver = await startWebhookReceiver();
-        cleanups.push(receiver.close);
         const store: TestStore = await fresh();
         cleanups.push(store.drop);
 
-        const base: Omit<GateProcessConfig, 'task'> = {
-          store: { backend: store.backend, location: store.location, tablePrefix: store.tablePrefix },
-          git: { remoteUrl: world.remoteUrl, workspacesDir: world.workspacesDir },
-          github: { url: emulator.url, owner: emulator.owner, repo: emulator.repo, token: TOKEN, secondMs: SECOND_MS },
-          webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
-        };
+        const base = gateProcessTargets(testWorld, store);
         const subdomain = `crash-${point.toLowerCase()}`;
 
         const crashStarted = Date.now();

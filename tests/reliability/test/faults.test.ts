@@ -16,14 +16,13 @@ import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
-import { startCheckedEmulator } from '../src/emulator.js';
+import { EMULATED_SECOND_MS, emulatedHostOptions } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
-import { createGitWorld, type GitWorld, git } from '../src/repos.js';
+import { type GitWorld, git } from '../src/repos.js';
 import { freshPostgresStore, freshSqliteStore, postgresAvailable, type TestStore } from '../src/stores.js';
-import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from '../src/webhookReceiver.js';
+import { WEBHOOK_SECRET, type WebhookReceiver } from '../src/webhookReceiver.js';
+import { startWorld } from '../src/world.js';
 
-const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
-const SECOND_MS = 10;
 const ada = admin(1);
 const figures: string[] = [];
 
@@ -46,20 +45,6 @@ function switchable<T extends object>(initial: T): { port: T; use(next: T): void
   return { port: port as T, use: (next) => (current = next) };
 }
 
-function hostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
-  return {
-    auth: TOKEN,
-    owner: emulator.owner,
-    repo: emulator.repo,
-    baseUrl: emulator.url,
-    baseBranch: 'main',
-    retry: { delayMs: 5 },
-    rateLimit: { secondMs: SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
-    log: { warn: () => {} },
-    ...overrides,
-  } as GitHubHostOptions;
-}
-
 type Rig = {
   world: GitWorld;
   emulator: GitHubEmulator;
@@ -78,11 +63,7 @@ type Rig = {
 
 /** The gate in this process on a SQLite file, real git, the emulator and the webhook notifier; every port swappable. */
 async function rig(): Promise<Rig> {
-  const world = await createGitWorld();
-  cleanups.push(world.cleanup);
-  const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
-  const receiver = await startWebhookReceiver();
-  cleanups.push(receiver.close);
+  const { world, emulator, receiver } = await startWorld(cleanups);
   const store = await freshSqliteStore();
   cleanups.push(store.drop);
   const { db, storage } = store.open();
@@ -90,7 +71,7 @@ async function rig(): Promise<Rig> {
     createSimpleGit({ resolveWorkspaceDir: (ws) => `${world.workspacesDir}/${ws.id}`, remote, baseBranch: 'main' });
   const goodGit = gitAt(world.remoteUrl);
   const gitSwitch = switchable<GitPort>(goodGit);
-  const goodHost = createGitHubHost(hostOptions(emulator));
+  const goodHost = createGitHubHost(emulatedHostOptions(emulator));
   const hostSwitch = switchable<GitHostPort>(goodHost);
   let offset = 0;
   const gate = createPublishGate({
@@ -111,7 +92,7 @@ async function rig(): Promise<Rig> {
     storage,
     gate,
     git: { use: gitSwitch.use, good: goodGit, at: gitAt },
-    host: { use: hostSwitch.use, good: goodHost, with: (overrides) => createGitHubHost(hostOptions(emulator, overrides)) },
+    host: { use: hostSwitch.use, good: goodHost, with: (overrides) => createGitHubHost(emulatedHostOptions(emulator, overrides)) },
     advance(ms) {
       offset += ms;
     },
@@ -277,7 +258,7 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     expect(failed.error?.message).toMatch(/rate limit/i);
     // Not waited out: a 120 s wait is past the 60 s bound.
     expect(tookMs).toBeLessThan(1_200);
-    await new Promise((resolve) => setTimeout(resolve, 120 * SECOND_MS + 50));
+    await new Promise((resolve) => setTimeout(resolve, 120 * EMULATED_SECOND_MS + 50));
     const approved = await r.gate.retry({ id: request.id, actor: ada });
     expect(approved.status).toBe('approved');
     expect(r.emulator.pulls()).toHaveLength(1);

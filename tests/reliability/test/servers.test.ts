@@ -3,15 +3,13 @@ import { type Actor, createPublishGate, createWebhookNotifier, PublishGateError,
 import { createPublishGateClient, type PublishGateClient } from '@publishgate/core/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
-import { startCheckedEmulator } from '../src/emulator.js';
+import { EMULATOR_TOKEN } from '../src/emulator.js';
 import { type GateServer, startGateServer } from '../src/gateProcesses.js';
 import { ACTOR_HEADER, admin, builder, workspace } from '../src/population.js';
-import { createGitWorld } from '../src/repos.js';
 import { freshPostgresStore, postgresAvailable } from '../src/stores.js';
-import { startWebhookReceiver, WEBHOOK_SECRET } from '../src/webhookReceiver.js';
+import { WEBHOOK_SECRET } from '../src/webhookReceiver.js';
+import { gateProcessTargets, startWorld } from '../src/world.js';
 
-const TOKEN = 'ghp_reliabilitySuiteToken0000000000000000';
-const SECOND_MS = 10;
 const SERVERS = 4;
 const REQUESTS = 200;
 const DECISIONS = 1_000;
@@ -68,11 +66,8 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
     const rand = random(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 
-    const world = await createGitWorld();
-    cleanups.push(world.cleanup);
-    const emulator = await startCheckedEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: world.remoteDir }, cleanups);
-    const receiver = await startWebhookReceiver();
-    cleanups.push(receiver.close);
+    const testWorld = await startWorld(cleanups);
+    const { world, emulator, receiver } = testWorld;
     const store = await freshPostgresStore();
     cleanups.push(store.drop);
 
@@ -84,10 +79,7 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
     const servers: GateServer[] = await Promise.all(
       Array.from({ length: SERVERS }, () =>
         startGateServer({
-          store: { backend: store.backend, location: store.location, tablePrefix: store.tablePrefix },
-          git: { remoteUrl: world.remoteUrl, workspacesDir: world.workspacesDir },
-          github: { url: emulator.url, owner: emulator.owner, repo: emulator.repo, token: TOKEN, secondMs: SECOND_MS },
-          webhook: { url: receiver.url, secret: WEBHOOK_SECRET },
+          ...gateProcessTargets(testWorld, store),
           task: { kind: 'serve', sweepIntervalMs: 2_000 },
         }),
       ),
@@ -235,7 +227,7 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
       storage,
       git: createSimpleGit({ resolveWorkspaceDir: (ws) => `${world.workspacesDir}/${ws.id}`, remote: world.remoteUrl }),
       gitHost: createGitHubHost({
-        auth: TOKEN,
+        auth: EMULATOR_TOKEN,
         owner: emulator.owner,
         repo: emulator.repo,
         baseUrl: emulator.url,

@@ -1,6 +1,7 @@
 // The portal's own small API (dev-only sign-in, workspace files, inbox, remote branches). The
 // publish workflow itself goes through `@publishgate/core/client` and the React components.
 import type { Notification } from '@publishgate/core';
+import type { RemoteBranch } from '../server/remoteBranches.js';
 
 /** A demo user as the server describes it. */
 export type PortalUser = { id: string; email: string; name: string; title: string; roles: Array<'builder' | 'admin'> };
@@ -15,15 +16,8 @@ export type PortalConfig = {
   remote: { kind: 'local'; path: string; pullRequests: string } | { kind: 'github'; repository: string; webUrl: string };
 };
 
-/** A branch of the local bare remote. */
-export type RemoteBranch = {
-  name: string;
-  sha: string;
-  subject: string;
-  author: string;
-  date: string;
-  files: Array<{ status: string; path: string }>;
-};
+/** A branch of the local bare remote, as the server describes it (a type only: no server code reaches the browser). */
+export type { RemoteBranch } from '../server/remoteBranches.js';
 
 /** A failed portal API call, with the server's code. */
 export class PortalApiError extends Error {
