@@ -24,7 +24,7 @@ import {
 import { createFakeGit, createFakeGitHost, requestFixture } from '@publishgate/core/testing';
 import { initialTransition, transition } from 'xstate';
 // Internal to the gate, not exported: imported from source to show what the SDK's stepping costs.
-import { createPublishRequestPlan } from '../src/machinePlan.js';
+import { publishRequestPlan } from '../src/machinePlan.js';
 
 if (availableParallelism() > 1 && process.platform === 'linux' && process.env.BENCH_CORES !== 'all') {
   const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
@@ -72,7 +72,7 @@ function bareMachine(mode: 'xstate' | 'stepper' | 'plan'): (iterations: number) 
     pullRequest: { number: 1, url: 'https://example.test/pull/1' },
   };
   if (mode === 'plan') {
-    const plan = createPublishRequestPlan();
+    const plan = publishRequestPlan();
     return (iterations) => {
       for (let index = 0; index < iterations; index += 1) {
         let state = plan.initial({ request: { ...request, id: `r-${index}` } });

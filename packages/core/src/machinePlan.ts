@@ -172,7 +172,13 @@ export function compileMachinePlan<C, E extends { type: string }, I>(machine: An
   };
 }
 
-/** The compiled plan of {@link publishRequestMachine}, which the gate steps with. */
-export function createPublishRequestPlan(): MachinePlan<PublishRequestContext, PublishRequestEvent, PublishRequestInput> {
-  return compileMachinePlan(publishRequestMachine);
+let publishRequestPlanCache: MachinePlan<PublishRequestContext, PublishRequestEvent, PublishRequestInput> | undefined;
+
+/**
+ * The compiled plan of {@link publishRequestMachine}, which the gate steps with. Compiled on first
+ * use and shared: a plan holds no state, so every gate can step with the same one.
+ */
+export function publishRequestPlan(): MachinePlan<PublishRequestContext, PublishRequestEvent, PublishRequestInput> {
+  publishRequestPlanCache ??= compileMachinePlan(publishRequestMachine);
+  return publishRequestPlanCache;
 }

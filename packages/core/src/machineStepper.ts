@@ -12,10 +12,6 @@ export type PublishRequestStepper = {
   initial(input: PublishRequestInput): [Snapshot, SteppedAction[]];
   /** Same result as xstate's `transition(publishRequestMachine, snapshot, event)`. */
   step(snapshot: Snapshot, event: PublishRequestEvent): [Snapshot, SteppedAction[]];
-  /** The snapshot of a stored request, as `publishRequestMachine.resolveState` builds it. */
-  resolve(request: PublishRequest, policy: { allowSelfReview: boolean }): Snapshot;
-  /** The `draft` snapshot of a request about to be submitted (cheaper than `initial`, same state). */
-  draft(request: PublishRequest, policy: { allowSelfReview: boolean }): Snapshot;
 };
 
 const PLACEHOLDER: PublishRequest = {
@@ -80,12 +76,6 @@ export function createPublishRequestStepper(): PublishRequestStepper {
     },
     step(snapshot, event) {
       return collect(() => publishRequestMachine.transition(snapshot, event, scope) as Snapshot);
-    },
-    resolve(request, policy) {
-      return publishRequestMachine.resolveState({ value: request.status, context: { request, policy } });
-    },
-    draft(request, policy) {
-      return publishRequestMachine.resolveState({ value: 'draft', context: { request, policy } });
     },
   };
 }

@@ -22,7 +22,7 @@ import {
 } from './gateSchemas.js';
 import { guardPort, toPortError } from './guardPort.js';
 import type { NotifyParams, PublishRequestEvent, RecordParams, RefuseParams } from './machine.js';
-import { createPublishRequestPlan } from './machinePlan.js';
+import { publishRequestPlan } from './machinePlan.js';
 import type { SteppedAction } from './machineStepper.js';
 import { createOutboxDispatcher, type DeliveryReport } from './outbox.js';
 import { parseOrThrow } from './parse.js';
@@ -282,7 +282,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
 
   // The machine compiled to a table once (see machinePlan.ts): same moves as xstate's
   // transition(), without its per-call interpreter cost.
-  const plan = createPublishRequestPlan();
+  const plan = publishRequestPlan();
 
   /**
    * Asks the machine for the move `event` makes from `request` in state `state` (its status, or

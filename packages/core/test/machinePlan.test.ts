@@ -25,7 +25,7 @@ import {
   setup,
   transition,
 } from 'xstate';
-import { compileMachinePlan, createPublishRequestPlan, type MachinePlan, type PlannedStep } from '../src/machinePlan.js';
+import { compileMachinePlan, type MachinePlan, type PlannedStep, publishRequestPlan } from '../src/machinePlan.js';
 
 // No fixed seed: every run explores a fresh part of the space; a failure prints its seed and path.
 const RUNS = 5_000;
@@ -292,10 +292,10 @@ function publishProperty(plan: MachinePlan<PublishRequestContext, PublishRequest
   });
 }
 
-describe('createPublishRequestPlan', () => {
+describe('publishRequestPlan', () => {
   it('plan.step returns the value, context and actions of xstate transition(), and null exactly when xstate changes nothing', () => {
     const seen = new Map<string, number>();
-    fc.assert(publishProperty(createPublishRequestPlan(), seen), { numRuns: RUNS });
+    fc.assert(publishProperty(publishRequestPlan(), seen), { numRuns: RUNS });
 
     // The property is only as good as what it reached: every transition of the machine, every
     // refusal, and the untouched states must all have come up.
@@ -320,7 +320,7 @@ describe('createPublishRequestPlan', () => {
   });
 
   it('plan.initial returns the value, context and actions of xstate initialTransition(), with and without a policy', () => {
-    const plan = createPublishRequestPlan();
+    const plan = publishRequestPlan();
     const inputArb: fc.Arbitrary<PublishRequestInput> = fc
       .record({
         request: requestSpecArb,
