@@ -11,7 +11,7 @@ import {
   type TrustGrant,
 } from './schemas.js';
 
-type OutboxRow = OutboxItem & { seq: number; retryAt: number; leaseUntil: number; deliveredAt?: string };
+type OutboxRow = OutboxItem & { retryAt: number; leaseUntil: number };
 
 /** Options for {@link createMemoryStorage}. */
 export type MemoryStorageOptions = {
@@ -46,12 +46,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const inFlight = new Map<string, string>();
   const publications = new Map<string, Publication>();
   const claims = new Map<string, string>();
-  const claimsByWorkspace = new Map<string, string[]>();
+  // A workspace holds one name (nearly always) or two; one is kept as the string itself.
+  const claimsByWorkspace = new Map<string, string | readonly string[]>();
   const trust = new Map<string, TrustGrant>();
   // Entries as written; an entry's seq is its position + 1, added when it is read.
   const audit: AuditEntryInput[] = [];
+  // Undelivered rows only, in write order; a delivered row leaves, and its id stays in `delivered`
+  // so a second write of the same notification is still ignored. Claims then look at what is
+  // pending instead of walking every notification ever written.
   const outbox = new Map<string, OutboxRow>();
-  let outboxSeq = 0;
+  const delivered = new Set<string>();
   const watchers = new Set<() => void>();
 
   const trustKey = (blueprintId: string, userId: string) => `${blueprintId}\u0000${userId}`;
@@ -94,9 +98,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       });
     }
     for (const notification of writes.outbox) {
-      if (outbox.has(notification.id)) continue;
-      outboxSeq += 1;
-      outbox.set(notification.id, { notification: copy(notification), attempts: 0, seq: outboxSeq, retryAt: 0, leaseUntil: 0 });
+      if (outbox.has(notification.id) || delivered.has(notification.id)) continue;
+      outbox.set(notification.id, { notification: copy(notification), attempts: 0, retryAt: 0, leaseUntil: 0 });
     }
   }
 
@@ -112,11 +115,15 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (!wanted.includes(subdomain)) wanted.push(subdomain);
     }
     const held = claimsByWorkspace.get(workspaceId);
-    if (held) for (const subdomain of held) if (!wanted.includes(subdomain)) claims.delete(subdomain);
+    if (typeof held === 'string') {
+      if (!wanted.includes(held)) claims.delete(held);
+    } else if (held) {
+      for (const subdomain of held) if (!wanted.includes(subdomain)) claims.delete(subdomain);
+    }
     for (const subdomain of wanted) claims.set(subdomain, workspaceId);
     if (wanted.length === 0) claimsByWorkspace.delete(workspaceId);
-    // Stored as an exact-length copy: a pushed-to array keeps room for 16.
-    else claimsByWorkspace.set(workspaceId, wanted.slice());
+    // Two names are kept as an exact-length copy: a pushed-to array keeps room for 16.
+    else claimsByWorkspace.set(workspaceId, wanted.length === 1 ? (wanted[0] as string) : wanted.slice());
   }
 
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
@@ -298,7 +305,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const claimed: OutboxItem[] = [];
       for (const row of outbox.values()) {
         if (claimed.length >= limit) break;
-        if (row.deliveredAt !== undefined || row.retryAt > nowMs || row.leaseUntil > nowMs) continue;
+        if (row.retryAt > nowMs || row.leaseUntil > nowMs) continue;
         row.leaseUntil = nowMs + leaseMs;
         claimed.push(
           copy({
@@ -311,19 +318,15 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return claimed;
     },
 
-    async completeOutbox({ id, now, signal }) {
+    async completeOutbox({ id, signal }) {
       checkSignal(signal);
-      const row = outbox.get(id);
-      if (row && row.deliveredAt === undefined) {
-        row.deliveredAt = now;
-        row.leaseUntil = 0;
-      }
+      if (outbox.delete(id)) delivered.add(id);
     },
 
     async failOutbox({ id, error, retryAt, signal }) {
       checkSignal(signal);
       const row = outbox.get(id);
-      if (!row || row.deliveredAt !== undefined) return;
+      if (!row) return;
       row.attempts += 1;
       row.lastError = error.slice(0, 2000);
       row.retryAt = Date.parse(retryAt);
@@ -332,9 +335,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
     async countPendingOutbox({ signal } = {}) {
       checkSignal(signal);
-      let count = 0;
-      for (const row of outbox.values()) if (row.deliveredAt === undefined) count += 1;
-      return count;
+      return outbox.size;
     },
 
     async watchAudit({ onChange, signal }) {

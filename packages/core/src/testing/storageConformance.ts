@@ -484,6 +484,18 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 })).toEqual([]);
       });
 
+      it('a delivered notification written again is not queued again', { timeout }, async () => {
+        const storage = await fresh();
+        const [note, other] = await seed(storage, 2);
+        if (!note || !other) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.completeOutbox({ id: note.id, now: at(1) });
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note] });
+        expect(await storage.countPendingOutbox()).toBe(1);
+        const claimed = await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 });
+        expect(claimed.map((item) => item.notification.id)).toEqual([other.id]);
+      });
+
       it('failOutbox counts the attempt and hides the row until retryAt', { timeout }, async () => {
         const storage = await fresh();
         const [note] = await seed(storage, 1);
