@@ -84,7 +84,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     counter += 1;
     // One string hashed in one call: a Hash object per commit showed in the lifecycle benchmark.
     let input = `${parent ?? ''}\n${message}\n${author.email}\n${counter}\n`;
-    for (const path of [...tree.keys()].sort()) {
+    for (const path of sortedPaths(tree.keys())) {
       const content = tree.get(path) as Content;
       input += `${path}\u0000${typeof content === 'string' ? content : Buffer.from(content).toString('latin1')}\u0000`;
     }
@@ -151,9 +151,9 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
 
   function treesEqual(a: Tree, b: Tree): boolean {
     if (a.size !== b.size) return false;
-    for (const [path, content] of a) {
+    for (const path of a.keys()) {
       const other = b.get(path);
-      if (other === undefined || !sameContent(content, other)) return false;
+      if (other === undefined || !sameContent(a.get(path) as Content, other)) return false;
     }
     return true;
   }
@@ -241,6 +241,24 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
   return fake;
 }
 
+// Trees here hold a handful of files, and Array.prototype.sort allocates work space even for two:
+// insertion sort while small, the built-in sort beyond that. Both order by UTF-16 code units.
+const SMALL_TREE = 32;
+function sortedPaths(paths: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    out.push(path);
+    if (out.length > SMALL_TREE) continue;
+    let index = out.length - 1;
+    while (index > 0 && (out[index - 1] as string) > path) {
+      out[index] = out[index - 1] as string;
+      index -= 1;
+    }
+    out[index] = path;
+  }
+  return out.length > SMALL_TREE ? out.sort() : out;
+}
+
 function sameContent(a: Content, b: Content): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   return Buffer.from(a).equals(Buffer.from(b));
@@ -275,19 +293,12 @@ function diffTrees(base: Tree, target: Tree, maxPatchChars: number, maxFilePatch
     paths.push(path);
     added.push(path);
   }
-  const renames = new Map<string, string>();
   // Only a file that disappeared can have been renamed: most diffs skip this search.
-  if (deleted.length > 0) {
-    for (const path of added) {
-      const content = target.get(path) as Content;
-      const source = deleted.find((candidate) => !renames.has(candidate) && sameContent(base.get(candidate) as Content, content));
-      if (source !== undefined) renames.set(source, path);
-    }
-  }
-  const renamedTo = new Set(renames.values());
+  const renames = deleted.length > 0 ? findRenames(base, target, deleted, added) : NO_RENAMES;
+  const renamedTo = renames.size > 0 ? new Set(renames.values()) : NO_PATHS;
   let additionsTotal = 0;
   let deletionsTotal = 0;
-  for (const path of paths.sort()) {
+  for (const path of sortedPaths(paths)) {
     const before = base.get(path);
     const after = target.get(path);
     if (before !== undefined && after !== undefined && sameContent(before, after)) continue;
@@ -328,6 +339,19 @@ function diffTrees(base: Tree, target: Tree, maxPatchChars: number, maxFilePatch
     patch += piece;
   }
   return { files, additions: additionsTotal, deletions: deletionsTotal, patch, truncated };
+}
+
+const NO_RENAMES: ReadonlyMap<string, string> = new Map();
+const NO_PATHS: ReadonlySet<string> = new Set();
+
+function findRenames(base: Tree, target: Tree, deleted: string[], added: string[]): Map<string, string> {
+  const renames = new Map<string, string>();
+  for (const path of added) {
+    const content = target.get(path) as Content;
+    const source = deleted.find((candidate) => !renames.has(candidate) && sameContent(base.get(candidate) as Content, content));
+    if (source !== undefined) renames.set(source, path);
+  }
+  return renames;
 }
 
 function countChanges(oldLines: string[], newLines: string[]): { additions: number; deletions: number } {
