@@ -2,6 +2,7 @@ import mitt, { type Emitter } from 'mitt';
 import type * as z from 'zod';
 import { createDeadlines } from './deadline.js';
 import { type PortName, PublishGateError } from './errors.js';
+import { fastApproveInput, fastDiffSummary, fastPullRequestRef, fastRequestPublishInput } from './fastParse.js';
 import { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
 import { flatString } from './flatString.js';
 import { deepFreeze, frozenCopy } from './frozenCopy.js';
@@ -322,28 +323,33 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     extra?: Record<string, unknown>,
   ) {
     const at = after.updatedAt;
-    // One actor object shared by this change's entries.
-    const person: AuditActor = 'actor' in event ? { id: event.actor.id, email: event.actor.email } : SYSTEM;
+    const person = auditPerson(event, after);
+    // Everything below is a fresh literal or a part of the stored (frozen, flat) request, so a
+    // shallow freeze per object freezes it all; only the caller's `extra` needs the deep walk.
+    const frozenExtra = extra === undefined ? undefined : deepFreeze(extra);
     const audit: AuditEntryInput[] = [];
     const outbox: Notification[] = [];
     for (const action of actions) {
       if (action.type === 'record') {
         const { type } = action.params as RecordParams;
-        audit.push(auditEntry(ids(), type, auditActorFor(person, after, type), before?.status, after, auditData(after, extra)));
+        const data = Object.freeze(auditData(after, frozenExtra));
+        audit.push(Object.freeze(auditEntry(ids(), type, auditActorFor(person, after, type), before?.status, after, data)));
       } else if (action.type === 'notify') {
         const { type, to } = action.params as NotifyParams;
-        outbox.push({
-          id: ids(),
-          type,
-          requestId: after.id,
-          occurredAt: at,
-          to: to === 'builder' ? { userId: after.builder.id, email: after.builder.email } : ADMINS,
-          data: notificationData(after, policy.baseDomain, requestUrl?.(after), extra),
-        });
+        const link = requestUrl?.(after);
+        outbox.push(
+          Object.freeze({
+            id: ids(),
+            type,
+            requestId: after.id,
+            occurredAt: at,
+            to: to === 'builder' ? Object.freeze({ userId: after.builder.id, email: after.builder.email }) : ADMINS,
+            data: Object.freeze(notificationData(after, policy.baseDomain, link === undefined ? undefined : flatString(link), frozenExtra)),
+          }),
+        );
       }
     }
-    // Built here from literals, so frozen in place rather than copied: see frozenCopy.
-    return { audit: deepFreeze(audit), outbox: deepFreeze(outbox) };
+    return { audit: Object.freeze(audit), outbox: Object.freeze(outbox) };
   }
 
   function emit(audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant }) {
@@ -448,18 +454,11 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
           );
         }
         const text = pullRequestText(request);
-        const pr = fromPort(
-          pullRequestRefSchema,
-          await gitHost
-            .openPullRequest({ branch, title: flatString(text.title), body: flatString(text.body), requestId: request.id, signal })
-            .then((opened) => ({
-              number: opened?.number,
-              url: opened?.url,
-            })),
-          'gitHost',
-          'openPullRequest',
-        );
-        outcome = { type: 'publish.succeeded', at: now(), branch, pullRequest: { number: pr.number, url: pr.url } };
+        const opened = await gitHost
+          .openPullRequest({ branch, title: flatString(text.title), body: flatString(text.body), requestId: request.id, signal })
+          .then((result) => ({ number: result?.number, url: result?.url }));
+        const pr = fastPullRequestRef(opened) ?? fromPort(pullRequestRefSchema, opened, 'gitHost', 'openPullRequest');
+        outcome = { type: 'publish.succeeded', at: now(), branch, pullRequest: pr };
       } catch (error) {
         const failure = toPortError(error, 'git', 'publish');
         outcome = { type: 'publish.failed', at: now(), error: { code: failure.code, message: failure.message.slice(0, 2000) } };
@@ -561,7 +560,9 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     },
 
     async requestPublish(input) {
-      const { workspace, subdomain, actor, note, idempotencyKey } = parseOrThrow(requestPublishInputSchema, input, 'publish request');
+      // The fast paths answer the plain valid case exactly as zod would; anything else goes to zod.
+      const { workspace, subdomain, actor, note, idempotencyKey } =
+        fastRequestPublishInput(input) ?? parseOrThrow(requestPublishInputSchema, input, 'publish request');
       checkText(note, policy.maxNoteLength, 'note');
       const at = now();
       const id = ids();
@@ -600,7 +601,8 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
         signal,
       });
       const sha = fromPort(shaSchema, committed?.sha, 'git', 'commit');
-      const diff = fromPort(diffSummarySchema, await git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
+      const rawDiff = await git.preview({ workspace, baseline, sha, signal });
+      const diff = fastDiffSummary(rawDiff) ?? fromPort(diffSummarySchema, rawDiff, 'git', 'preview');
       const scanned = scanFindings(diff, policy.findings);
       // Most requests have no findings; they share one frozen empty list.
       const findings = scanned.length === 0 ? NO_FINDINGS : scanned;
@@ -671,7 +673,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     },
 
     async approve(input) {
-      const { id, actor, comment, expectedVersion } = parseOrThrow(approveInputSchema, input, 'approval');
+      const { id, actor, comment, expectedVersion } = fastApproveInput(input) ?? parseOrThrow(approveInputSchema, input, 'approval');
       checkText(comment, policy.maxFeedbackLength, 'comment');
       const current = await loadVisible(id, actor);
       checkVersion(current, expectedVersion);
@@ -1044,6 +1046,18 @@ function auditEntry(
       };
 }
 
+// The person an entry names is nearly always already on the request (its builder, or the decision's
+// reviewer) as an equal frozen object; entries share that one instead of keeping a copy each.
+function auditPerson(event: PublishRequestEvent, request: PublishRequest): AuditActor {
+  if (!('actor' in event)) return SYSTEM;
+  const { id, email } = event.actor;
+  const { builder } = request;
+  if (builder.id === id && builder.email === email) return builder;
+  const by = request.decision?.by;
+  if (by && 'email' in by && by.id === id && by.email === email) return by;
+  return Object.freeze({ id, email });
+}
+
 function auditData(request: PublishRequest, extra: Record<string, unknown> | undefined): Record<string, unknown> {
   const data: Record<string, unknown> = {
     version: request.version,
@@ -1080,7 +1094,7 @@ function notificationData(
     files: request.diff.files.length,
     findings: request.findings.length,
   };
-  if (baseDomain) data.url = `https://${request.subdomain}.${baseDomain}`;
+  if (baseDomain) data.url = flatString(`https://${request.subdomain}.${baseDomain}`);
   if (request.decision?.feedback) data.feedback = request.decision.feedback;
   if (request.pullRequest) data.pullRequestUrl = request.pullRequest.url;
   if (request.error) data.error = request.error.message;
