@@ -53,6 +53,36 @@ function isPlainObject(value: unknown): value is Bag {
   return proto === Object.prototype || proto === null;
 }
 
+// The fields of each schema's shape, in shape order; fastParse.test.ts fails when a schema changes.
+const ACTOR_KEYS: ReadonlySet<string> = new Set(['id', 'email', 'roles', 'name']);
+const WORKSPACE_KEYS: ReadonlySet<string> = new Set(['id', 'name', 'blueprintId', 'ownerId']);
+const DIFF_FILE_KEYS: ReadonlySet<string> = new Set(['path', 'oldPath', 'status', 'additions', 'deletions', 'binary']);
+const REQUEST_PUBLISH_KEYS: ReadonlySet<string> = new Set(['workspace', 'subdomain', 'actor', 'note', 'idempotencyKey']);
+const APPROVE_KEYS: ReadonlySet<string> = new Set(['id', 'actor', 'comment', 'expectedVersion']);
+const DIFF_SUMMARY_KEYS: ReadonlySet<string> = new Set(['files', 'additions', 'deletions', 'patch', 'truncated']);
+const PULL_REQUEST_REF_KEYS: ReadonlySet<string> = new Set(['number', 'url']);
+
+/** The fields each fast path knows, per schema; a test holds them equal to the schemas' shapes. */
+export const FAST_PARSE_FIELDS = {
+  actor: ACTOR_KEYS,
+  workspace: WORKSPACE_KEYS,
+  diffFile: DIFF_FILE_KEYS,
+  requestPublishInput: REQUEST_PUBLISH_KEYS,
+  approveInput: APPROVE_KEYS,
+  diffSummary: DIFF_SUMMARY_KEYS,
+  pullRequestRef: PULL_REQUEST_REF_KEYS,
+} as const;
+
+// The keys zod would look at (`for...in`), counted; -1 when one is unknown or not the object's own.
+function knownOwnKeys(value: Bag, known: ReadonlySet<string>): number {
+  let keys = 0;
+  for (const key in value) {
+    if (!known.has(key) || !Object.hasOwn(value, key)) return -1;
+    keys += 1;
+  }
+  return keys;
+}
+
 function isId(value: unknown): value is string {
   // The pattern's first class makes min(1) implicit. Length first: no regex over a huge string.
   return typeof value === 'string' && value.length <= 128 && ID_PATTERN.test(value) && !value.includes('..');
@@ -104,11 +134,8 @@ function fastRoles(value: unknown): Actor['roles'] | undefined {
 
 function fastActor(value: unknown): Actor | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if ((key !== 'id' && key !== 'email' && key !== 'roles' && key !== 'name') || !Object.hasOwn(value, key)) return undefined;
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, ACTOR_KEYS);
+  if (keys < 0) return undefined;
   const id = value.id;
   const email = value.email;
   const name = value.name;
@@ -121,11 +148,8 @@ function fastActor(value: unknown): Actor | undefined {
 
 function fastWorkspace(value: unknown): Workspace | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if ((key !== 'id' && key !== 'name' && key !== 'blueprintId' && key !== 'ownerId') || !Object.hasOwn(value, key)) return undefined;
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, WORKSPACE_KEYS);
+  if (keys < 0) return undefined;
   const id = value.id;
   const name = value.name;
   const blueprintId = value.blueprintId;
@@ -136,16 +160,8 @@ function fastWorkspace(value: unknown): Workspace | undefined {
 
 function fastDiffFile(value: unknown): DiffFile | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if (
-      (key !== 'path' && key !== 'oldPath' && key !== 'status' && key !== 'additions' && key !== 'deletions' && key !== 'binary') ||
-      !Object.hasOwn(value, key)
-    ) {
-      return undefined;
-    }
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, DIFF_FILE_KEYS);
+  if (keys < 0) return undefined;
   const path = value.path;
   const oldPath = value.oldPath;
   const status = value.status;
@@ -167,16 +183,8 @@ function fastDiffFile(value: unknown): DiffFile | undefined {
  */
 export function fastRequestPublishInput(value: unknown): RequestPublishInput | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if (
-      (key !== 'workspace' && key !== 'subdomain' && key !== 'actor' && key !== 'note' && key !== 'idempotencyKey') ||
-      !Object.hasOwn(value, key)
-    ) {
-      return undefined;
-    }
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, REQUEST_PUBLISH_KEYS);
+  if (keys < 0) return undefined;
   const subdomain = value.subdomain;
   const note = value.note;
   const idempotencyKey = value.idempotencyKey;
@@ -204,11 +212,8 @@ export function fastRequestPublishInput(value: unknown): RequestPublishInput | u
  */
 export function fastApproveInput(value: unknown): ApproveInput | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if ((key !== 'id' && key !== 'actor' && key !== 'comment' && key !== 'expectedVersion') || !Object.hasOwn(value, key)) return undefined;
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, APPROVE_KEYS);
+  if (keys < 0) return undefined;
   const id = value.id;
   const comment = value.comment;
   const expectedVersion = value.expectedVersion;
@@ -232,16 +237,8 @@ export function fastApproveInput(value: unknown): ApproveInput | undefined {
  */
 export function fastDiffSummary(value: unknown): DiffSummary | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if (
-      (key !== 'files' && key !== 'additions' && key !== 'deletions' && key !== 'patch' && key !== 'truncated') ||
-      !Object.hasOwn(value, key)
-    ) {
-      return undefined;
-    }
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, DIFF_SUMMARY_KEYS);
+  if (keys < 0) return undefined;
   const rawFiles = value.files;
   const additions = value.additions;
   const deletions = value.deletions;
@@ -268,11 +265,8 @@ export function fastDiffSummary(value: unknown): DiffSummary | undefined {
  */
 export function fastPullRequestRef(value: unknown): PullRequestRef | undefined {
   if (!isPlainObject(value)) return undefined;
-  let keys = 0;
-  for (const key in value) {
-    if ((key !== 'number' && key !== 'url') || !Object.hasOwn(value, key)) return undefined;
-    keys += 1;
-  }
+  const keys = knownOwnKeys(value, PULL_REQUEST_REF_KEYS);
+  if (keys < 0) return undefined;
   const number = value.number;
   const url = value.url;
   if (keys !== 2 || !isPositive(number) || typeof url !== 'string' || url.length < 1 || url.length > 2048) return undefined;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { fastApproveInput, fastDiffSummary, fastPullRequestRef, fastRequestPublishInput } from '../src/fastParse.js';
+import { FAST_PARSE_FIELDS, fastApproveInput, fastDiffSummary, fastPullRequestRef, fastRequestPublishInput } from '../src/fastParse.js';
 import { approveInputSchema, requestPublishInputSchema } from '../src/gateSchemas.js';
 import {
   actorSchema,
@@ -14,6 +14,7 @@ import {
   nameSchema,
   pullRequestRefSchema,
   textSchema,
+  workspaceSchema,
 } from '../src/schemas.js';
 
 type Bag = Record<string, unknown>;
@@ -636,6 +637,22 @@ describe('fast paths agree with zod', () => {
         runs,
       );
     });
+  });
+});
+
+describe('the fast paths know every field of their schemas', () => {
+  // A field added to a schema must be added to fastParse.ts too: until then a fast path would
+  // refuse the new optional field (harmless) or accept inputs lacking a new required one (not).
+  it.each([
+    ['actor', actorSchema],
+    ['workspace', workspaceSchema],
+    ['diffFile', diffFileSchema],
+    ['requestPublishInput', requestPublishInputSchema],
+    ['approveInput', approveInputSchema],
+    ['diffSummary', diffSummarySchema],
+    ['pullRequestRef', pullRequestRefSchema],
+  ] as const)('%s', (name, schema) => {
+    expect([...FAST_PARSE_FIELDS[name]]).toEqual(Object.keys(schema.shape));
   });
 });
 

@@ -19,25 +19,14 @@ function recordingStorage(inner: StoragePort) {
     const { signal: _signal, ...written } = args;
     for (const [key, value] of Object.entries(written)) unfrozenPaths(value, `${operation}.${key}`, problems, new Set());
   };
-  const storage: StoragePort = {
-    ...inner,
-    createRequest(args) {
-      check('createRequest', args);
-      return inner.createRequest(args);
-    },
-    transitionRequest(args) {
-      check('transitionRequest', args);
-      return inner.transitionRequest(args);
-    },
-    putTrust(args) {
-      check('putTrust', args);
-      return inner.putTrust(args);
-    },
-    deleteTrust(args) {
-      check('deleteTrust', args);
-      return inner.deleteTrust(args);
-    },
-  };
+  const storage: StoragePort = { ...inner };
+  for (const operation of ['createRequest', 'transitionRequest', 'putTrust', 'deleteTrust'] as const) {
+    const write = inner[operation].bind(inner) as (args: Record<string, unknown>) => Promise<unknown>;
+    (storage as unknown as Record<string, unknown>)[operation] = (args: Record<string, unknown>) => {
+      check(operation, args);
+      return write(args);
+    };
+  }
   return { storage, problems, writes: () => writes };
 }
 
