@@ -5,9 +5,13 @@
  *   pnpm --filter @publishgate/core bench          (or `pnpm bench` at the root)
  *   BENCH_SECONDS=5 pnpm --filter @publishgate/core bench
  *   BENCH_CORES=all pnpm --filter @publishgate/core bench  (do not pin to one core)
+ *   BENCH_CPU=1 pnpm --filter @publishgate/core bench      (pin to CPU 1 instead of CPU 0)
  *
  * The target is "on one core", so on Linux the script re-runs itself under `taskset -c 0`: the
- * garbage collector's helper threads then share that core instead of borrowing another.
+ * garbage collector's helper threads then share that core instead of borrowing another. On a
+ * virtual machine one virtual CPU can run much slower than another for minutes at a time (seen:
+ * 7,500/s on CPU 0 beside 12,000/s on CPU 1, same build, same moment), so compare figures from
+ * the same CPU, or run once per CPU.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -27,7 +31,11 @@ import { initialTransition, transition } from 'xstate';
 import { publishRequestPlan } from '../src/machinePlan.js';
 
 if (availableParallelism() > 1 && process.platform === 'linux' && process.env.BENCH_CORES !== 'all') {
-  const pinned = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const cpu = process.env.BENCH_CPU ?? '0';
+  const pinned = spawnSync('taskset', ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED_CPU: cpu },
+  });
   // Without taskset, carry on unpinned; the header says how many cores were available.
   if (!pinned.error) process.exit(pinned.status ?? 1);
 }
@@ -118,7 +126,9 @@ function sdk(): (iterations: number) => Promise<void> {
 
 const cores = availableParallelism();
 console.log(
-  `publishgate lifecycle benchmark — node ${process.version}, ${seconds}s per case, ${cores} core${cores === 1 ? '' : 's'} available\n`,
+  `publishgate lifecycle benchmark — node ${process.version}, ${seconds}s per case, ${cores} core${cores === 1 ? '' : 's'} available${
+    process.env.BENCH_PINNED_CPU === undefined ? '' : ` (pinned to CPU ${process.env.BENCH_PINNED_CPU})`
+  }\n`,
 );
 // "The bare machine" is publishRequestMachine as XState runs it: xstate's own transition(), and our
 // stepper (same xstate logic, one reused actor scope; the baseline of earlier runs). The gate steps
