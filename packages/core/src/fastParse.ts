@@ -250,11 +250,12 @@ export function fastDiffSummary(value: unknown): DiffSummary | undefined {
   const list: readonly unknown[] = rawFiles;
   const length = list.length;
   if (length > MAX_DIFF_FILES) return undefined;
-  const files: DiffFile[] = [];
+  // Sized up front: the request keeps this array for good, and one grown by push keeps room for 17.
+  const files = new Array<DiffFile>(length);
   for (let index = 0; index < length; index += 1) {
     const file = fastDiffFile(list[index]);
     if (file === undefined) return undefined;
-    files.push(file);
+    files[index] = file;
   }
   return { files, additions, deletions, patch, truncated };
 }
