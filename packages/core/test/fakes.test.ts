@@ -1,4 +1,5 @@
 import { createFakeGit, createFakeGitHost, runGitConformance, runGitHostConformance, workspaceFixture } from '@publishgate/core/testing';
+import { describe, expect, it } from 'vitest';
 
 runGitConformance({
   name: 'fake git',
@@ -32,4 +33,25 @@ runGitHostConformance({
       listPullRequests: async () => host.pullRequests().map((pull) => ({ number: pull.number, head: pull.head, state: pull.state })),
     };
   },
+});
+
+describe('fake git diff order', () => {
+  // Small trees are sorted by insertion, large ones by Array.prototype.sort: both must list files
+  // in the order git does (byte order of the paths).
+  it.each([3, 32, 33, 80])('lists %i changed files sorted by path, whatever order they were written in', async (count) => {
+    const git = createFakeGit({ blueprints: { '*': {} } });
+    const workspace = workspaceFixture();
+    const paths = Array.from({ length: count }, (_, index) => `dir${(index * 7919) % count}/File-${index}.txt`);
+    paths.push('Z.txt', 'a.txt', 'é.txt', '_.txt');
+    for (const path of paths) git.write(workspace, path, `${path}\n`);
+    const { sha } = await git.commit({
+      workspace,
+      baseline: { kind: 'blueprint' },
+      message: 'many',
+      author: { name: 'a', email: 'a@example.com' },
+    });
+    const diff = await git.preview({ workspace, baseline: { kind: 'blueprint' }, sha });
+    const expected = [...paths].sort();
+    expect(diff.files.map((file) => file.path)).toEqual(expected);
+  });
 });
