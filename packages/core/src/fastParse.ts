@@ -83,6 +83,12 @@ function knownOwnKeys(value: Bag, known: ReadonlySet<string>): number {
   return keys;
 }
 
+// An optional field that is absent or valid. Present with the value `undefined`, zod keeps the key
+// in its output, so that case is not taken here either.
+function optionalField<T>(value: Bag, key: string, field: unknown, valid: (field: unknown) => field is T): field is T | undefined {
+  return field === undefined ? !(key in value) : valid(field);
+}
+
 function isId(value: unknown): value is string {
   // The pattern's first class makes min(1) implicit. Length first: no regex over a huge string.
   return typeof value === 'string' && value.length <= 128 && ID_PATTERN.test(value) && !value.includes('..');
@@ -189,12 +195,7 @@ export function fastRequestPublishInput(value: unknown): RequestPublishInput | u
   const note = value.note;
   const idempotencyKey = value.idempotencyKey;
   if (typeof subdomain !== 'string' || subdomain.length > RAW_SUBDOMAIN_MAX) return undefined;
-  if (note === undefined) {
-    if ('note' in value) return undefined;
-  } else if (!isLongText(note)) return undefined;
-  if (idempotencyKey === undefined) {
-    if ('idempotencyKey' in value) return undefined;
-  } else if (!isId(idempotencyKey)) return undefined;
+  if (!optionalField(value, 'note', note, isLongText) || !optionalField(value, 'idempotencyKey', idempotencyKey, isId)) return undefined;
   if (keys !== 3 + (note === undefined ? 0 : 1) + (idempotencyKey === undefined ? 0 : 1)) return undefined;
   const workspace = fastWorkspace(value.workspace);
   if (workspace === undefined) return undefined;
@@ -218,12 +219,9 @@ export function fastApproveInput(value: unknown): ApproveInput | undefined {
   const comment = value.comment;
   const expectedVersion = value.expectedVersion;
   if (!isId(id)) return undefined;
-  if (comment === undefined) {
-    if ('comment' in value) return undefined;
-  } else if (!isLongText(comment)) return undefined;
-  if (expectedVersion === undefined) {
-    if ('expectedVersion' in value) return undefined;
-  } else if (!isPositive(expectedVersion)) return undefined;
+  if (!optionalField(value, 'comment', comment, isLongText) || !optionalField(value, 'expectedVersion', expectedVersion, isPositive)) {
+    return undefined;
+  }
   if (keys !== 2 + (comment === undefined ? 0 : 1) + (expectedVersion === undefined ? 0 : 1)) return undefined;
   const actor = fastActor(value.actor);
   if (actor === undefined) return undefined;
