@@ -16,8 +16,9 @@ type OutboxRow = OutboxItem & { retryAt: number; leaseUntil: number };
 /** Options for {@link createMemoryStorage}. */
 export type MemoryStorageOptions = {
   /**
-   * Deep-copies and freezes every object written, so callers can never change stored state by
-   * accident (objects read back are those frozen copies: share them, never mutate them).
+   * Deep-copies and freezes every object written, sharing the parts that already are frozen (the
+   * gate writes frozen objects, so those are kept as they are), so callers can never change stored
+   * state by accident (objects read back are those frozen objects: share them, never mutate them).
    * Default true; turn off only in benchmarks that measure the rest of the SDK.
    */
   clone?: boolean;
