@@ -4,7 +4,8 @@ export default definePackageBuild(
   {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'conformance/index': 'src/conformance/index.ts',
     'client/index': 'src/client/index.ts',
   },
-  { external: ['vitest', 'node:crypto', '@publishgate/core'] },
+  { external: ['vitest', 'node:crypto', 'node:fs', 'node:os', 'node:path', '@publishgate/core'] },
 );

@@ -1,4 +1,4 @@
-import { runGitConformance } from '@publishgate/core/testing';
+import { runGitConformance } from '@publishgate/core/conformance';
 import { createGitHarness } from './helpers/repos.js';
 
 runGitConformance({ name: 'simple-git on real repositories', create: () => createGitHarness() });

@@ -1,5 +1,5 @@
 import type { StoragePort } from '@publishgate/core';
-import { runStorageConformance } from '@publishgate/core/testing';
+import { runStorageConformance } from '@publishgate/core/conformance';
 import { describe } from 'vitest';
 import { type Store, testBackends } from './backends.ts';
 

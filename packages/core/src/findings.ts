@@ -1,4 +1,4 @@
-import type { DiffSummary, Finding } from './schemas.js';
+import type { DiffSummary, Finding } from './schemas/domain.js';
 
 /** Thresholds for the `large-diff` finding. */
 export type FindingLimits = {

@@ -1,25 +1,24 @@
+import type * as z from 'zod';
 import { type PortName, PublishGateError } from './errors.js';
 
 /**
  * Wraps every method of an adapter so that a foreign error becomes one `port_failed`
  * PublishGateError naming the port and operation, with the original kept as `cause`.
  * Errors that already are PublishGateErrors (an adapter reporting `conflict` or
- * `nothing_to_publish`) pass through unchanged, as do aborts caused by the caller's own signal.
+ * `nothing_to_publish`) pass through unchanged.
+ *
+ * @internal Exported for adapter tests that check how their errors reach the gate.
  */
 export function guardPort<T extends object>(port: T, name: PortName): T {
   const wrapped: Record<string, unknown> = {};
   for (const key of methodNames(port)) {
     const method = (port as Record<string, unknown>)[key];
     if (typeof method !== 'function') continue;
-    const convert = (error: unknown) => {
-      throw toPortError(error, name, key);
-    };
-    // Chained rather than an async wrapper: one promise less per port call, which shows on hot paths.
-    wrapped[key] = (...args: unknown[]) => {
+    wrapped[key] = async (...args: unknown[]) => {
       try {
-        return Promise.resolve((method as (...a: unknown[]) => unknown).apply(port, args)).then(undefined, convert);
+        return await (method as (...a: unknown[]) => unknown).apply(port, args);
       } catch (error) {
-        return Promise.reject(toPortError(error, name, key));
+        throw toPortError(error, name, key);
       }
     };
   }
@@ -57,4 +56,20 @@ function redact(message: string): string {
     .replace(/\b(github_pat_)[A-Za-z0-9_]+/g, '$1***')
     .replace(/(authorization:\s*)(bearer|token|basic)\s+\S+/gi, '$1$2 ***')
     .slice(0, 500);
+}
+
+/**
+ * Adapters are third-party code: what they return is checked like any input, so a malformed diff
+ * or commit id becomes a `port_failed` here instead of a corrupt request later.
+ */
+export function checkPortResult<S extends z.ZodType>(schema: S, value: unknown, port: PortName, operation: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  const where = first ? ` (${first.path.join('.') || 'value'}: ${first.message})` : '';
+  throw new PublishGateError('port_failed', `The ${port} adapter returned invalid data from ${operation}${where}.`, {
+    port,
+    operation,
+    cause: result.error,
+  });
 }

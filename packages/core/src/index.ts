@@ -1,16 +1,152 @@
-export * from './errors.js';
-export * from './findings.js';
-export * from './gateSchemas.js';
+// The public API of `@publishgate/core`, name by name: anything not listed here is internal.
+
+export {
+  httpStatusByCode,
+  type PortName,
+  PublishGateError,
+  type PublishGateErrorCode,
+  type PublishGateErrorOptions,
+  publishGateErrorCodes,
+  type ValidationIssue,
+} from './errors.js';
+export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
+export { createPublishGate } from './gate/createPublishGate.js';
+export type { PublishGatePolicy } from './gate/policy.js';
+export type {
+  GateEvent,
+  GateEvents,
+  HistoryPage,
+  PreviewResult,
+  PublishGate,
+  PublishGateOptions,
+  RequestPage,
+  SubdomainCheck,
+  SweepReport,
+  TrustView,
+} from './gate/types.js';
 export { guardPort } from './guardPort.js';
-export * from './http/index.js';
-export * from './machine.js';
-export * from './machineStepper.js';
-export * from './memoryStorage.js';
-export { createOutboxDispatcher, type DeliveryReport, type OutboxDispatcher, type OutboxDispatcherOptions } from './outbox.js';
-export { parseOrThrow } from './parse.js';
+export type { EventStreamOptions } from './http/eventStream.js';
+export {
+  createFetchHandler,
+  DEFAULT_BASE_PATH,
+  DEFAULT_MAX_BODY_BYTES,
+  type FetchHandler,
+  type FetchHandlerOptions,
+} from './http/fetchHandler.js';
+export { type NodeHandler, toNodeHandler, type WebHandler } from './http/nodeHandler.js';
+export {
+  type ApproveBody,
+  type ExportHistoryQuery,
+  errorBodySchema,
+  eventsReadySchema,
+  type HistoryQuery,
+  historyPageSchema,
+  type ListRequestsQuery,
+  previewResultSchema,
+  type RejectBody,
+  type RequestPublishBody,
+  type ResponseOperation,
+  type RetryBody,
+  requestPageSchema,
+  responseSchemas,
+  type SetTrustBody,
+  subdomainCheckSchema,
+  trustViewSchema,
+  validatePublishGateResponse,
+  type WithdrawBody,
+} from './http/wire.js';
+export {
+  type MachinePolicy,
+  type NotifyParams,
+  type PublishFailure,
+  type PublishOutput,
+  type PublishRequestContext,
+  type PublishRequestEvent,
+  type PublishRequestInput,
+  publishRequestMachine,
+  type RecordParams,
+  type RefuseParams,
+} from './lifecycle/machine.js';
+export { createPublishEffect, type PublishAction, type PublishEffect } from './lifecycle/publishEffect.js';
+export { createMemoryStorage, type MemoryStorageOptions } from './memoryStorage.js';
 export type * from './ports/index.js';
-export * from './publishGate.js';
 export { isValidBranchName } from './refNames.js';
-export * from './schemas.js';
-export * from './subdomain.js';
-export * from './webhookNotifier.js';
+export {
+  type Actor,
+  type AuditActor,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditType,
+  actorSchema,
+  auditActorSchema,
+  auditEntryInputSchema,
+  auditEntrySchema,
+  auditTypeSchema,
+  type Baseline,
+  type Blueprint,
+  baselineSchema,
+  blueprintSchema,
+  type Decision,
+  type DiffFile,
+  type DiffSummary,
+  decisionSchema,
+  diffFileSchema,
+  diffFileStatusSchema,
+  diffSummarySchema,
+  emailSchema,
+  type Finding,
+  type FindingKind,
+  findingKindSchema,
+  findingSchema,
+  IN_FLIGHT_STATUSES,
+  idSchema,
+  MAX_DIFF_FILES,
+  MAX_PATCH_CHARS,
+  type Notification,
+  nameSchema,
+  notificationSchema,
+  type OutboxItem,
+  outboxItemSchema,
+  type Person,
+  type Publication,
+  type PublishEventType,
+  type PublishRequest,
+  type PublishStatus,
+  type PullRequestRef,
+  personSchema,
+  publicationSchema,
+  publishEventTypeSchema,
+  publishRequestSchema,
+  publishStatusSchema,
+  pullRequestRefSchema,
+  type Recipient,
+  type Role,
+  recipientSchema,
+  requestErrorSchema,
+  roleSchema,
+  shaSchema,
+  TERMINAL_STATUSES,
+  type TrustGrant,
+  textSchema,
+  timestampSchema,
+  trustGrantSchema,
+  type Workspace,
+  workspaceSchema,
+} from './schemas/domain.js';
+export {
+  DEFAULT_RESERVED_SUBDOMAINS,
+  type SubdomainRefusal,
+  type SubdomainValidation,
+  slugifySubdomain,
+  subdomainCandidates,
+  type ValidateSubdomainOptions,
+  validateSubdomain,
+} from './subdomain.js';
+export {
+  createWebhookNotifier,
+  verifyWebhookSignature,
+  WEBHOOK_DELIVERY_HEADER,
+  WEBHOOK_EVENT_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  type WebhookNotifierOptions,
+} from './webhookNotifier.js';

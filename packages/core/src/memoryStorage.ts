@@ -1,5 +1,4 @@
 import { PublishGateError } from './errors.js';
-import { frozenCopy } from './frozenCopy.js';
 import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
 import {
   type AuditEntry,
@@ -9,17 +8,16 @@ import {
   type Publication,
   type PublishRequest,
   type TrustGrant,
-} from './schemas.js';
+} from './schemas/domain.js';
 
 type OutboxRow = OutboxItem & { retryAt: number; leaseUntil: number };
 
 /** Options for {@link createMemoryStorage}. */
 export type MemoryStorageOptions = {
   /**
-   * Deep-copies and freezes every object written, sharing the parts that already are frozen (the
-   * gate writes frozen objects, so those are kept as they are), so callers can never change stored
-   * state by accident (objects read back are those frozen objects: share them, never mutate them).
-   * Default true; turn off only in benchmarks that measure the rest of the SDK.
+   * Deep-copies and freezes every object written, so callers can never change stored state by
+   * accident (objects read back are those frozen copies: share them, never mutate them). Default
+   * true; turn it off only where the caller promises never to change what it wrote or read.
    */
   clone?: boolean;
 };
@@ -36,7 +34,7 @@ export type MemoryStorageOptions = {
  * ```
  */
 export function createMemoryStorage(options: MemoryStorageOptions = {}): StoragePort {
-  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : frozenCopy;
+  const copy: <T>(value: T) => T = options.clone === false ? (value) => value : (value) => deepFreeze(structuredClone(value));
   const withSeq = (entry: AuditEntryInput, seq: number): AuditEntry =>
     options.clone === false ? { ...entry, seq } : Object.freeze({ ...entry, seq });
   const requests = new Map<string, PublishRequest>();
@@ -47,8 +45,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const inFlight = new Map<string, string>();
   const publications = new Map<string, Publication>();
   const claims = new Map<string, string>();
-  // A workspace holds one name (nearly always) or two; one is kept as the string itself.
-  const claimsByWorkspace = new Map<string, string | readonly string[]>();
+  // A workspace holds at most two names: its live publication's and its in-flight request's.
+  const claimsByWorkspace = new Map<string, readonly string[]>();
   const trust = new Map<string, TrustGrant>();
   // Entries as written; an entry's seq is its position + 1, added when it is read.
   const audit: AuditEntryInput[] = [];
@@ -74,20 +72,14 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const at = (index: number) => requests.get(ordered[index] as string) as PublishRequest;
 
   function insertOrdered(request: PublishRequest) {
-    // Nearly every insert is the newest; out-of-order ones were created in the same millisecond.
+    let lo = 0;
     let hi = ordered.length;
-    for (let steps = 0; steps < 8 && hi > 0 && compareKey(at(hi - 1), request) > 0; steps += 1) hi -= 1;
-    if (hi > 0 && compareKey(at(hi - 1), request) > 0) {
-      let lo = 0;
-      hi -= 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compareKey(at(mid), request) < 0) lo = mid + 1;
-        else hi = mid;
-      }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareKey(at(mid), request) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    if (hi === ordered.length) ordered.push(request.id);
-    else ordered.splice(hi, 0, request.id);
+    ordered.splice(lo, 0, request.id);
   }
 
   function applySideWrites(writes: SideWrites) {
@@ -105,7 +97,6 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   function recomputeClaims(workspaceId: string) {
-    // At most two names per workspace (live publication, request in flight): arrays, not Sets.
     const wanted: string[] = [];
     const publication = publications.get(workspaceId);
     if (publication) wanted.push(publication.subdomain.toLowerCase());
@@ -115,16 +106,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const subdomain = flight.subdomain.toLowerCase();
       if (!wanted.includes(subdomain)) wanted.push(subdomain);
     }
-    const held = claimsByWorkspace.get(workspaceId);
-    if (typeof held === 'string') {
-      if (!wanted.includes(held)) claims.delete(held);
-    } else if (held) {
-      for (const subdomain of held) if (!wanted.includes(subdomain)) claims.delete(subdomain);
-    }
+    for (const subdomain of claimsByWorkspace.get(workspaceId) ?? []) if (!wanted.includes(subdomain)) claims.delete(subdomain);
     for (const subdomain of wanted) claims.set(subdomain, workspaceId);
     if (wanted.length === 0) claimsByWorkspace.delete(workspaceId);
-    // Two names are kept as an exact-length copy: a pushed-to array keeps room for 16.
-    else claimsByWorkspace.set(workspaceId, wanted.length === 1 ? (wanted[0] as string) : wanted.slice());
+    else claimsByWorkspace.set(workspaceId, wanted);
   }
 
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
@@ -178,7 +163,6 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, id);
       else if (inFlight.get(workspaceId) === id) inFlight.delete(workspaceId);
       if (stored.status === 'approved' && current.status !== 'approved') {
-        // Strings only, all taken from the stored copy: freezing is enough.
         publications.set(
           workspaceId,
           Object.freeze({
@@ -350,4 +334,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Freezes an object graph the storage owns (a fresh structuredClone), so nothing can change it later.
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const item of Object.values(value)) deepFreeze(item);
+  return Object.freeze(value);
 }

@@ -1,4 +1,3 @@
-import { createDeadlines } from './deadline.js';
 import { toPortError } from './guardPort.js';
 import type { NotifierPort } from './ports/notifier.js';
 import type { StoragePort } from './ports/storage.js';
@@ -46,7 +45,6 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const notifyTimeoutMs = options.notifyTimeoutMs ?? 10_000;
   const backoffMs = options.backoffMs ?? defaultBackoff;
   const onError = options.onError ?? (() => {});
-  const deadline = createDeadlines(notifyTimeoutMs);
   let running: Promise<void> | undefined;
   let again = false;
 
@@ -61,7 +59,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
         items.map(async (item) => {
           const { notification } = item;
           try {
-            await notifier.notify(notification, { signal: deadline() });
+            await notifier.notify(notification, { signal: AbortSignal.timeout(notifyTimeoutMs) });
             await storage.completeOutbox({ id: notification.id, now: clock().toISOString() });
             report.delivered += 1;
           } catch (error) {

@@ -1,5 +1,5 @@
 import type { NotifierPort } from './ports/notifier.js';
-import type { Notification } from './schemas.js';
+import type { Notification } from './schemas/domain.js';
 
 /** Header carrying `sha256=<hex HMAC of the raw body>`. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-publishgate-signature-256';

@@ -1,4 +1,5 @@
-import { createFakeGit, createFakeGitHost, runGitConformance, runGitHostConformance, workspaceFixture } from '@publishgate/core/testing';
+import { runGitConformance, runGitHostConformance } from '@publishgate/core/conformance';
+import { createFakeGit, createFakeGitHost, workspaceFixture } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 
 runGitConformance({

@@ -1,5 +1,6 @@
 import { type AuditEntryInput, createMemoryStorage, type PublishRequest } from '@publishgate/core';
-import { requestFixture, runStorageConformance, workspaceFixture } from '@publishgate/core/testing';
+import { runStorageConformance } from '@publishgate/core/conformance';
+import { requestFixture, workspaceFixture } from '@publishgate/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

@@ -1,6 +1,6 @@
 import { createGitHubHost, type GitHubHostOptions } from '@publishgate/adapter-git';
 import { type GitHubEmulator, type GitHubEmulatorOptions, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import type { GitHostHarness } from '@publishgate/core/testing';
+import type { GitHostHarness } from '@publishgate/core/conformance';
 import { expect } from 'vitest';
 
 export const TOKEN = 'ghp_emulatorTestToken000000000000000000000';

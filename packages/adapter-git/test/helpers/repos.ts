@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createSimpleGit, type SimpleGitAdapterOptions } from '@publishgate/adapter-git';
 import type { Workspace } from '@publishgate/core';
-import type { GitHarness } from '@publishgate/core/testing';
+import type { GitHarness } from '@publishgate/core/conformance';
 import { afterAll } from 'vitest';
 import { git } from '../../../../tooling/harnessGit.ts';
 

@@ -1,6 +1,7 @@
 // The browser entry, `@publishgate/core/client`. Keep runtime imports to dependency-free modules
 // (errors.ts, subdomain.ts) and this folder; a test guards it.
 export { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
+export type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 export type {
   ApproveBody,
   ExportHistoryQuery,
@@ -13,7 +14,6 @@ export type {
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-export type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../publishGate.js';
 export type {
   Actor,
   AuditEntry,
@@ -28,7 +28,7 @@ export type {
   PublishStatus,
   TrustGrant,
   Workspace,
-} from '../schemas.js';
+} from '../schemas/domain.js';
 export {
   DEFAULT_RESERVED_SUBDOMAINS,
   type SubdomainValidation,

@@ -1,6 +1,7 @@
 // Browser entry: runtime imports are limited to errors.ts and this folder. Everything else is
 // types only, so neither zod, xstate nor a Node built-in ends up in a browser bundle.
 import { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
+import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import type {
   ApproveBody,
   ExportHistoryQuery,
@@ -13,8 +14,7 @@ import type {
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../publishGate.js';
-import type { AuditEntry, PublishRequest, TrustGrant } from '../schemas.js';
+import type { AuditEntry, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */

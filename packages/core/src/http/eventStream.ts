@@ -1,5 +1,5 @@
-import type { PublishGate } from '../publishGate.js';
-import type { Actor, AuditEntry } from '../schemas.js';
+import type { PublishGate } from '../gate/types.js';
+import type { Actor, AuditEntry } from '../schemas/domain.js';
 
 /** Timing of `GET /events` streams. */
 export type EventStreamOptions = {

@@ -1,7 +1,7 @@
 import { PublishGateError } from '../errors.js';
+import type { PublishGate } from '../gate/types.js';
 import { parseOrThrow } from '../parse.js';
-import type { PublishGate } from '../publishGate.js';
-import { type Actor, actorSchema, idSchema, type Workspace, workspaceSchema } from '../schemas.js';
+import { type Actor, actorSchema, idSchema, type Workspace, workspaceSchema } from '../schemas/domain.js';
 import { createEventStream, createHighWaterMark, type EventStreamOptions, resolveStreamOptions } from './eventStream.js';
 import { isJsonContentType, readJsonBody } from './readBody.js';
 import { baseHeaders, errorResponse, jsonResponse, responseForError } from './responses.js';

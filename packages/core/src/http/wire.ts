@@ -1,4 +1,15 @@
 import * as z from 'zod';
+import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+import {
+  auditEntrySchema,
+  baselineSchema,
+  diffSummarySchema,
+  findingSchema,
+  idSchema,
+  publicationSchema,
+  publishRequestSchema,
+  trustGrantSchema,
+} from '../schemas/domain.js';
 import {
   approveInputSchema,
   checkSubdomainInputSchema,
@@ -11,18 +22,7 @@ import {
   retryInputSchema,
   setTrustInputSchema,
   withdrawInputSchema,
-} from '../gateSchemas.js';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../publishGate.js';
-import {
-  auditEntrySchema,
-  baselineSchema,
-  diffSummarySchema,
-  findingSchema,
-  idSchema,
-  publicationSchema,
-  publishRequestSchema,
-  trustGrantSchema,
-} from '../schemas.js';
+} from '../schemas/inputs.js';
 
 // The HTTP bodies and queries are the facade's input schemas minus what the server supplies:
 // the actor (from `authenticate`) and the workspace (from `resolveWorkspace`), plus the id taken

@@ -1,4 +1,4 @@
-import type { Baseline, DiffSummary, Workspace } from '../schemas.js';
+import type { Baseline, DiffSummary, Workspace } from '../schemas/domain.js';
 
 /** The builder a commit is authored by. */
 export type CommitAuthor = { name: string; email: string };

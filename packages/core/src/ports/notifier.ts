@@ -1,4 +1,4 @@
-import type { Notification } from '../schemas.js';
+import type { Notification } from '../schemas/domain.js';
 
 /**
  * Delivers notifications (email, chat, webhooks). Called at least once per notification from the

@@ -7,7 +7,7 @@ import type {
   PublishRequest,
   PublishStatus,
   TrustGrant,
-} from '../schemas.js';
+} from '../schemas/domain.js';
 
 /** Position after which a queue page starts: the last item of the previous page. */
 export type RequestCursor = { createdAt: string; id: string };

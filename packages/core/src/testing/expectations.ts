@@ -1,5 +1,4 @@
 import { PublishGateError, type PublishGateErrorCode } from '@publishgate/core';
-import { expect } from 'vitest';
 
 /** What `promise` rejected with; fails the test if it resolved. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -23,11 +22,4 @@ export async function codeOf(promise: Promise<unknown>): Promise<PublishGateErro
     if (PublishGateError.is(error)) return error.code;
     throw error;
   }
-}
-
-/** Asserts that `promise` rejects with a `PublishGateError` of `code`. */
-export async function expectErrorCode(promise: Promise<unknown>, code: PublishGateErrorCode): Promise<void> {
-  const caught = await rejectionOf(promise);
-  expect(PublishGateError.is(caught), `expected PublishGateError(${code}), got ${String(caught)}`).toBe(true);
-  expect((caught as PublishGateError).code).toBe(code);
 }

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Baseline, DiffFile, DiffSummary, GitPort, Workspace } from '@publishgate/core';
 import { isValidBranchName, PublishGateError } from '@publishgate/core';
 
@@ -82,13 +82,12 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     workspaceId?: string,
   ): string {
     counter += 1;
-    // One string hashed in one call: a Hash object per commit showed in the lifecycle benchmark.
     let input = `${parent ?? ''}\n${message}\n${author.email}\n${counter}\n`;
     for (const path of sortedPaths(tree.keys())) {
       const content = tree.get(path) as Content;
       input += `${path}\u0000${typeof content === 'string' ? content : Buffer.from(content).toString('latin1')}\u0000`;
     }
-    const sha = hash('sha1', input, 'hex');
+    const sha = createHash('sha1').update(input).digest('hex');
     commits.set(sha, { sha, tree, parent, message, author, ...(workspaceId === undefined ? {} : { workspaceId }) });
     return sha;
   }
@@ -241,22 +240,9 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
   return fake;
 }
 
-// Trees here hold a handful of files, and Array.prototype.sort allocates work space even for two:
-// insertion sort while small, the built-in sort beyond that. Both order by UTF-16 code units.
-const SMALL_TREE = 32;
+// Sorted by UTF-16 code units, as the built-in sort compares strings.
 function sortedPaths(paths: Iterable<string>): string[] {
-  const out: string[] = [];
-  for (const path of paths) {
-    out.push(path);
-    if (out.length > SMALL_TREE) continue;
-    let index = out.length - 1;
-    while (index > 0 && (out[index - 1] as string) > path) {
-      out[index] = out[index - 1] as string;
-      index -= 1;
-    }
-    out[index] = path;
-  }
-  return out.length > SMALL_TREE ? out.sort() : out;
+  return [...paths].sort();
 }
 
 function sameContent(a: Content, b: Content): boolean {

@@ -1,4 +1,6 @@
-export { codeOf, expectErrorCode, rejectionOf } from './expectations.js';
+// `@publishgate/core/testing`: fakes and fixtures for tests and demos. It imports no test runner;
+// the conformance suites, which need vitest, are `@publishgate/core/conformance`.
+export { codeOf, rejectionOf } from './expectations.js';
 export { createFakeGit, type FakeGit, type FakeGitOperation, type FakeGitOptions } from './fakeGit.js';
 export { createFakeGitHost, type FakeGitHost, type FakeGitHostOptions, type FakePullRequest } from './fakeGitHost.js';
 export {
@@ -12,7 +14,4 @@ export {
   trustFixture,
   workspaceFixture,
 } from './fixtures.js';
-export { type GitConformanceOptions, type GitHarness, runGitConformance } from './gitConformance.js';
-export { type GitHostConformanceOptions, type GitHostHarness, runGitHostConformance } from './gitHostConformance.js';
 export { createRecordingNotifier, type RecordingNotifier } from './recordingNotifier.js';
-export { runStorageConformance, type StorageConformanceOptions } from './storageConformance.js';

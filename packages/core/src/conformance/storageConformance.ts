@@ -1,0 +1,612 @@
+import type { PublishRequest, StoragePort } from '@publishgate/core';
+import { PublishGateError } from '@publishgate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { advance, at, auditFixture, notificationFixture, requestFixture, trustFixture, workspaceFixture } from '../testing/fixtures.js';
+import { expectErrorCode } from './expectErrorCode.js';
+
+/** How to build the storage under test. */
+export type StorageConformanceOptions = {
+  /** Shown in the describe block. */
+  name: string;
+  /** A fresh, empty storage for one test. Called once per test. */
+  create: () => StoragePort | Promise<StoragePort>;
+  /** Releases what `create` made (close pools, delete files). */
+  destroy?: (storage: StoragePort) => void | Promise<void>;
+  /**
+   * Several independent instances over one fresh, empty store (separate connection pools, as
+   * separate servers would have). When given, the race tests also run across instances.
+   */
+  createShared?: (count: number) => Promise<{ instances: StoragePort[]; destroy: () => Promise<void> }>;
+  /** Per-test timeout in ms. Default 20,000. */
+  timeoutMs?: number;
+};
+
+const none = { audit: [], outbox: [] } as const;
+
+/**
+ * The StoragePort contract as a vitest suite. Call it inside a test file; each test builds a fresh
+ * storage from `create`, so tests share nothing and may run in any order.
+ *
+ * @example
+ * ```ts
+ * import { runStorageConformance } from '@publishgate/core/conformance';
+ * runStorageConformance({ name: 'sqlite', create: () => createKnexStorage({ knex: makeKnex() }) });
+ * ```
+ */
+export function runStorageConformance(options: StorageConformanceOptions): void {
+  const timeout = options.timeoutMs ?? 20_000;
+  const made: StoragePort[] = [];
+
+  async function fresh(): Promise<StoragePort> {
+    const storage = await options.create();
+    made.push(storage);
+    return storage;
+  }
+
+  async function counts(storage: StoragePort) {
+    const audit = await storage.listAudit({ limit: 10_000 });
+    return { audit: audit.length, outbox: await storage.countPendingOutbox() };
+  }
+
+  async function create(storage: StoragePort, request: PublishRequest, extra: { idempotencyKey?: string } = {}) {
+    return storage.createRequest({
+      request,
+      audit: [auditFixture(request)],
+      outbox: [notificationFixture({ requestId: request.id })],
+      ...extra,
+    });
+  }
+
+  describe(`StoragePort conformance: ${options.name}`, () => {
+    afterEach(async () => {
+      for (const storage of made.splice(0)) await options.destroy?.(storage);
+    });
+
+    describe('requests', () => {
+      it('createRequest stores a request that getRequest returns unchanged', { timeout }, async () => {
+        const storage = await fresh();
+        const request = requestFixture({ note: 'first publish', expiresAt: at(999) });
+        const returned = await create(storage, request);
+        expect(returned).toEqual(request);
+        expect(await storage.getRequest({ id: request.id })).toEqual(request);
+      });
+
+      it('getRequest of an unknown id resolves null', { timeout }, async () => {
+        const storage = await fresh();
+        expect(await storage.getRequest({ id: 'does-not-exist' })).toBeNull();
+      });
+
+      it('createRequest with an id that exists rejects with conflict and changes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const request = requestFixture();
+        await create(storage, request);
+        const before = await counts(storage);
+        await expectErrorCode(create(storage, requestFixture({ id: request.id })), 'conflict');
+        expect(await counts(storage)).toEqual(before);
+        expect(await storage.getRequest({ id: request.id })).toEqual(request);
+      });
+
+      it('a second in-flight request for one workspace rejects with in_flight and changes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const workspace = workspaceFixture();
+        await create(storage, requestFixture({ workspace }));
+        const before = await counts(storage);
+        const second = requestFixture({ workspace });
+        await expectErrorCode(create(storage, second), 'in_flight');
+        expect(await counts(storage)).toEqual(before);
+        expect(await storage.getRequest({ id: second.id })).toBeNull();
+      });
+
+      it('approving and failed requests hold the in-flight slot; terminal ones free it', { timeout }, async () => {
+        const storage = await fresh();
+        const workspace = workspaceFixture();
+        const first = await create(storage, requestFixture({ workspace }));
+        const approving = await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'approving'), ...none });
+        await expectErrorCode(create(storage, requestFixture({ workspace })), 'in_flight');
+        const failed = await storage.transitionRequest({ id: first.id, expectedVersion: 2, next: advance(approving, 'failed'), ...none });
+        await expectErrorCode(create(storage, requestFixture({ workspace })), 'in_flight');
+        expect((await storage.getInFlightRequest({ workspaceId: workspace.id }))?.id).toBe(first.id);
+        await storage.transitionRequest({ id: first.id, expectedVersion: 3, next: advance(failed, 'withdrawn'), ...none });
+        expect(await storage.getInFlightRequest({ workspaceId: workspace.id })).toBeNull();
+        const next = requestFixture({ workspace });
+        await expect(create(storage, next)).resolves.toMatchObject({ id: next.id });
+      });
+
+      it("a subdomain held by another workspace's in-flight request rejects with subdomain_unavailable, compared lower-cased", {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        await create(storage, requestFixture({ subdomain: 'shared-name' }));
+        const before = await counts(storage);
+        await expectErrorCode(create(storage, requestFixture({ subdomain: 'Shared-Name' })), 'subdomain_unavailable');
+        expect(await counts(storage)).toEqual(before);
+      });
+
+      it("a subdomain held by another workspace's publication rejects with subdomain_unavailable", { timeout }, async () => {
+        const storage = await fresh();
+        const first = await create(storage, requestFixture({ subdomain: 'live-site' }));
+        await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'approved'), ...none });
+        await expectErrorCode(create(storage, requestFixture({ subdomain: 'live-site' })), 'subdomain_unavailable');
+      });
+
+      it('a workspace may publish again to its own subdomain', { timeout }, async () => {
+        const storage = await fresh();
+        const workspace = workspaceFixture();
+        const first = await create(storage, requestFixture({ workspace, subdomain: 'mine' }));
+        await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'approved'), ...none });
+        const again = requestFixture({ workspace, subdomain: 'mine' });
+        await expect(create(storage, again)).resolves.toMatchObject({ id: again.id });
+        expect(await storage.getSubdomainClaim({ subdomain: 'MINE' })).toEqual({ subdomain: 'mine', workspaceId: workspace.id });
+      });
+
+      it('a rejected request frees the subdomain it claimed', { timeout }, async () => {
+        const storage = await fresh();
+        const first = await create(storage, requestFixture({ subdomain: 'free-again' }));
+        await storage.transitionRequest({ id: first.id, expectedVersion: 1, next: advance(first, 'rejected'), ...none });
+        expect(await storage.getSubdomainClaim({ subdomain: 'free-again' })).toBeNull();
+        const other = requestFixture({ subdomain: 'free-again' });
+        await expect(create(storage, other)).resolves.toMatchObject({ id: other.id });
+      });
+
+      it('approval records the publication and releases the subdomain it replaced', { timeout }, async () => {
+        const storage = await fresh();
+        const workspace = workspaceFixture();
+        const first = await create(storage, requestFixture({ workspace, subdomain: 'old-name' }));
+        await storage.transitionRequest({
+          id: first.id,
+          expectedVersion: 1,
+          next: advance(first, 'approved', { updatedAt: at(5000) }),
+          ...none,
+        });
+        expect(await storage.getPublication({ workspaceId: workspace.id })).toEqual({
+          workspaceId: workspace.id,
+          subdomain: 'old-name',
+          sha: first.sha,
+          requestId: first.id,
+          publishedAt: at(5000),
+        });
+        const second = await create(storage, requestFixture({ workspace, subdomain: 'new-name' }));
+        // While the rename is in flight the workspace holds both names.
+        expect(await storage.getSubdomainClaim({ subdomain: 'old-name' })).toEqual({ subdomain: 'old-name', workspaceId: workspace.id });
+        expect(await storage.getSubdomainClaim({ subdomain: 'new-name' })).toEqual({ subdomain: 'new-name', workspaceId: workspace.id });
+        await storage.transitionRequest({ id: second.id, expectedVersion: 1, next: advance(second, 'approved'), ...none });
+        expect(await storage.getSubdomainClaim({ subdomain: 'old-name' })).toBeNull();
+        expect((await storage.getPublication({ workspaceId: workspace.id }))?.subdomain).toBe('new-name');
+      });
+
+      it('an idempotency key is unique per builder; another builder may use the same key', { timeout }, async () => {
+        const storage = await fresh();
+        const first = await create(storage, requestFixture(), { idempotencyKey: 'key-1' });
+        const sameBuilder = requestFixture({ builder: first.builder });
+        await expectErrorCode(create(storage, sameBuilder, { idempotencyKey: 'key-1' }), 'conflict');
+        expect(await storage.getRequest({ id: sameBuilder.id })).toBeNull();
+        const otherBuilder = requestFixture();
+        await expect(create(storage, otherBuilder, { idempotencyKey: 'key-1' })).resolves.toMatchObject({ id: otherBuilder.id });
+        expect((await storage.findRequestByIdempotencyKey({ builderId: first.builder.id, key: 'key-1' }))?.id).toBe(first.id);
+        expect(await storage.findRequestByIdempotencyKey({ builderId: first.builder.id, key: 'key-2' })).toBeNull();
+      });
+
+      it('round-trips unicode, a large patch and every optional field', { timeout }, async () => {
+        const storage = await fresh();
+        const patch = `diff --git a/ä.txt b/ä.txt\n${'+ünïcødé ✓ 𝄞 line\n'.repeat(20_000)}`;
+        const request = requestFixture({
+          workspace: workspaceFixture({ name: 'Café ☕ “quotes” <b>' }),
+          note: 'line one\nline two ✓',
+          baseline: { kind: 'publication', sha: 'b'.repeat(40) },
+          diff: {
+            files: [{ path: 'ä.txt', oldPath: 'a.txt', status: 'renamed', additions: 20_000, deletions: 0, binary: false }],
+            additions: 20_000,
+            deletions: 0,
+            patch,
+            truncated: true,
+          },
+          findings: [{ kind: 'secret', path: 'ä.txt', line: 3, message: 'Possible token' }],
+          expiresAt: at(100),
+        });
+        await create(storage, request);
+        const approved = advance(request, 'approved', {
+          decision: { kind: 'approved', by: { id: 'admin-1', email: 'admin@example.com' }, at: at(50), comment: 'ok 👍' },
+          branch: 'publish/site-1',
+          pullRequest: { number: 7, url: 'https://example.test/pull/7' },
+          attempts: 2,
+        });
+        await storage.transitionRequest({ id: request.id, expectedVersion: 1, next: approved, ...none });
+        expect(await storage.getRequest({ id: request.id })).toEqual(approved);
+      });
+
+      it('an already aborted signal rejects and writes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const controller = new AbortController();
+        controller.abort(new Error('stop'));
+        const request = requestFixture();
+        await expect(
+          storage.createRequest({ request, audit: [auditFixture(request)], outbox: [], signal: controller.signal }),
+        ).rejects.toBeDefined();
+        expect(await storage.getRequest({ id: request.id })).toBeNull();
+        expect(await counts(storage)).toEqual({ audit: 0, outbox: 0 });
+      });
+    });
+
+    describe('transitions', () => {
+      it('transitionRequest with the current version stores next and returns it', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await create(storage, requestFixture());
+        const next = advance(request, 'rejected', {
+          decision: { kind: 'rejected', by: { id: 'admin-1', email: 'admin@example.com' }, at: at(9), feedback: 'Fix the title' },
+        });
+        expect(await storage.transitionRequest({ id: request.id, expectedVersion: 1, next, ...none })).toEqual(next);
+        expect(await storage.getRequest({ id: request.id })).toEqual(next);
+      });
+
+      it('transitionRequest with a stale version rejects with conflict and changes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await create(storage, requestFixture());
+        const approving = advance(request, 'approving');
+        await storage.transitionRequest({ id: request.id, expectedVersion: 1, next: approving, ...none });
+        const before = await counts(storage);
+        const stale = advance(request, 'rejected');
+        await expectErrorCode(
+          storage.transitionRequest({
+            id: request.id,
+            expectedVersion: 1,
+            next: stale,
+            audit: [auditFixture(stale)],
+            outbox: [notificationFixture()],
+          }),
+          'conflict',
+        );
+        expect(await storage.getRequest({ id: request.id })).toEqual(approving);
+        expect(await counts(storage)).toEqual(before);
+      });
+
+      it('transitionRequest of an unknown id rejects with not_found', { timeout }, async () => {
+        const storage = await fresh();
+        const ghost = requestFixture();
+        await expectErrorCode(
+          storage.transitionRequest({ id: ghost.id, expectedVersion: 1, next: advance(ghost, 'rejected'), ...none }),
+          'not_found',
+        );
+      });
+
+      it('concurrent transitions from one version: exactly one succeeds, the others reject with conflict', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await create(storage, requestFixture());
+        const attempts = Array.from({ length: 20 }, (_, index) =>
+          storage.transitionRequest({
+            id: request.id,
+            expectedVersion: 1,
+            next: advance(request, index % 2 === 0 ? 'approving' : 'rejected'),
+            audit: [auditFixture(request, { type: index % 2 === 0 ? 'request.approving' : 'request.rejected' })],
+            outbox: [notificationFixture()],
+          }),
+        );
+        const results = await Promise.allSettled(attempts);
+        const won = results.filter((result) => result.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const result of results) {
+          if (result.status === 'rejected') expect(PublishGateError.is(result.reason, 'conflict')).toBe(true);
+        }
+        expect((await storage.getRequest({ id: request.id }))?.version).toBe(2);
+        expect(await counts(storage)).toEqual({ audit: 2, outbox: 2 });
+      });
+
+      it('audit entries and notifications are written with the transition, and only then', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await create(storage, requestFixture());
+        const next = advance(request, 'rejected');
+        const entry = auditFixture(next, { type: 'request.rejected', fromStatus: 'pending', toStatus: 'rejected' });
+        const note = notificationFixture({ type: 'request.rejected', to: { userId: request.builder.id, email: request.builder.email } });
+        await storage.transitionRequest({ id: request.id, expectedVersion: 1, next, audit: [entry], outbox: [note] });
+        const audit = await storage.listAudit({ requestId: request.id, limit: 10 });
+        expect(audit.map((item) => item.type)).toEqual(['request.submitted', 'request.rejected']);
+        expect(audit[1]).toMatchObject({ ...entry });
+        const claimed = await storage.claimOutbox({ now: at(1_000_000), limit: 10, leaseMs: 60_000 });
+        expect(claimed.map((item) => item.notification.id)).toContain(note.id);
+        expect(claimed.find((item) => item.notification.id === note.id)?.notification).toEqual(note);
+      });
+    });
+
+    describe('queue', () => {
+      it('listRequests returns newest first and pages with a cursor without gaps or duplicates', { timeout }, async () => {
+        const storage = await fresh();
+        const created: PublishRequest[] = [];
+        for (let index = 0; index < 25; index += 1) created.push(await create(storage, requestFixture({ createdAt: at(10_000 + index) })));
+        const seen: string[] = [];
+        let after: { createdAt: string; id: string } | undefined;
+        for (let page = 0; page < 10; page += 1) {
+          const items = await storage.listRequests({ filter: {}, ...(after ? { after } : {}), limit: 7 });
+          seen.push(...items.map((item) => item.id));
+          const last = items[items.length - 1];
+          if (items.length < 7 || !last) break;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen).toEqual(created.map((request) => request.id).reverse());
+      });
+
+      it('listRequests breaks createdAt ties by id, descending', { timeout }, async () => {
+        const storage = await fresh();
+        const same = at(20_000);
+        for (const id of ['tie-b', 'tie-a', 'tie-c']) await create(storage, requestFixture({ id, createdAt: same }));
+        const first = await storage.listRequests({ filter: {}, limit: 2 });
+        expect(first.map((item) => item.id)).toEqual(['tie-c', 'tie-b']);
+        const rest = await storage.listRequests({ filter: {}, after: { createdAt: same, id: 'tie-b' }, limit: 5 });
+        expect(rest.map((item) => item.id)).toEqual(['tie-a']);
+      });
+
+      it('listRequests applies status, blueprint, workspace and builder filters together', { timeout }, async () => {
+        const storage = await fresh();
+        const alpha = workspaceFixture({ blueprintId: 'bp-alpha' });
+        const beta = workspaceFixture({ blueprintId: 'bp-beta' });
+        const a1 = await create(storage, requestFixture({ workspace: alpha, subdomain: 'alpha-one' }));
+        await storage.transitionRequest({ id: a1.id, expectedVersion: 1, next: advance(a1, 'rejected'), ...none });
+        const a2 = await create(storage, requestFixture({ workspace: alpha, subdomain: 'alpha-two' }));
+        const b1 = await create(storage, requestFixture({ workspace: beta, subdomain: 'beta-one' }));
+        const ids = async (filter: Parameters<StoragePort['listRequests']>[0]['filter']) =>
+          (await storage.listRequests({ filter, limit: 50 })).map((item) => item.id).sort();
+        expect(await ids({ status: ['pending'] })).toEqual([a2.id, b1.id].sort());
+        expect(await ids({ status: ['pending', 'rejected'] })).toEqual([a1.id, a2.id, b1.id].sort());
+        expect(await ids({ blueprintId: 'bp-alpha' })).toEqual([a1.id, a2.id].sort());
+        expect(await ids({ workspaceId: beta.id })).toEqual([b1.id]);
+        expect(await ids({ builderId: alpha.ownerId, status: ['rejected'] })).toEqual([a1.id]);
+        expect(await ids({ blueprintId: 'bp-beta', status: ['rejected'] })).toEqual([]);
+      });
+
+      it('listOverdueRequests returns pending requests past their deadline, earliest deadline first', { timeout }, async () => {
+        const storage = await fresh();
+        const late = await create(storage, requestFixture({ expiresAt: at(200) }));
+        const later = await create(storage, requestFixture({ expiresAt: at(100) }));
+        await create(storage, requestFixture({ expiresAt: at(900) }));
+        await create(storage, requestFixture());
+        const decided = await create(storage, requestFixture({ expiresAt: at(50) }));
+        await storage.transitionRequest({ id: decided.id, expectedVersion: 1, next: advance(decided, 'rejected'), ...none });
+        const overdue = await storage.listOverdueRequests({ now: at(300), limit: 10 });
+        expect(overdue.map((item) => item.id)).toEqual([later.id, late.id]);
+        expect(await storage.listOverdueRequests({ now: at(300), limit: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe('trust', () => {
+      it('putTrust creates or replaces a grant and getTrust returns it', { timeout }, async () => {
+        const storage = await fresh();
+        const grant = trustFixture();
+        expect(await storage.putTrust({ grant, ...none })).toEqual(grant);
+        expect(await storage.getTrust({ blueprintId: grant.blueprintId, userId: grant.userId })).toEqual(grant);
+        const renewed = { ...grant, expiresAt: at(99_999), grantedAt: at(500) };
+        await storage.putTrust({ grant: renewed, ...none });
+        expect(await storage.getTrust({ blueprintId: grant.blueprintId, userId: grant.userId })).toEqual(renewed);
+        expect(await storage.listTrust({})).toHaveLength(1);
+      });
+
+      it('deleteTrust removes a grant and resolves true; with no grant it resolves false and writes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const grant = trustFixture();
+        await storage.putTrust({ grant, audit: [auditFixture(undefined, { type: 'trust.granted' })], outbox: [] });
+        expect(
+          await storage.deleteTrust({
+            blueprintId: grant.blueprintId,
+            userId: grant.userId,
+            audit: [auditFixture(undefined, { type: 'trust.revoked' })],
+            outbox: [],
+          }),
+        ).toBe(true);
+        expect(await storage.getTrust({ blueprintId: grant.blueprintId, userId: grant.userId })).toBeNull();
+        const before = await counts(storage);
+        expect(
+          await storage.deleteTrust({
+            blueprintId: grant.blueprintId,
+            userId: grant.userId,
+            audit: [auditFixture()],
+            outbox: [notificationFixture()],
+          }),
+        ).toBe(false);
+        expect(await counts(storage)).toEqual(before);
+      });
+
+      it('listTrust filters by blueprint and orders by blueprint, then user', { timeout }, async () => {
+        const storage = await fresh();
+        for (const [blueprintId, userId] of [
+          ['bp-b', 'u-2'],
+          ['bp-a', 'u-9'],
+          ['bp-b', 'u-1'],
+          ['bp-a', 'u-3'],
+        ] as const) {
+          await storage.putTrust({ grant: trustFixture({ blueprintId, userId }), ...none });
+        }
+        expect((await storage.listTrust({})).map((grant) => `${grant.blueprintId}/${grant.userId}`)).toEqual([
+          'bp-a/u-3',
+          'bp-a/u-9',
+          'bp-b/u-1',
+          'bp-b/u-2',
+        ]);
+        expect((await storage.listTrust({ blueprintId: 'bp-b' })).map((grant) => grant.userId)).toEqual(['u-1', 'u-2']);
+      });
+    });
+
+    describe('audit', () => {
+      it('listAudit returns entries in strictly increasing seq order, with filters and afterSeq', { timeout }, async () => {
+        const storage = await fresh();
+        const one = await create(storage, requestFixture());
+        const two = await create(storage, requestFixture());
+        await storage.transitionRequest({
+          id: one.id,
+          expectedVersion: 1,
+          next: advance(one, 'rejected'),
+          audit: [auditFixture(one, { type: 'request.rejected' })],
+          outbox: [],
+        });
+        const all = await storage.listAudit({ limit: 100 });
+        expect(all).toHaveLength(3);
+        for (let index = 1; index < all.length; index += 1) expect((all[index]?.seq ?? 0) > (all[index - 1]?.seq ?? 0)).toBe(true);
+        expect((await storage.listAudit({ requestId: one.id, limit: 100 })).map((entry) => entry.type)).toEqual([
+          'request.submitted',
+          'request.rejected',
+        ]);
+        expect((await storage.listAudit({ workspaceId: two.workspace.id, limit: 100 })).map((entry) => entry.requestId)).toEqual([two.id]);
+        expect(
+          (await storage.listAudit({ builderId: one.builder.id, limit: 100 })).every((entry) => entry.builderId === one.builder.id),
+        ).toBe(true);
+        const firstSeq = all[0]?.seq ?? 0;
+        expect((await storage.listAudit({ afterSeq: firstSeq, limit: 100 })).map((entry) => entry.seq)).toEqual(
+          all.slice(1).map((entry) => entry.seq),
+        );
+        expect(await storage.listAudit({ afterSeq: firstSeq, limit: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe('outbox', () => {
+      async function seed(storage: StoragePort, count: number) {
+        const notes = Array.from({ length: count }, () => notificationFixture());
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: notes });
+        return notes;
+      }
+
+      it('claimOutbox leases rows so that a second claim does not return them', { timeout }, async () => {
+        const storage = await fresh();
+        const notes = await seed(storage, 3);
+        const first = await storage.claimOutbox({ now: at(0), limit: 2, leaseMs: 60_000 });
+        expect(first).toHaveLength(2);
+        expect(first.every((item) => item.attempts === 0)).toBe(true);
+        const second = await storage.claimOutbox({ now: at(1), limit: 10, leaseMs: 60_000 });
+        expect(second).toHaveLength(1);
+        const all = [...first, ...second].map((item) => item.notification.id).sort();
+        expect(all).toEqual(notes.map((note) => note.id).sort());
+        expect(await storage.claimOutbox({ now: at(2), limit: 10, leaseMs: 60_000 })).toEqual([]);
+      });
+
+      it('a completed row is never claimed again and no longer counts as pending', { timeout }, async () => {
+        const storage = await fresh();
+        const [note] = await seed(storage, 1);
+        if (!note) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.completeOutbox({ id: note.id, now: at(1) });
+        await storage.completeOutbox({ id: note.id, now: at(2) });
+        expect(await storage.countPendingOutbox()).toBe(0);
+        expect(await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 })).toEqual([]);
+      });
+
+      it('a delivered notification written again is not queued again', { timeout }, async () => {
+        const storage = await fresh();
+        const [note, other] = await seed(storage, 2);
+        if (!note || !other) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.completeOutbox({ id: note.id, now: at(1) });
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note] });
+        expect(await storage.countPendingOutbox()).toBe(1);
+        const claimed = await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 });
+        expect(claimed.map((item) => item.notification.id)).toEqual([other.id]);
+      });
+
+      it('failOutbox counts the attempt and hides the row until retryAt', { timeout }, async () => {
+        const storage = await fresh();
+        const [note] = await seed(storage, 1);
+        if (!note) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 });
+        await storage.failOutbox({ id: note.id, error: 'HTTP 503', retryAt: at(30) });
+        expect(await storage.claimOutbox({ now: at(29), limit: 10, leaseMs: 60_000 })).toEqual([]);
+        const again = await storage.claimOutbox({ now: at(30), limit: 10, leaseMs: 60_000 });
+        expect(again).toHaveLength(1);
+        expect(again[0]).toMatchObject({ attempts: 1, lastError: 'HTTP 503' });
+        expect(await storage.countPendingOutbox()).toBe(1);
+      });
+
+      it('a lease that ran out makes the row claimable again', { timeout }, async () => {
+        const storage = await fresh();
+        await seed(storage, 1);
+        expect(await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 5_000 })).toHaveLength(1);
+        expect(await storage.claimOutbox({ now: at(4), limit: 10, leaseMs: 5_000 })).toHaveLength(0);
+        expect(await storage.claimOutbox({ now: at(5), limit: 10, leaseMs: 5_000 })).toHaveLength(1);
+      });
+
+      it('concurrent claims never hand out the same row', { timeout }, async () => {
+        const storage = await fresh();
+        await seed(storage, 30);
+        const batches = await Promise.all(Array.from({ length: 6 }, () => storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 })));
+        const ids = batches.flat().map((item) => item.notification.id);
+        expect(ids).toHaveLength(30);
+        expect(new Set(ids).size).toBe(30);
+      });
+    });
+
+    if (options.createShared) {
+      const createShared = options.createShared;
+      describe('several instances over one store', () => {
+        it('concurrent transitions from separate instances: exactly one wins', { timeout }, async () => {
+          const { instances, destroy } = await createShared(4);
+          try {
+            const [first] = instances;
+            if (!first) throw new Error('createShared returned no instances');
+            const request = await create(first, requestFixture());
+            const results = await Promise.allSettled(
+              instances.flatMap((storage, index) =>
+                Array.from({ length: 5 }, (_, attempt) =>
+                  storage.transitionRequest({
+                    id: request.id,
+                    expectedVersion: 1,
+                    next: advance(request, (index + attempt) % 2 === 0 ? 'approving' : 'rejected'),
+                    audit: [auditFixture(request, { type: 'request.approving' })],
+                    outbox: [notificationFixture()],
+                  }),
+                ),
+              ),
+            );
+            expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+            for (const result of results)
+              if (result.status === 'rejected') expect(PublishGateError.is(result.reason, 'conflict')).toBe(true);
+            expect(await counts(first)).toEqual({ audit: 2, outbox: 2 });
+          } finally {
+            await destroy();
+          }
+        });
+
+        it('two workspaces claiming one subdomain from separate instances: exactly one wins', { timeout }, async () => {
+          const { instances, destroy } = await createShared(2);
+          try {
+            const [a, b] = instances;
+            if (!a || !b) throw new Error('createShared returned too few instances');
+            const results = await Promise.allSettled([
+              create(a, requestFixture({ subdomain: 'contested' })),
+              create(b, requestFixture({ subdomain: 'Contested' })),
+            ]);
+            expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+            const loser = results.find((result) => result.status === 'rejected');
+            expect(loser && PublishGateError.is(loser.reason, 'subdomain_unavailable')).toBe(true);
+          } finally {
+            await destroy();
+          }
+        });
+
+        it('one workspace submitting twice from separate instances: exactly one wins', { timeout }, async () => {
+          const { instances, destroy } = await createShared(2);
+          try {
+            const [a, b] = instances;
+            if (!a || !b) throw new Error('createShared returned too few instances');
+            const workspace = workspaceFixture();
+            const results = await Promise.allSettled([create(a, requestFixture({ workspace })), create(b, requestFixture({ workspace }))]);
+            expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+            const loser = results.find((result) => result.status === 'rejected');
+            expect(loser && PublishGateError.is(loser.reason, 'in_flight')).toBe(true);
+          } finally {
+            await destroy();
+          }
+        });
+
+        it('concurrent outbox claims from separate instances never hand out the same row', { timeout }, async () => {
+          const { instances, destroy } = await createShared(3);
+          try {
+            const [first] = instances;
+            if (!first) throw new Error('createShared returned no instances');
+            await first.putTrust({ grant: trustFixture(), audit: [], outbox: Array.from({ length: 40 }, () => notificationFixture()) });
+            const batches = await Promise.all(
+              instances.flatMap((storage) => [0, 1].map(() => storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 }))),
+            );
+            const ids = batches.flat().map((item) => item.notification.id);
+            expect(new Set(ids).size).toBe(ids.length);
+            expect(ids.length).toBe(40);
+          } finally {
+            await destroy();
+          }
+        });
+      });
+    }
+  });
+}

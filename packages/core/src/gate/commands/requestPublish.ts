@@ -1,0 +1,104 @@
+import { PublishGateError } from '../../errors.js';
+import { scanFindings } from '../../findings.js';
+import { checkPortResult } from '../../guardPort.js';
+import { decide } from '../../lifecycle/decide.js';
+import { parseOrThrow } from '../../parse.js';
+import { type Actor, diffSummarySchema, type PublishRequest, shaSchema, type Workspace } from '../../schemas/domain.js';
+import { requestPublishInputSchema } from '../../schemas/inputs.js';
+import { commit } from '../commit.js';
+import type { GateContext } from '../context.js';
+import { checkTextLength } from '../policy.js';
+import { runPublish } from '../runPublish.js';
+import { baselineOf } from './preview.js';
+import { requestableSubdomain } from './subdomains.js';
+
+/**
+ * `gate.requestPublish`: commits the workspace and stores a request pinned to that commit. The
+ * machine decides where it lands (pending, or approving for a trusted builder, whose publish then
+ * runs before this resolves). Idempotent per builder and `idempotencyKey`.
+ */
+export async function requestPublish(ctx: GateContext, rawInput: unknown): Promise<PublishRequest> {
+  const { workspace, subdomain, actor, note, idempotencyKey } = parseOrThrow(requestPublishInputSchema, rawInput, 'publish request');
+  checkTextLength(note, ctx.policy.maxNoteLength, 'note');
+  const at = ctx.now();
+  const draft = newRequest(ctx, { workspace, actor, subdomain, at, note });
+  // The machine's guards (is this the owner?) refuse before anything is committed in the workspace.
+  decide('draft', draft, { type: 'request.submit', actor, at }, ctx.machinePolicy);
+  const normalized = requestableSubdomain(ctx, subdomain);
+  if (idempotencyKey !== undefined) {
+    const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
+    if (previous) return sameOrConflict(previous, workspace.id, normalized);
+  }
+  const [inFlight, claim, publication, trust] = await Promise.all([
+    ctx.storage.getInFlightRequest({ workspaceId: workspace.id }),
+    ctx.storage.getSubdomainClaim({ subdomain: normalized }),
+    ctx.storage.getPublication({ workspaceId: workspace.id }),
+    ctx.storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
+  ]);
+  // Read first only to fail before committing; the storage enforces both rules on write.
+  if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
+  if (claim && claim.workspaceId !== workspace.id) {
+    throw new PublishGateError('subdomain_unavailable', `The subdomain "${normalized}" is already used by another workspace.`);
+  }
+
+  const baseline = baselineOf(publication);
+  const signal = ctx.portSignal();
+  const committed = await ctx.git.commit({
+    workspace,
+    baseline,
+    message: commitMessage(workspace, normalized, draft.id, note),
+    author: { name: actor.name ?? actor.email, email: actor.email },
+    signal,
+  });
+  const sha = checkPortResult(shaSchema, committed?.sha, 'git', 'commit');
+  const diff = checkPortResult(diffSummarySchema, await ctx.git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
+  const submitted = { ...draft, subdomain: normalized, sha, baseline, diff, findings: scanFindings(diff, ctx.policy.findings) };
+
+  let stored: Awaited<ReturnType<typeof commit>>;
+  try {
+    stored = await commit(ctx, 'draft', submitted, { type: 'request.submit', actor, at, trust }, idempotencyKey ? { idempotencyKey } : {});
+  } catch (error) {
+    // Two submits with one key raced; the loser answers with the winner's request. Which unique
+    // rule a database reports first (key, in-flight, subdomain) varies, so look it up.
+    if (idempotencyKey !== undefined && PublishGateError.is(error)) {
+      const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
+      if (previous) return sameOrConflict(previous, workspace.id, normalized);
+    }
+    throw error;
+  }
+  return stored.publish ? runPublish(ctx, stored.request) : stored.request;
+}
+
+// The request before it is committed: what the machine's submit guards look at.
+function newRequest(
+  ctx: GateContext,
+  args: { workspace: Workspace; actor: Actor; subdomain: string; at: string; note: string | undefined },
+): PublishRequest {
+  const { pendingTtlMs } = ctx.policy;
+  return {
+    id: ctx.ids(),
+    version: 1,
+    status: 'pending',
+    workspace: args.workspace,
+    builder: { id: args.actor.id, email: args.actor.email },
+    subdomain: args.subdomain,
+    sha: '0'.repeat(40),
+    baseline: { kind: 'blueprint' },
+    diff: { files: [], additions: 0, deletions: 0, patch: '', truncated: false },
+    findings: [],
+    ...(args.note ? { note: args.note } : {}),
+    createdAt: args.at,
+    updatedAt: args.at,
+    ...(pendingTtlMs === undefined ? {} : { expiresAt: new Date(Date.parse(args.at) + pendingTtlMs).toISOString() }),
+  };
+}
+
+function sameOrConflict(previous: PublishRequest, workspaceId: string, subdomain: string): PublishRequest {
+  if (previous.workspace.id === workspaceId && previous.subdomain === subdomain) return previous;
+  throw new PublishGateError('conflict', 'This idempotency key was already used for a different publish request.');
+}
+
+function commitMessage(workspace: Workspace, subdomain: string, id: string, note: string | undefined): string {
+  const body = note ? `\n\n${note}` : '';
+  return `Publish ${workspace.name} to ${subdomain}${body}\n\nPublish-Request: ${id}\n`;
+}

@@ -1,0 +1,172 @@
+import mitt, { type Emitter } from 'mitt';
+import { type PortName, PublishGateError } from '../errors.js';
+import { guardPort } from '../guardPort.js';
+import type { MachinePolicy } from '../lifecycle/machine.js';
+import { createOutboxDispatcher, type OutboxDispatcher } from '../outbox.js';
+import type { GitPort } from '../ports/git.js';
+import type { GitHostPort } from '../ports/gitHost.js';
+import type { StoragePort } from '../ports/storage.js';
+import type { Actor, AuditEntryInput, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import { defaultPullRequestText } from './format/pullRequestText.js';
+import { type ResolvedPolicy, resolvePolicy } from './policy.js';
+import type { GateEvents, PublishGateOptions } from './types.js';
+
+/** Everything a command needs: the guarded ports, the resolved options and the gate's shared state. */
+export type GateContext = {
+  storage: StoragePort;
+  git: GitPort;
+  gitHost: GitHostPort;
+  policy: ResolvedPolicy;
+  machinePolicy: MachinePolicy;
+  /** The current time. */
+  clock: () => Date;
+  /** The current time as ISO-8601 UTC text. */
+  now: () => string;
+  ids: () => string;
+  /** A fresh deadline for one port call (or one publish: push and pull request together). */
+  portSignal: () => AbortSignal;
+  branchName: (request: PublishRequest) => string;
+  pullRequestText: (request: PublishRequest) => { title: string; body: string };
+  requestUrl: ((request: PublishRequest) => string) | undefined;
+  recoverAfterMs: number;
+  events: Emitter<GateEvents>;
+  dispatcher: OutboxDispatcher | undefined;
+  /** Publishes running in this process, so sweep() and a concurrent retry never start a second one. */
+  running: Map<string, Promise<PublishRequest>>;
+  /** Emits stored audit entries as events, wakes change listeners and the outbox dispatcher. */
+  emit: (audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant }) => void;
+  /** Subscribes to stored changes (this gate's, and other servers' when storage can watch). */
+  onChange: (listener: () => void) => () => void;
+  /** Stops watching storage and forgets change listeners. */
+  stopWatching: () => void;
+  onError: (error: unknown) => void;
+};
+
+const STORAGE_METHODS = [
+  'createRequest',
+  'transitionRequest',
+  'getRequest',
+  'findRequestByIdempotencyKey',
+  'getInFlightRequest',
+  'listRequests',
+  'listOverdueRequests',
+  'getPublication',
+  'getSubdomainClaim',
+  'getTrust',
+  'putTrust',
+  'deleteTrust',
+  'listTrust',
+  'listAudit',
+  'claimOutbox',
+  'completeOutbox',
+  'failOutbox',
+  'countPendingOutbox',
+] as const;
+
+/** Checks and wraps the options of `createPublishGate` into the context its commands share. */
+export function createGateContext(options: PublishGateOptions): GateContext {
+  assertPort(options.storage, 'storage', STORAGE_METHODS);
+  assertPort(options.git, 'git', ['preview', 'commit', 'push']);
+  assertPort(options.gitHost, 'gitHost', ['openPullRequest']);
+  if (options.notifier !== undefined) assertPort(options.notifier, 'notifier', ['notify']);
+  const storage = guardPort(options.storage, 'storage');
+  const notifier = options.notifier ? guardPort(options.notifier, 'notifier') : undefined;
+  const clock = options.clock ?? (() => new Date());
+  const policy = resolvePolicy(options.policy);
+  const requestUrl = options.requestUrl;
+  const portTimeoutMs = options.portTimeoutMs ?? 120_000;
+  const onError = options.onError ?? (() => {});
+  const events = mitt<GateEvents>();
+  const dispatcher = notifier ? createOutboxDispatcher({ storage, notifier, clock, onError }) : undefined;
+
+  const changeListeners = new Set<() => void>();
+  let watchController: AbortController | undefined;
+  const notifyChange = () => {
+    for (const listener of changeListeners) {
+      try {
+        listener();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+  const stopWatching = () => {
+    watchController?.abort();
+    watchController = undefined;
+  };
+
+  return {
+    storage,
+    git: guardPort(options.git, 'git'),
+    gitHost: guardPort(options.gitHost, 'gitHost'),
+    policy,
+    machinePolicy: { allowSelfReview: policy.allowSelfReview },
+    clock,
+    now: () => clock().toISOString(),
+    ids: options.ids ?? (() => crypto.randomUUID()),
+    portSignal: () => AbortSignal.timeout(portTimeoutMs),
+    branchName: options.branchName ?? ((request) => `publish/${request.subdomain}-${request.id}`),
+    pullRequestText: options.pullRequestText ?? ((request) => defaultPullRequestText(request, policy.baseDomain, requestUrl?.(request))),
+    requestUrl,
+    recoverAfterMs: options.recoverAfterMs ?? 120_000,
+    events,
+    dispatcher,
+    running: new Map(),
+    emit(audit, payload) {
+      if (audit.length === 0) return;
+      for (const entry of audit) {
+        try {
+          events.emit(entry.type, { ...entry, ...payload });
+        } catch (error) {
+          // A listener's bug must not turn a stored change into a failed call.
+          onError(error);
+        }
+      }
+      notifyChange();
+      dispatcher?.kick();
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      if (!watchController && options.storage.watchAudit) {
+        const controller = new AbortController();
+        watchController = controller;
+        storage.watchAudit?.({ onChange: notifyChange, signal: controller.signal }).catch((error: unknown) => {
+          onError(error);
+          if (watchController === controller) watchController = undefined;
+        });
+      }
+      return () => {
+        changeListeners.delete(listener);
+        if (changeListeners.size === 0) stopWatching();
+      };
+    },
+    stopWatching() {
+      stopWatching();
+      changeListeners.clear();
+    },
+    onError,
+  };
+}
+
+/** Whether an actor may see a request: admins see all, builders their own. */
+export function canSee(actor: Actor, request: PublishRequest): boolean {
+  return actor.roles.includes('admin') || request.builder.id === actor.id || request.workspace.ownerId === actor.id;
+}
+
+/** Loads a request the actor may see; any other answers `not_found`, so ids reveal nothing. */
+export async function loadVisible(ctx: GateContext, id: string, actor: Actor): Promise<PublishRequest> {
+  const request = await ctx.storage.getRequest({ id });
+  if (!request || !canSee(actor, request)) throw new PublishGateError('not_found', `No publish request ${id}.`);
+  return request;
+}
+
+// A missing adapter method would otherwise surface as "x is not a function" deep inside a publish.
+function assertPort(port: unknown, name: PortName, methods: readonly string[]): void {
+  const missing =
+    typeof port === 'object' && port !== null
+      ? methods.filter((method) => typeof (port as Record<string, unknown>)[method] !== 'function')
+      : methods;
+  if (missing.length > 0) {
+    throw new TypeError(`createPublishGate: options.${name} is not a complete ${name} port (missing ${missing.join(', ')}).`);
+  }
+}

@@ -1,0 +1,155 @@
+import type { Emitter } from 'mitt';
+import type { GitPort } from '../ports/git.js';
+import type { GitHostPort } from '../ports/gitHost.js';
+import type { NotifierPort } from '../ports/notifier.js';
+import type { StoragePort } from '../ports/storage.js';
+import type {
+  Actor,
+  AuditEntry,
+  AuditEntryInput,
+  AuditType,
+  Baseline,
+  DiffSummary,
+  Finding,
+  Publication,
+  PublishRequest,
+  PublishStatus,
+  TrustGrant,
+  Workspace,
+} from '../schemas/domain.js';
+import type { PublishGatePolicy } from './policy.js';
+
+/** Options for `createPublishGate`. */
+export type PublishGateOptions = {
+  /** Durable state; `createMemoryStorage()` or `createKnexStorage()`. */
+  storage: StoragePort;
+  /** Commits, diffs and pushes workspaces. */
+  git: GitPort;
+  /** Opens deployment pull requests. */
+  gitHost: GitHostPort;
+  /** Delivers notifications from the outbox. Default: none (rows stay undelivered). */
+  notifier?: NotifierPort;
+  policy?: PublishGatePolicy;
+  /** Current time; inject one in tests. Default `() => new Date()`. */
+  clock?: () => Date;
+  /** New unique ids for requests, audit entries and notifications. Default: random UUIDs (version 4). */
+  ids?: () => string;
+  /** Name of the branch a request is pushed to. Must be deterministic: a retry pushes to the same one. */
+  branchName?: (request: PublishRequest) => string;
+  /** Title and body of the deployment pull request. */
+  pullRequestText?: (request: PublishRequest) => { title: string; body: string };
+  /** Link to a request in your portal, put in the pull request body and in notifications. */
+  requestUrl?: (request: PublishRequest) => string;
+  /** An `approving` request untouched for this long is treated as interrupted by `sweep()`. Default 2 min. */
+  recoverAfterMs?: number;
+  /** Timeout for each git and git-host call. Default 120 s. */
+  portTimeoutMs?: number;
+  /** Told about failures in background work (notification delivery). Default: ignored. */
+  onError?: (error: unknown) => void;
+};
+
+/** An event emitted on `gate.events` after the change is stored: the audit entry plus the object it concerns. */
+export type GateEvent = AuditEntryInput & { request?: PublishRequest; grant?: TrustGrant };
+
+/** Event map of `gate.events`. */
+export type GateEvents = { [K in AuditType]: GateEvent };
+
+/** Result of `gate.preview`. */
+export type PreviewResult = {
+  baseline: Baseline;
+  diff: DiffSummary;
+  findings: Finding[];
+  /** The live publication's subdomain, else the one last asked for, else one derived from the workspace name. */
+  suggestedSubdomain: string | undefined;
+  /** True when a new request can be submitted now. */
+  publishable: boolean;
+  /** Why not, when `publishable` is false. */
+  blockedBy?: 'nothing_to_publish' | 'in_flight';
+  /** The workspace's live publication, if any. */
+  publication: Publication | null;
+  /** The workspace's request in flight, if any. */
+  inFlight: PublishRequest | null;
+};
+
+/** Result of `gate.checkSubdomain`. */
+export type SubdomainCheck =
+  | { available: true; normalized: string }
+  | { available: false; reason: 'invalid' | 'reserved' | 'taken'; message: string; suggestions: string[] };
+
+/** A page of the queue. */
+export type RequestPage = { items: PublishRequest[]; nextCursor: string | null };
+
+/** A trust grant as listed: with whether it still applies and whether it needs a look. */
+export type TrustView = TrustGrant & { active: boolean; reviewDue: boolean };
+
+/** A page of audit history. */
+export type HistoryPage = { items: AuditEntry[]; nextAfterSeq: number | null };
+
+/** What one `sweep()` did. */
+export type SweepReport = { expired: number; recovered: number; delivered: number; failedDeliveries: number };
+
+/** The publish approval workflow; see `createPublishGate`. */
+export type PublishGate = {
+  /** The diff a builder would publish now, its findings and a suggested subdomain. Owner or admin. */
+  preview(input: { workspace: Workspace; actor: Actor }): Promise<PreviewResult>;
+  /** Whether a subdomain can be used by a workspace, with suggestions when not. */
+  checkSubdomain(input: { subdomain: string; workspaceId?: string }): Promise<SubdomainCheck>;
+  /**
+   * Commits the workspace and creates a request pinned to that commit. Resolves `pending`, or for a
+   * trusted builder `approved`/`failed` after the push was attempted. Idempotent per `idempotencyKey`.
+   */
+  requestPublish(input: {
+    workspace: Workspace;
+    subdomain: string;
+    actor: Actor;
+    note?: string;
+    idempotencyKey?: string;
+  }): Promise<PublishRequest>;
+  /** The queue, newest first; builders see only their own requests. */
+  listRequests(input: {
+    actor: Actor;
+    status?: PublishStatus | PublishStatus[];
+    blueprintId?: string;
+    workspaceId?: string;
+    builderId?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<RequestPage>;
+  /** One request; `not_found` when it does not exist or the actor may not see it. */
+  getRequest(input: { id: string; actor: Actor }): Promise<PublishRequest>;
+  /** Approves, pushes the pinned commit, opens the pull request; resolves `approved` or `failed`. Admin. */
+  approve(input: { id: string; actor: Actor; comment?: string; expectedVersion?: number }): Promise<PublishRequest>;
+  /** Rejects with optional feedback the builder will see. Admin. */
+  reject(input: { id: string; actor: Actor; feedback?: string; expectedVersion?: number }): Promise<PublishRequest>;
+  /** Withdraws a pending request (owner), or a failed one (owner or admin). */
+  withdraw(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
+  /** Retries a failed publish; reuses the same branch and pull request. Admin. */
+  retry(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
+  /** Grants (`trusted: true`) or revokes trust for a builder on a blueprint. Admin. */
+  setTrust(input: {
+    blueprintId: string;
+    userId: string;
+    email: string;
+    trusted: boolean;
+    actor: Actor;
+    expiresAt?: string;
+  }): Promise<TrustGrant | null>;
+  /** Trust grants; admins see all, builders their own. */
+  listTrust(input: { actor: Actor; blueprintId?: string }): Promise<TrustView[]>;
+  /** Audit history, oldest first; builders see entries about themselves. */
+  history(input: { actor: Actor; requestId?: string; workspaceId?: string; afterSeq?: number; limit?: number }): Promise<HistoryPage>;
+  /** The whole visible audit history as NDJSON lines or CSV rows (with a header), streamed page by page. */
+  exportHistory(input: { actor: Actor; requestId?: string; workspaceId?: string; format?: 'ndjson' | 'csv' }): AsyncIterable<string>;
+  /** Expires overdue requests, finishes interrupted publishes, delivers the outbox. Run it periodically. */
+  sweep(): Promise<SweepReport>;
+  /** Typed emitter of every stored change (`request.submitted`, `request.approved`, …). */
+  events: Emitter<GateEvents>;
+  /**
+   * Calls `listener` after any change this gate stores and, when the storage can watch
+   * (`StoragePort.watchAudit`), after changes other servers store. Read what changed with
+   * `history({ afterSeq })`. Returns the function that unsubscribes.
+   */
+  onChange(listener: () => void): () => void;
+  /** Waits for running publishes and notification deliveries to settle, and stops watching storage. */
+  close(): Promise<void>;
+};

@@ -1,0 +1,292 @@
+import { and, assign, not, setup } from 'xstate';
+import type { PublishGateErrorCode } from '../errors.js';
+import { hasSecretFinding } from '../findings.js';
+import type { Actor, AuditType, PublishEventType, PublishRequest, PullRequestRef, TrustGrant } from '../schemas/domain.js';
+
+/** Guard settings the machine reads from its context. */
+export type MachinePolicy = {
+  /** Let an admin approve or reject their own request. Default false. */
+  allowSelfReview: boolean;
+};
+
+/** What the machine holds: the request as it would be stored, and the policy its guards read. */
+export type PublishRequestContext = {
+  request: PublishRequest;
+  policy: MachinePolicy;
+};
+
+/** Input for `createActor(publishRequestMachine, { input })`. */
+export type PublishRequestInput = {
+  /** The request; its `status` is overwritten as the machine moves. */
+  request: PublishRequest;
+  policy?: Partial<MachinePolicy>;
+};
+
+/** Why a publish attempt failed, as stored on the request. */
+export type PublishFailure = { code: string; message: string };
+
+/**
+ * Commands the machine accepts. Every one carries `at` (ISO-8601 UTC) so the machine itself never
+ * reads a clock, which keeps pure `transition()` calls deterministic.
+ */
+export type PublishRequestEvent =
+  | { type: 'request.submit'; actor: Actor; at: string; trust?: TrustGrant | null }
+  | { type: 'review.approve'; actor: Actor; at: string; comment?: string }
+  | { type: 'review.reject'; actor: Actor; at: string; feedback?: string }
+  | { type: 'request.withdraw'; actor: Actor; at: string }
+  | { type: 'request.expire'; at: string }
+  | { type: 'review.retry'; actor: Actor; at: string }
+  | { type: 'publish.resume'; at: string }
+  | { type: 'publish.succeeded'; at: string; branch: string; pullRequest: PullRequestRef }
+  | { type: 'publish.failed'; at: string; error: PublishFailure };
+
+/** Parameters of the `refuse` action: the machine's verdict when a guard blocks a command. */
+export type RefuseParams = { code: PublishGateErrorCode; message: string };
+/** Parameters of the `record` action: an audit entry the transition writes, with extra data for it. */
+export type RecordParams = { type: AuditType; data?: Record<string, unknown> };
+/** Parameters of the `notify` action: a notification the transition sends, with extra data for it. */
+export type NotifyParams = { type: PublishEventType; to: 'admins' | 'builder'; data?: Record<string, unknown> };
+/** What the `publish` actor resolves with: the pushed branch and the opened pull request. */
+export type PublishOutput = { branch: string; pullRequest: PullRequestRef };
+
+type Ctx = { context: PublishRequestContext; event: PublishRequestEvent };
+
+const isAdmin = (actor: Actor) => actor.roles.includes('admin');
+const actorOf = (event: PublishRequestEvent): Actor | undefined => ('actor' in event ? event.actor : undefined);
+const person = (actor: Actor) => ({ id: actor.id, email: actor.email });
+const refuse = (code: PublishGateErrorCode, message: string) => ({ type: 'refuse' as const, params: { code, message } });
+const record = (type: AuditType, data?: Record<string, unknown>) => ({
+  type: 'record' as const,
+  params: data ? { type, data } : { type },
+});
+const notify = (type: PublishEventType, to: NotifyParams['to'], data?: Record<string, unknown>) => ({
+  type: 'notify' as const,
+  params: data ? { type, to, data } : { type, to },
+});
+const withRequest = (context: PublishRequestContext, patch: Partial<PublishRequest>): PublishRequest => ({ ...context.request, ...patch });
+const withoutError = ({ error: _cleared, ...rest }: PublishRequest): PublishRequest => rest;
+// Said on the submission of a trusted builder whose diff needs a human anyway.
+const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
+
+/**
+ * The publish request lifecycle, and the only authority on its transitions.
+ *
+ * States are the stored statuses plus `draft` (before submission). Guards check roles, ownership,
+ * self-review and trust; a blocked command stays in place and emits one `refuse` action naming a
+ * `PublishGateError` code. Transitions declare their side effects as named actions — `record`
+ * (audit entry) and `notify` (notification) — which the gate writes in the same storage
+ * transaction as the new state, and a host driving the machine directly can `.provide()`.
+ * Entering `approving` emits the `publish` action (push the pinned commit, open the pull request);
+ * the gate asks the machine with xstate's pure `transition()`, stores the result, then runs that
+ * effect itself and reports the outcome with `publish.succeeded` / `publish.failed`. A live actor
+ * gets the same with {@link createPublishEffect}. (The effect is an action rather than an invoked
+ * actor because the gate must store `approving` before anything is pushed: an invoked actor would
+ * start inside the transition.) Events the machine ignores in a state change nothing.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createPublishEffect, publishRequestMachine } from '@publishgate/core';
+ *
+ * const actor = createActor(
+ *   publishRequestMachine.provide({
+ *     actions: {
+ *       publish: createPublishEffect(async ({ request, signal }) => ({
+ *         branch: `publish/${request.subdomain}-${request.id}`,
+ *         pullRequest: { number: 1, url: 'https://example.test/pr/1' },
+ *       })),
+ *     },
+ *   }),
+ *   { input: { request } },
+ * ).start();
+ * actor.send({ type: 'request.submit', actor: builder, at: new Date().toISOString() });
+ * actor.send({ type: 'review.approve', actor: admin, at: new Date().toISOString() });
+ * ```
+ */
+export const publishRequestMachine = setup({
+  types: {
+    context: {} as PublishRequestContext,
+    events: {} as PublishRequestEvent,
+    input: {} as PublishRequestInput,
+  },
+  actions: {
+    // Entering `approving` asks for the push and pull request; a live actor provides it with
+    // createPublishEffect, the gate runs the effect itself after storing the state.
+    publish: (_: unknown) => {},
+    // Declarative effects: the gate reads them from pure transitions; live actors may provide them.
+    refuse: (_: unknown, _params: RefuseParams) => {},
+    record: (_: unknown, _params: RecordParams) => {},
+    notify: (_: unknown, _params: NotifyParams) => {},
+    setStatus: assign({
+      request: ({ context }, params: { status: PublishRequest['status'] }) => withRequest(context, { status: params.status }),
+    }),
+    touch: assign({ request: ({ context, event }) => withRequest(context, { updatedAt: event.at }) }),
+    recordApproval: assign({
+      request: ({ context, event }) => {
+        const actor = actorOf(event);
+        const comment = event.type === 'review.approve' ? event.comment : undefined;
+        return withRequest(context, {
+          updatedAt: event.at,
+          decision: {
+            kind: 'approved',
+            by: actor ? person(actor) : { trust: true },
+            at: event.at,
+            ...(comment ? { comment } : {}),
+          },
+        });
+      },
+    }),
+    recordTrustApproval: assign({
+      request: ({ context, event }) =>
+        withRequest(context, { updatedAt: event.at, decision: { kind: 'approved', by: { trust: true }, at: event.at } }),
+    }),
+    recordRejection: assign({
+      request: ({ context, event }) => {
+        const actor = actorOf(event);
+        const feedback = event.type === 'review.reject' ? event.feedback : undefined;
+        return withRequest(context, {
+          updatedAt: event.at,
+          decision: {
+            kind: 'rejected',
+            by: actor ? person(actor) : { trust: true },
+            at: event.at,
+            ...(feedback ? { feedback } : {}),
+          },
+        });
+      },
+    }),
+    countAttempt: assign({
+      request: ({ context }) => withRequest(context, { attempts: (context.request.attempts ?? 0) + 1 }),
+    }),
+    recordPublished: assign({
+      request: ({ context, event }) => {
+        if (event.type !== 'publish.succeeded') return context.request;
+        return { ...withoutError(context.request), updatedAt: event.at, branch: event.branch, pullRequest: event.pullRequest };
+      },
+    }),
+    recordFailure: assign({
+      request: ({ context, event }) =>
+        event.type === 'publish.failed' ? withRequest(context, { updatedAt: event.at, error: event.error }) : context.request,
+    }),
+    clearFailure: assign({
+      request: ({ context, event }) => ({ ...withoutError(context.request), updatedAt: event.at }),
+    }),
+  },
+  guards: {
+    isOwner: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && actor.id === context.request.workspace.ownerId;
+    },
+    isOwnerOrAdmin: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && (actor.id === context.request.workspace.ownerId || isAdmin(actor));
+    },
+    isAdmin: ({ event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && isAdmin(actor);
+    },
+    isSelfReview: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return !context.policy.allowSelfReview && actor !== undefined && actor.id === context.request.builder.id;
+    },
+    isTrusted: ({ context, event }: Ctx) => {
+      if (event.type !== 'request.submit' || !event.trust) return false;
+      const { trust } = event;
+      const { request } = context;
+      if (trust.blueprintId !== request.workspace.blueprintId || trust.userId !== request.builder.id) return false;
+      return trust.expiresAt === undefined || Date.parse(trust.expiresAt) > Date.parse(event.at);
+    },
+    hasSecretFinding: ({ context }: Ctx) => hasSecretFinding(context.request.findings),
+    isOverdue: ({ context, event }: Ctx) =>
+      context.request.expiresAt !== undefined && Date.parse(context.request.expiresAt) <= Date.parse(event.at),
+  },
+}).createMachine({
+  id: 'publishRequest',
+  context: ({ input }) => ({
+    request: input.request,
+    policy: { allowSelfReview: input.policy?.allowSelfReview ?? false },
+  }),
+  initial: 'draft',
+  states: {
+    draft: {
+      on: {
+        'request.submit': [
+          { guard: not('isOwner'), actions: refuse('forbidden', 'Only the workspace owner can submit a publish request.') },
+          // A trusted builder skips the queue; the request is stored directly as approving.
+          {
+            guard: and(['isTrusted', not('hasSecretFinding')]),
+            target: 'approving',
+            actions: [record('request.submitted'), 'recordTrustApproval', record('request.approving')],
+          },
+          // A likely secret always needs a human, whoever the builder is; admins are told why it waits.
+          {
+            guard: 'isTrusted',
+            target: 'pending',
+            actions: [record('request.submitted', HELD_FOR_REVIEW), notify('request.submitted', 'admins', HELD_FOR_REVIEW)],
+          },
+          { target: 'pending', actions: [record('request.submitted'), notify('request.submitted', 'admins')] },
+        ],
+      },
+    },
+    pending: {
+      entry: { type: 'setStatus', params: { status: 'pending' } },
+      on: {
+        'review.approve': [
+          { guard: not('isAdmin'), actions: refuse('forbidden', 'Approving needs the admin role.') },
+          { guard: 'isSelfReview', actions: refuse('forbidden', 'You cannot review your own publish request.') },
+          { target: 'approving', actions: ['recordApproval', record('request.approving')] },
+        ],
+        'review.reject': [
+          { guard: not('isAdmin'), actions: refuse('forbidden', 'Rejecting needs the admin role.') },
+          { guard: 'isSelfReview', actions: refuse('forbidden', 'You cannot review your own publish request.') },
+          { target: 'rejected', actions: ['recordRejection', record('request.rejected'), notify('request.rejected', 'builder')] },
+        ],
+        'request.withdraw': [
+          { guard: not('isOwner'), actions: refuse('forbidden', 'Only the workspace owner can withdraw this request.') },
+          { target: 'withdrawn', actions: ['touch', record('request.withdrawn'), notify('request.withdrawn', 'admins')] },
+        ],
+        'request.expire': [
+          { guard: 'isOverdue', target: 'expired', actions: ['touch', record('request.expired'), notify('request.expired', 'builder')] },
+          { actions: refuse('invalid_transition', 'The request is not past its deadline.') },
+        ],
+      },
+    },
+    approving: {
+      // `publish` is declarative like `record` and `notify`: the gate runs the push and pull request
+      // itself after storing this state; a live actor provides it (see createPublishEffect).
+      entry: [{ type: 'setStatus', params: { status: 'approving' } }, 'countAttempt', 'publish'],
+      on: {
+        // An interrupted publish (the process died while pushing) is started again; push and pull
+        // request are idempotent, so running them twice is safe.
+        'publish.resume': { actions: ['touch', 'publish'] },
+        'publish.succeeded': {
+          target: 'approved',
+          actions: ['recordPublished', record('request.approved'), notify('request.approved', 'builder')],
+        },
+        'publish.failed': {
+          target: 'failed',
+          actions: ['recordFailure', record('request.failed'), notify('request.failed', 'admins')],
+        },
+      },
+    },
+    failed: {
+      entry: { type: 'setStatus', params: { status: 'failed' } },
+      on: {
+        'review.retry': [
+          { guard: not('isAdmin'), actions: refuse('forbidden', 'Retrying needs the admin role.') },
+          { target: 'approving', actions: ['clearFailure', record('request.retried')] },
+        ],
+        // Deviation from DESIGN.md: a failed publish that cannot succeed (the branch was taken by
+        // someone else) would otherwise hold the workspace's in-flight slot forever.
+        'request.withdraw': [
+          { guard: not('isOwnerOrAdmin'), actions: refuse('forbidden', 'Only the workspace owner or an admin can withdraw this request.') },
+          { target: 'withdrawn', actions: ['touch', record('request.withdrawn'), notify('request.withdrawn', 'admins')] },
+        ],
+      },
+    },
+    approved: { type: 'final', entry: { type: 'setStatus', params: { status: 'approved' } } },
+    rejected: { type: 'final', entry: { type: 'setStatus', params: { status: 'rejected' } } },
+    withdrawn: { type: 'final', entry: { type: 'setStatus', params: { status: 'withdrawn' } } },
+    expired: { type: 'final', entry: { type: 'setStatus', params: { status: 'expired' } } },
+  },
+});

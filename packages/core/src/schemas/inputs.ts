@@ -1,0 +1,65 @@
+import * as z from 'zod';
+import { actorSchema, emailSchema, idSchema, publishStatusSchema, textSchema, timestampSchema, workspaceSchema } from './domain.js';
+
+// Raw subdomain text is bounded here only to keep hostile input cheap; the rules live in
+// validateSubdomain so that the error says which rule failed.
+const rawSubdomain = z.string().max(1_000);
+// The policy's maxFeedbackLength is checked by the gate; this bound only protects the parser.
+const longText = textSchema(100_000);
+
+/** Input of `gate.preview`. */
+export const previewInputSchema = z.strictObject({ workspace: workspaceSchema, actor: actorSchema });
+/** Input of `gate.checkSubdomain`. */
+export const checkSubdomainInputSchema = z.strictObject({ subdomain: rawSubdomain, workspaceId: idSchema.optional() });
+/** Input of `gate.requestPublish`. */
+export const requestPublishInputSchema = z.strictObject({
+  workspace: workspaceSchema,
+  subdomain: rawSubdomain,
+  actor: actorSchema,
+  note: longText.optional(),
+  idempotencyKey: idSchema.optional(),
+});
+/** Input of `gate.listRequests`. */
+export const listRequestsInputSchema = z.strictObject({
+  actor: actorSchema,
+  status: z.union([publishStatusSchema, z.array(publishStatusSchema).max(7)]).optional(),
+  blueprintId: idSchema.optional(),
+  workspaceId: idSchema.optional(),
+  builderId: idSchema.optional(),
+  cursor: z.string().max(512).optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+});
+/** Input of `gate.getRequest`. */
+export const getRequestInputSchema = z.strictObject({ id: idSchema, actor: actorSchema });
+const expectedVersion = z.number().int().positive().optional();
+/** Input of `gate.approve`. */
+export const approveInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, comment: longText.optional(), expectedVersion });
+/** Input of `gate.reject`. */
+export const rejectInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, feedback: longText.optional(), expectedVersion });
+/** Input of `gate.withdraw`. */
+export const withdrawInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
+/** Input of `gate.retry`. */
+export const retryInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
+/** Input of `gate.setTrust`. */
+export const setTrustInputSchema = z.strictObject({
+  blueprintId: idSchema,
+  userId: idSchema,
+  email: emailSchema,
+  trusted: z.boolean(),
+  actor: actorSchema,
+  expiresAt: timestampSchema.optional(),
+});
+/** Input of `gate.listTrust`. */
+export const listTrustInputSchema = z.strictObject({ actor: actorSchema, blueprintId: idSchema.optional() });
+/** Input of `gate.history`. */
+export const historyInputSchema = z.strictObject({
+  actor: actorSchema,
+  requestId: idSchema.optional(),
+  workspaceId: idSchema.optional(),
+  afterSeq: z.number().int().nonnegative().optional(),
+  limit: z.number().int().min(1).max(1_000).optional(),
+});
+/** Input of `gate.exportHistory`. */
+export const exportHistoryInputSchema = historyInputSchema.omit({ afterSeq: true, limit: true }).extend({
+  format: z.enum(['ndjson', 'csv']).optional(),
+});
