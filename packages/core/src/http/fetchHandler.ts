@@ -6,17 +6,11 @@ import { createEventStream, createHighWaterMark, type EventStreamOptions, resolv
 import { isJsonContentType, readJsonBody } from './readBody.js';
 import { baseHeaders, errorResponse, jsonResponse, responseForError } from './responses.js';
 import {
-  approveBodySchema,
   checkSubdomainQuerySchema,
   exportHistoryQuerySchema,
   historyQuerySchema,
   listRequestsQuerySchema,
   listTrustQuerySchema,
-  rejectBodySchema,
-  requestPublishBodySchema,
-  retryBodySchema,
-  setTrustBodySchema,
-  withdrawBodySchema,
 } from './wire.js';
 
 /** Where the handler is mounted when `basePath` is not given. */
@@ -138,7 +132,7 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
     }),
     route('POST', '/requests', async ({ request, url, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(requestPublishBodySchema, body, 'request body');
+      const { workspaceId, ...input } = bodyFields(body, ['workspace', 'actor']);
       const headerKey = request.headers.get('idempotency-key');
       if (headerKey !== null && input.idempotencyKey !== undefined && headerKey !== input.idempotencyKey) {
         throw new PublishGateError('validation', 'The Idempotency-Key header and the idempotencyKey field differ.', {
@@ -147,10 +141,14 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
       }
       const idempotencyKey =
         input.idempotencyKey ?? (headerKey === null ? undefined : parseOrThrow(idSchema, headerKey, 'Idempotency-Key header'));
-      const { workspaceId, ...rest } = input;
-      const workspace = await workspaceFor(workspaceId, actor);
+      const workspace = await workspaceFor(parseOrThrow(idSchema, workspaceId, 'workspaceId'), actor);
       return jsonResponse(
-        await gate.requestPublish({ ...rest, workspace, actor, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }),
+        await gate.requestPublish({
+          ...input,
+          workspace,
+          actor,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        } as Parameters<PublishGate['requestPublish']>[0]),
       );
     }),
     route('GET', '/requests', async ({ url, actor }) => {
@@ -169,23 +167,23 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
     }),
     route('POST', '/requests/:id/approve', async ({ url, params, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(approveBodySchema, body, 'request body');
-      return jsonResponse(await gate.approve({ ...input, id: param(params, 0), actor }));
+      const input = bodyFields(body, ['id', 'actor']);
+      return jsonResponse(await gate.approve({ ...input, id: param(params, 0), actor } as Parameters<PublishGate['approve']>[0]));
     }),
     route('POST', '/requests/:id/reject', async ({ url, params, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(rejectBodySchema, body, 'request body');
-      return jsonResponse(await gate.reject({ ...input, id: param(params, 0), actor }));
+      const input = bodyFields(body, ['id', 'actor']);
+      return jsonResponse(await gate.reject({ ...input, id: param(params, 0), actor } as Parameters<PublishGate['reject']>[0]));
     }),
     route('POST', '/requests/:id/withdraw', async ({ url, params, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(withdrawBodySchema, body, 'request body');
-      return jsonResponse(await gate.withdraw({ ...input, id: param(params, 0), actor }));
+      const input = bodyFields(body, ['id', 'actor']);
+      return jsonResponse(await gate.withdraw({ ...input, id: param(params, 0), actor } as Parameters<PublishGate['withdraw']>[0]));
     }),
     route('POST', '/requests/:id/retry', async ({ url, params, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(retryBodySchema, body, 'request body');
-      return jsonResponse(await gate.retry({ ...input, id: param(params, 0), actor }));
+      const input = bodyFields(body, ['id', 'actor']);
+      return jsonResponse(await gate.retry({ ...input, id: param(params, 0), actor } as Parameters<PublishGate['retry']>[0]));
     }),
     route('GET', '/trust', async ({ url, actor }) => {
       const filters = parseOrThrow(listTrustQuerySchema, readQuery(url, ['blueprintId']), 'query');
@@ -193,8 +191,8 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
     }),
     route('PUT', '/trust', async ({ url, actor, body }) => {
       readQuery(url, []);
-      const input = parseOrThrow(setTrustBodySchema, body, 'request body');
-      return jsonResponse(await gate.setTrust({ ...input, actor }));
+      const input = bodyFields(body, ['actor']);
+      return jsonResponse(await gate.setTrust({ ...input, actor } as Parameters<PublishGate['setTrust']>[0]));
     }),
     route('GET', '/history', async ({ url, actor }) => {
       const query = readQuery(url, ['requestId', 'workspaceId', 'afterSeq', 'limit']);
@@ -409,4 +407,24 @@ async function exportResponse(lines: AsyncIterable<string>, format: 'ndjson' | '
       'content-disposition': `attachment; filename="publishgate-history.${csv ? 'csv' : 'ndjson'}"`,
     }),
   });
+}
+
+/**
+ * The fields of a JSON body, passed on for the gate to validate: the gate's schema is the one
+ * check of every field, so a body is parsed once. Here only its shape is checked, and the fields
+ * the server supplies itself (who is calling, which request) are refused rather than overwritten.
+ */
+function bodyFields(body: unknown, serverFields: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new PublishGateError('validation', 'The request body must be a JSON object.', {
+      issues: [{ path: '(root)', message: 'expected an object' }],
+    });
+  }
+  const supplied = serverFields.filter((field) => Object.hasOwn(body, field));
+  if (supplied.length > 0) {
+    throw new PublishGateError('validation', `The request body may not set ${supplied.join(', ')}: the server supplies it.`, {
+      issues: supplied.map((field) => ({ path: field, message: 'set by the server' })),
+    });
+  }
+  return body as Record<string, unknown>;
 }
