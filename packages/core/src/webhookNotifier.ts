@@ -127,8 +127,11 @@ export type VerifyWebhookArgs = {
  * @deprecated This form cannot tell a replay from a delivery; pass `headers` instead.
  */
 export type VerifyLegacyWebhookArgs = {
+  /** The raw body exactly as received. */
   body: string;
+  /** The secret the notifier was given. */
   secret: string;
+  /** The `x-publishgate-signature-256` header's value. */
   signature: string | null | undefined;
 };
 

@@ -4,13 +4,19 @@ import { EmailNotifyError } from './emailNotifyError.js';
 
 /** The message handed to the transport: the subset of nodemailer's mail options this notifier sets. */
 export type EmailMessage = {
+  /** The configured sender. */
   from: string;
+  /** The admin addresses, or the builder's email. */
   to: string[];
+  /** One line, control characters removed. */
   subject: string;
+  /** The plain-text part. */
   text: string;
+  /** The HTML part. */
   html: string;
   /** The same for every attempt at one notification, so mail systems can drop a retried duplicate. */
   messageId: string;
+  /** `X-Publishgate-Event`, `X-Publishgate-Notification` and `Auto-Submitted: auto-generated`. */
   headers: Record<string, string>;
 };
 

@@ -362,6 +362,15 @@ describe('a Slack that fails: notify rejects so the outbox retries, and never le
     expect(error.message).toMatch(/^Slack chat\.postMessage request failed/);
   });
 
+  it('a Slack that never answers rejects after timeoutMs as retryable', async () => {
+    const slack = await standIn();
+    slack.answerWith(() => 'hang');
+    const notifier = createSlackNotifier({ token: TOKEN, adminChannel: ADMIN_CHANNEL, slackApiUrl: slack.apiUrl, timeoutMs: 100 });
+    const error = await failureOf(notifier.notify(notificationFor('request.submitted')));
+    expect(error).toMatchObject({ code: 'request_failed', retryable: true });
+    expect(error.message).toBe('Slack chat.postMessage request timed out or was aborted');
+  });
+
   it('an aborted delivery rejects without posting', async () => {
     const slack = await standIn();
     const controller = new AbortController();

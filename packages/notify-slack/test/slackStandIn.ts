@@ -49,8 +49,8 @@ export type PostedMessage = z.infer<typeof slackMessageSchema>;
 export type SlackCall = { method: string; authorization: string | undefined; params: Record<string, string> };
 /** A message the stand-in accepted from `chat.postMessage` or the incoming webhook. */
 export type Post = { channel: string; message: PostedMessage; params: Record<string, string> };
-/** Lets a test answer a call itself: return a status, headers and body, or undefined for the default. */
-export type Override = (call: SlackCall) => { status: number; headers?: Record<string, string>; body: string } | undefined;
+/** Lets a test answer a call itself: a status, headers and body; `'hang'` to never answer; undefined for the default. */
+export type Override = (call: SlackCall) => { status: number; headers?: Record<string, string>; body: string } | 'hang' | undefined;
 
 /**
  * An HTTP server on 127.0.0.1 standing in for Slack: the Web API methods the notifier calls
@@ -88,6 +88,7 @@ export async function startSlackStandIn(options: { token: string; users: Record<
       const call: SlackCall = { method: 'incoming-webhook', authorization: req.headers.authorization, params: { path } };
       calls.push(call);
       const answer = override?.(call);
+      if (answer === 'hang') return;
       if (answer) return send(res, answer.status, answer.body, answer.headers);
       if (path !== `/services/T000/B000/${options.webhookSecret}`) return send(res, 404, 'no_service');
       const payload = JSON.parse(body) as Record<string, unknown>;
@@ -101,6 +102,7 @@ export async function startSlackStandIn(options: { token: string; users: Record<
     const call: SlackCall = { method, authorization: req.headers.authorization, params };
     calls.push(call);
     const answer = override?.(call);
+    if (answer === 'hang') return;
     if (answer) return send(res, answer.status, answer.body, answer.headers);
     if (req.headers.authorization !== `Bearer ${options.token}`) return send(res, 200, { ok: false, error: 'invalid_auth' });
     switch (method) {
