@@ -144,9 +144,18 @@ export {
 } from './subdomain.js';
 export {
   createWebhookNotifier,
+  generateWebhookSecret,
+  toStandardWebhookSecret,
+  type VerifyLegacyWebhookArgs,
+  type VerifyWebhookArgs,
   verifyWebhookSignature,
+  WEBHOOK_DEFAULT_TOLERANCE_SECONDS,
   WEBHOOK_DELIVERY_HEADER,
   WEBHOOK_EVENT_HEADER,
+  WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_STANDARD_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type WebhookHeaders,
   type WebhookNotifierOptions,
 } from './webhookNotifier.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Notification, verifyWebhookSignature, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from '@publishgate/core';
+import { type Notification, verifyWebhookSignature, WEBHOOK_DELIVERY_HEADER } from '@publishgate/core';
 
 /** The shared secret the test gates sign with. */
 export const WEBHOOK_SECRET = 'reliability-suite-webhook-secret';
@@ -35,9 +35,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const server = createServer((request, response) => {
     void readBody(request)
       .then(async (body) => {
-        const signature = request.headers[WEBHOOK_SIGNATURE_HEADER];
         const id = request.headers[WEBHOOK_DELIVERY_HEADER];
-        const ok = !isDown && (await verifyWebhookSignature({ body, secret: WEBHOOK_SECRET, signature: String(signature) }));
+        const ok = !isDown && (await verifyWebhookSignature({ body, secret: WEBHOOK_SECRET, headers: request.headers }));
         if (!ok || typeof id !== 'string') {
           refused += 1;
           response.writeHead(isDown ? 503 : 401).end();
