@@ -1,12 +1,6 @@
 import { inspect } from 'node:util';
-import {
-  createMemoryStorage,
-  createPublishGate,
-  type Notification,
-  type PublishEventType,
-  publishEventTypeSchema,
-} from '@publishgate/core';
-import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
+import { createMemoryStorage, createPublishGate, publishEventTypeSchema } from '@publishgate/core';
+import { createFakeGit, createFakeGitHost, notificationExample } from '@publishgate/core/testing';
 import { createEmailNotifier, EmailNotifyError, escapeHtml } from '@publishgate/notify-email';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,43 +9,8 @@ import { startSmtpStandIn } from './smtpStandIn';
 const FROM = 'Publishing <publishing@portal.example>';
 const ADMINS = ['ada@example.com', 'grace@example.com'];
 const REVIEW_URL = 'https://portal.example/requests/req-1';
-const ADMIN_TYPES: ReadonlySet<string> = new Set(['request.submitted', 'request.failed', 'request.withdrawn']);
 
-function notificationFor(type: string, data: Record<string, unknown> = {}): Notification {
-  const trust = type.startsWith('trust.');
-  const base: Record<string, unknown> = trust
-    ? {
-        blueprintId: 'bp-shop',
-        grantedBy: 'ada@example.com',
-        ...(type === 'trust.granted' ? { expiresAt: '2026-09-01T00:00:00.000Z' } : {}),
-      }
-    : {
-        requestId: 'req-1',
-        workspaceId: 'ws-bob',
-        workspaceName: "Bob's shop",
-        blueprintId: 'bp-shop',
-        builderEmail: 'bob@example.com',
-        subdomain: 'shop',
-        additions: 10,
-        deletions: 2,
-        files: 3,
-        findings: 2,
-        url: 'https://shop.apps.example/',
-        requestUrl: REVIEW_URL,
-        ...(type === 'request.approved' ? { pullRequestUrl: 'https://github.example/acme/apps/pull/7' } : {}),
-        ...(type === 'request.rejected' ? { feedback: 'Please remove the debug page.' } : {}),
-        ...(type === 'request.failed' ? { error: 'push refused by the remote' } : {}),
-      };
-  return {
-    id: `note-${type}`,
-    // Unknown future types come from newer cores; the cast stands in for one.
-    type: type as PublishEventType,
-    ...(trust ? {} : { requestId: 'req-1' }),
-    occurredAt: '2026-03-01T09:00:00.000Z',
-    to: ADMIN_TYPES.has(type) ? { role: 'admin' } : { userId: 'builder-1', email: 'bob@example.com' },
-    data: { ...base, ...data },
-  };
-}
+const notificationFor = notificationExample;
 
 // What each event's email must say (in both parts) and link to.
 const expected: Record<string, { subject: string; says: string[]; links: string[] }> = {
@@ -143,7 +102,7 @@ describe('createEmailNotifier against a local SMTP server', () => {
       if (!message) throw new Error('no email arrived');
       const want = expected[type];
       if (!want) throw new Error(`no expectation for ${type}`);
-      expect(message.envelope.to).toEqual(ADMIN_TYPES.has(type) ? ADMINS : ['bob@example.com']);
+      expect(message.envelope.to).toEqual('role' in notificationFor(type).to ? ADMINS : ['bob@example.com']);
       expect(message.envelope.from).toBe('publishing@portal.example');
       expect(message.mail.subject).toBe(want.subject);
       expect(message.mail.messageId).toBe(`<publishgate.note-${type}@portal.example>`);

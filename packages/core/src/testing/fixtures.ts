@@ -81,6 +81,55 @@ export function notificationFixture(overrides: Partial<Notification> = {}): Noti
   return { id: `note-${n}`, type: 'request.submitted', occurredAt: at(n), to: { role: 'admin' }, data: { n }, ...overrides };
 }
 
+/** Who the gate addresses each notification type to (the rest go to the builder). */
+const ADMIN_NOTIFICATIONS: ReadonlySet<string> = new Set(['request.submitted', 'request.failed', 'request.withdrawn']);
+
+/**
+ * A notification of `type` shaped as the gate sends it: addressed to admins or the builder as
+ * the lifecycle does, with the data fields of that event (request summary, feedback, pull
+ * request link, error; or the grant for trust events). For notifier tests that cover every
+ * event type; `data` overrides fields. Unknown types are accepted, as a newer core may send them.
+ *
+ * @example
+ * ```ts
+ * for (const type of publishEventTypeSchema.options) await notifier.notify(notificationExample(type));
+ * ```
+ */
+export function notificationExample(type: string, data: Record<string, unknown> = {}): Notification {
+  const trust = type.startsWith('trust.');
+  const base: Record<string, unknown> = trust
+    ? {
+        blueprintId: 'bp-shop',
+        grantedBy: 'ada@example.com',
+        ...(type === 'trust.granted' ? { expiresAt: '2026-09-01T00:00:00.000Z' } : {}),
+      }
+    : {
+        requestId: 'req-1',
+        workspaceId: 'ws-bob',
+        workspaceName: "Bob's shop",
+        blueprintId: 'bp-shop',
+        builderEmail: 'bob@example.com',
+        subdomain: 'shop',
+        additions: 10,
+        deletions: 2,
+        files: 3,
+        findings: 2,
+        url: 'https://shop.apps.example/',
+        requestUrl: 'https://portal.example/requests/req-1',
+        ...(type === 'request.approved' ? { pullRequestUrl: 'https://github.example/acme/apps/pull/7' } : {}),
+        ...(type === 'request.rejected' ? { feedback: 'Please remove the debug page.' } : {}),
+        ...(type === 'request.failed' ? { error: 'push refused by the remote' } : {}),
+      };
+  return {
+    id: `note-${type}`,
+    type: type as Notification['type'],
+    ...(trust ? {} : { requestId: 'req-1' }),
+    occurredAt: '2026-03-01T09:00:00.000Z',
+    to: ADMIN_NOTIFICATIONS.has(type) ? { role: 'admin' } : { userId: 'builder-1', email: 'bob@example.com' },
+    data: { ...base, ...data },
+  };
+}
+
 /** A trust grant for a user on a blueprint. */
 export function trustFixture(overrides: Partial<TrustGrant> = {}): TrustGrant {
   const n = next();

@@ -9,6 +9,7 @@ export {
   auditFixture,
   FIXTURE_EPOCH,
   fakeSha,
+  notificationExample,
   notificationFixture,
   requestFixture,
   trustFixture,
