@@ -467,7 +467,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           ? await read('claimOutbox', signal, (q) =>
               q.all(
                 `WITH picked AS (
-                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ?
+                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "dead_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ?
                    ORDER BY "seq" LIMIT ? FOR UPDATE SKIP LOCKED
                  )
                  UPDATE ${O} AS o SET "lease_until_ms" = ? FROM picked WHERE o."seq" = picked."seq"
@@ -478,7 +478,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           : await write('claimOutbox', signal, (q) =>
               q.all(
                 `UPDATE ${O} SET "lease_until_ms" = ? WHERE "seq" IN (
-                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ? ORDER BY "seq" LIMIT ?
+                   SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "dead_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ? ORDER BY "seq" LIMIT ?
                  ) RETURNING "seq", "id", "data", "attempts", "last_error"`,
                 [leaseUntil, nowMs, nowMs, count],
               ),
@@ -494,23 +494,46 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       );
     },
 
-    async failOutbox({ id, error, retryAt, signal }) {
+    async failOutbox({ id, error, retryAt, deadLetter, now, signal }) {
       const retryMs = Date.parse(retryAt);
       // PostgreSQL text cannot hold NUL; everything else of the message is kept.
       const message = error.slice(0, 2000).replaceAll('\u0000', '\uFFFD');
       await write('failOutbox', signal, (q) =>
         q.run(
-          `UPDATE ${O} SET "attempts" = "attempts" + 1, "last_error" = ?, "retry_at_ms" = ?, "lease_until_ms" = 0 WHERE "id" = ? AND "delivered_at" IS NULL`,
-          [message, Number.isFinite(retryMs) ? retryMs : 0, id],
+          `UPDATE ${O} SET "attempts" = "attempts" + 1, "last_error" = ?, "retry_at_ms" = ?, "lease_until_ms" = 0, "dead_at" = ?
+           WHERE "id" = ? AND "delivered_at" IS NULL`,
+          [message, Number.isFinite(retryMs) ? retryMs : 0, deadLetter ? (now ?? retryAt) : null, id],
         ),
       );
     },
 
     async countPendingOutbox({ signal } = {}) {
       const [row] = await read('countPendingOutbox', signal, (q) =>
-        q.all(`SELECT COUNT(*) AS "pending" FROM ${O} WHERE "delivered_at" IS NULL`),
+        q.all(`SELECT COUNT(*) AS "pending" FROM ${O} WHERE "delivered_at" IS NULL AND "dead_at" IS NULL`),
       );
       return toInteger(row?.pending ?? 0);
+    },
+
+    async listDeadLetters({ limit, signal }) {
+      const found = await read('listDeadLetters', signal, (q) =>
+        q.all(
+          `SELECT "id", "data", "attempts", "last_error", "dead_at" FROM ${O}
+           WHERE "dead_at" IS NOT NULL AND "delivered_at" IS NULL ORDER BY "seq" LIMIT ?`,
+          [clampLimit(limit)],
+        ),
+      );
+      return found.map((row) => rows.deadLetter(t.outbox, row));
+    },
+
+    async redeliverOutbox({ id, signal }) {
+      const changed = await write('redeliverOutbox', signal, (q) =>
+        q.run(
+          `UPDATE ${O} SET "dead_at" = NULL, "attempts" = 0, "retry_at_ms" = 0, "lease_until_ms" = 0
+           WHERE "id" = ? AND "dead_at" IS NOT NULL AND "delivered_at" IS NULL`,
+          [id],
+        ),
+      );
+      return changed > 0;
     },
 
     async watchAudit({ onChange, signal }) {

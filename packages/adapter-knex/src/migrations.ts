@@ -169,8 +169,30 @@ const filteredQueue: PublishGateMigration = {
   },
 };
 
+const deadLetters: PublishGateMigration = {
+  name: '003_outbox_dead_letters',
+  // A notification that stopped retrying keeps its row, marked with when it died.
+  async up(db, { dialect, tables: t }) {
+    if (dialect === 'postgres') {
+      await exec(db, [`ALTER TABLE "${t.outbox}" ADD COLUMN IF NOT EXISTS "dead_at" text`]);
+      return;
+    }
+    // SQLite has no ADD COLUMN IF NOT EXISTS; look first, as every step must be idempotent.
+    const columns = rowsOf(await db.raw(`PRAGMA table_info("${t.outbox}")`));
+    if (!columns.some((column) => column.name === 'dead_at')) await exec(db, [`ALTER TABLE "${t.outbox}" ADD COLUMN "dead_at" text`]);
+  },
+  async down(db, { dialect, tables: t }) {
+    if (dialect === 'postgres') {
+      await exec(db, [`ALTER TABLE "${t.outbox}" DROP COLUMN IF EXISTS "dead_at"`]);
+      return;
+    }
+    const columns = rowsOf(await db.raw(`PRAGMA table_info("${t.outbox}")`));
+    if (columns.some((column) => column.name === 'dead_at')) await exec(db, [`ALTER TABLE "${t.outbox}" DROP COLUMN "dead_at"`]);
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
-export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue];
+export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so
 // two prefixes in one database migrate independently.

@@ -1,6 +1,8 @@
 import {
   type AuditEntry,
   auditEntrySchema,
+  type DeadLetter,
+  deadLetterSchema,
   type OutboxItem,
   outboxItemSchema,
   type Publication,
@@ -164,6 +166,11 @@ export function createRowReader(options: RowReaderOptions) {
       );
       if (item.notification.id !== id) throw new CorruptRowError(table, id, 'its JSON disagrees with its id column');
       return item;
+    },
+
+    deadLetter(table: string, row: Row): DeadLetter {
+      const id = String(row.id);
+      return check(deadLetterSchema, { ...this.outbox(table, row), deadAt: row.dead_at }, table, id);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { IN_FLIGHT_STATUSES } from '@publishgate/core';
-import { requestFixture } from '@publishgate/core/testing';
+import { notificationFixture, requestFixture } from '@publishgate/core/testing';
 import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/dialect.ts';
@@ -57,25 +57,41 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       expect(versions.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
     });
 
-    it('a database created by the previous migration set upgrades and keeps its data', async () => {
+    it('a database created by the first release upgrades through every migration and keeps its data', async () => {
       const store = await fresh(backend);
       const db = store.connect();
       const options = { tablePrefix: store.tablePrefix };
-      // The schema as the release before the latest migration left it, in use.
-      expect(await runMigrations(db, MIGRATIONS.slice(0, -1), options)).toEqual({ applied: ['001_initial'] });
+      expect(await runMigrations(db, MIGRATIONS.slice(0, 1), options)).toEqual({ applied: ['001_initial'] });
       const before = createKnexStorage({ knex: db, ...options });
       const request = requestFixture();
       await before.createRequest({ request, audit: [], outbox: [] });
       const oldSchema = await schemaOf(db, store.backend, store.tablePrefix);
       expect(oldSchema.some((item) => item.includes('requests_builder_queue_idx'))).toBe(false);
 
-      expect(await migrate(db, options)).toEqual({ applied: ['002_filtered_queue_indexes'] });
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(1).map((migration) => migration.name) });
       const newSchema = await schemaOf(db, store.backend, store.tablePrefix);
       expect(newSchema.some((item) => item.includes('requests_builder_queue_idx'))).toBe(true);
       const after = createKnexStorage({ knex: db, ...options });
       expect(await after.getRequest({ id: request.id })).toEqual(request);
       expect(await after.listRequests({ filter: { builderId: request.builder.id }, limit: 5 })).toEqual([request]);
       expect(await migrate(db, options)).toEqual({ applied: [] });
+    });
+
+    it('outbox rows written before 003_outbox_dead_letters are still delivered, and can become dead letters', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      await runMigrations(db, MIGRATIONS.slice(0, 2), options);
+      const notification = notificationFixture();
+      await createKnexStorage({ knex: db, ...options }).createRequest({ request: requestFixture(), audit: [], outbox: [notification] });
+
+      expect(await migrate(db, options)).toEqual({ applied: ['003_outbox_dead_letters'] });
+      const after = createKnexStorage({ knex: db, ...options });
+      const now = '2026-03-01T10:00:00.000Z';
+      expect((await after.claimOutbox({ now, limit: 5, leaseMs: 1_000 })).map((item) => item.notification.id)).toEqual([notification.id]);
+      await after.failOutbox({ id: notification.id, error: 'gone', retryAt: now, deadLetter: true, now });
+      expect(await after.listDeadLetters({ limit: 5 })).toEqual([{ notification, attempts: 1, lastError: 'gone', deadAt: now }]);
+      expect(await after.countPendingOutbox()).toBe(0);
     });
 
     it('servers migrating at the same moment apply each migration exactly once', async () => {

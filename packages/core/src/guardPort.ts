@@ -29,11 +29,13 @@ export function guardPort<T extends object>(port: T, name: PortName): T {
 export function toPortError(error: unknown, port: PortName, operation: string): PublishGateError {
   if (PublishGateError.is(error)) return error;
   const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
+  // An adapter's own error may say it will never succeed (`retryable: false`); anything else may.
+  const retryable = !(typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === false);
   return new PublishGateError('port_failed', `The ${port} adapter failed in ${operation}: ${redact(reason)}`, {
     cause: error,
     port,
     operation,
-    retryable: true,
+    retryable,
   });
 }
 

@@ -3,6 +3,7 @@ import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainCl
 import {
   type AuditEntry,
   type AuditEntryInput,
+  type DeadLetter,
   IN_FLIGHT_STATUSES,
   type OutboxItem,
   type Publication,
@@ -10,7 +11,7 @@ import {
   type TrustGrant,
 } from './schemas/domain.js';
 
-type OutboxRow = OutboxItem & { retryAt: number; leaseUntil: number };
+type OutboxRow = OutboxItem & { retryAt: number; leaseUntil: number; deadAt?: string };
 
 /** Options for {@link createMemoryStorage}. */
 export type MemoryStorageOptions = {
@@ -290,7 +291,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       const claimed: OutboxItem[] = [];
       for (const row of outbox.values()) {
         if (claimed.length >= limit) break;
-        if (row.retryAt > nowMs || row.leaseUntil > nowMs) continue;
+        if (row.deadAt !== undefined || row.retryAt > nowMs || row.leaseUntil > nowMs) continue;
         row.leaseUntil = nowMs + leaseMs;
         claimed.push(
           copy({
@@ -308,7 +309,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (outbox.delete(id)) delivered.add(id);
     },
 
-    async failOutbox({ id, error, retryAt, signal }) {
+    async failOutbox({ id, error, retryAt, deadLetter, now, signal }) {
       checkSignal(signal);
       const row = outbox.get(id);
       if (!row) return;
@@ -316,11 +317,43 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       row.lastError = error.slice(0, 2000);
       row.retryAt = Date.parse(retryAt);
       row.leaseUntil = 0;
+      if (deadLetter) row.deadAt = now ?? retryAt;
     },
 
     async countPendingOutbox({ signal } = {}) {
       checkSignal(signal);
-      return outbox.size;
+      let pending = 0;
+      for (const row of outbox.values()) if (row.deadAt === undefined) pending += 1;
+      return pending;
+    },
+
+    async listDeadLetters({ limit, signal }) {
+      checkSignal(signal);
+      const dead: DeadLetter[] = [];
+      for (const row of outbox.values()) {
+        if (dead.length >= limit) break;
+        if (row.deadAt === undefined) continue;
+        dead.push(
+          copy({
+            notification: row.notification,
+            attempts: row.attempts,
+            ...(row.lastError === undefined ? {} : { lastError: row.lastError }),
+            deadAt: row.deadAt,
+          }),
+        );
+      }
+      return dead;
+    },
+
+    async redeliverOutbox({ id, signal }) {
+      checkSignal(signal);
+      const row = outbox.get(id);
+      if (row?.deadAt === undefined) return false;
+      row.deadAt = undefined;
+      row.attempts = 0;
+      row.retryAt = 0;
+      row.leaseUntil = 0;
+      return true;
     },
 
     async watchAudit({ onChange, signal }) {

@@ -15,12 +15,14 @@ export type OutboxDispatcherOptions = {
   notifyTimeoutMs?: number;
   /** Delay before the next attempt after `attempts` failures. Default: 5 s doubling to 1 h. */
   backoffMs?: (attempts: number) => number;
+  /** Failed attempts after which a notification becomes a dead letter. Default 12. */
+  maxAttempts?: number;
   /** Told about failures that happen in the background. */
   onError?: (error: unknown) => void;
 };
 
 /** Counts from one delivery pass. */
-export type DeliveryReport = { delivered: number; failed: number };
+export type DeliveryReport = { delivered: number; failed: number; deadLettered: number };
 
 /** Delivers outbox rows through the notifier, at least once, in the background or on demand. */
 export type OutboxDispatcher = {
@@ -44,12 +46,13 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   const batchSize = options.batchSize ?? 50;
   const notifyTimeoutMs = options.notifyTimeoutMs ?? 10_000;
   const backoffMs = options.backoffMs ?? defaultBackoff;
+  const maxAttempts = options.maxAttempts ?? 12;
   const onError = options.onError ?? (() => {});
   let running: Promise<void> | undefined;
   let again = false;
 
   async function pass(): Promise<DeliveryReport> {
-    const report: DeliveryReport = { delivered: 0, failed: 0 };
+    const report: DeliveryReport = { delivered: 0, failed: 0, deadLettered: 0 };
     // Bounded so that a clock frozen by a test, or a storage that keeps handing rows out, cannot spin.
     for (let round = 0; round < 1_000; round += 1) {
       const now = clock();
@@ -66,8 +69,18 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
             report.failed += 1;
             const failure = toPortError(error, 'notifier', 'notify');
             onError(failure);
-            const retryAt = new Date(clock().getTime() + backoffMs(item.attempts + 1)).toISOString();
-            await storage.failOutbox({ id: notification.id, error: failure.message, retryAt });
+            const attempts = item.attempts + 1;
+            const now = clock();
+            const retryAt = new Date(now.getTime() + backoffMs(attempts)).toISOString();
+            // A receiver that will never take it (a bad address, revoked credentials) stops now.
+            const dead = attempts >= maxAttempts || !failure.retryable;
+            if (dead) report.deadLettered += 1;
+            await storage.failOutbox({
+              id: notification.id,
+              error: failure.message,
+              retryAt,
+              ...(dead ? { deadLetter: true, now: now.toISOString() } : {}),
+            });
           }
         }),
       );

@@ -19,6 +19,7 @@ export type {
   AuditEntry,
   AuditType,
   Baseline,
+  DeadLetter,
   DiffFile,
   DiffSummary,
   Finding,

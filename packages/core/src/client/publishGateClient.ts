@@ -14,7 +14,7 @@ import type {
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { AuditEntry, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */
@@ -90,6 +90,10 @@ export type PublishGateClient = {
   listTrust(query?: { blueprintId?: string }, options?: CallOptions): Promise<TrustView[]>;
   /** `PUT /trust`: grants (the grant) or revokes (`null`) trust. */
   setTrust(input: SetTrustBody, options?: CallOptions): Promise<TrustGrant | null>;
+  /** `GET /dead-letters`: notifications that stopped retrying, oldest first. Admin. */
+  listDeadLetters(query?: { limit?: number }, options?: CallOptions): Promise<DeadLetter[]>;
+  /** `POST /dead-letters/:id/redeliver`: delivers a dead letter again with a fresh run of attempts. Admin. */
+  redeliver(id: string, options?: CallOptions): Promise<void>;
   /** `GET /history`: a page of audit entries, oldest first. */
   history(query?: HistoryQuery, options?: CallOptions): Promise<HistoryPage>;
   /** `GET /history/export`: the whole visible history as NDJSON (default) or CSV text. */
@@ -217,6 +221,11 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
       call('retry', 'POST', `/requests/${segment(id)}/retry`, { body: input, signal: callOptions.signal }),
     listTrust: (query = {}, callOptions = {}) => call('listTrust', 'GET', '/trust', { query, signal: callOptions.signal }),
     setTrust: (input, callOptions = {}) => call('setTrust', 'PUT', '/trust', { body: input, signal: callOptions.signal }),
+    listDeadLetters: (query = {}, callOptions = {}) =>
+      call('listDeadLetters', 'GET', '/dead-letters', { query, signal: callOptions.signal }),
+    redeliver: async (id, callOptions = {}) => {
+      await call('redeliver', 'POST', `/dead-letters/${segment(id)}/redeliver`, { body: {}, signal: callOptions.signal });
+    },
     history: (query = {}, callOptions = {}) => call('history', 'GET', '/history', { query, signal: callOptions.signal }),
     async exportHistory(query = {}, callOptions = {}) {
       const response = await send('GET', url('/history/export', query), undefined, callOptions.signal);

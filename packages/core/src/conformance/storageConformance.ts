@@ -509,6 +509,40 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.countPendingOutbox()).toBe(1);
       });
 
+      it('a dead letter is never claimed, not pending, and listed with its attempts and last error', { timeout }, async () => {
+        const storage = await fresh();
+        const [dead, live] = await seed(storage, 2);
+        if (!dead || !live) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 });
+        await storage.failOutbox({ id: dead.id, error: 'HTTP 404', retryAt: at(30), deadLetter: true, now: at(1) });
+        await storage.failOutbox({ id: live.id, error: 'HTTP 503', retryAt: at(30) });
+        expect(await storage.countPendingOutbox()).toBe(1);
+        const claimed = await storage.claimOutbox({ now: at(100_000), limit: 10, leaseMs: 60_000 });
+        expect(claimed.map((item) => item.notification.id)).toEqual([live.id]);
+        expect(await storage.listDeadLetters({ limit: 10 })).toEqual([
+          { notification: dead, attempts: 1, lastError: 'HTTP 404', deadAt: at(1) },
+        ]);
+      });
+
+      it('redelivering a dead letter makes it claimable now with attempts from zero; anything else is refused and changes nothing', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const [dead, live] = await seed(storage, 2);
+        if (!dead || !live) throw new Error('seed failed');
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 });
+        await storage.failOutbox({ id: dead.id, error: 'HTTP 404', retryAt: at(30), deadLetter: true, now: at(1) });
+        await storage.completeOutbox({ id: live.id, now: at(2) });
+        expect(await storage.redeliverOutbox({ id: live.id })).toBe(false);
+        expect(await storage.redeliverOutbox({ id: 'no-such-notification' })).toBe(false);
+        expect(await storage.redeliverOutbox({ id: dead.id })).toBe(true);
+        expect(await storage.redeliverOutbox({ id: dead.id })).toBe(false);
+        expect(await storage.listDeadLetters({ limit: 10 })).toEqual([]);
+        expect(await storage.countPendingOutbox()).toBe(1);
+        const claimed = await storage.claimOutbox({ now: at(3), limit: 10, leaseMs: 60_000 });
+        expect(claimed).toEqual([{ notification: dead, attempts: 0, lastError: 'HTTP 404' }]);
+      });
+
       it('a lease that ran out makes the row claimable again', { timeout }, async () => {
         const storage = await fresh();
         await seed(storage, 1);

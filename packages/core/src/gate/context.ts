@@ -61,6 +61,8 @@ const STORAGE_METHODS = [
   'completeOutbox',
   'failOutbox',
   'countPendingOutbox',
+  'listDeadLetters',
+  'redeliverOutbox',
 ] as const;
 
 /** Checks and wraps the options of `createPublishGate` into the context its commands share. */
@@ -77,7 +79,9 @@ export function createGateContext(options: PublishGateOptions): GateContext {
   const portTimeoutMs = options.portTimeoutMs ?? 120_000;
   const onError = options.onError ?? (() => {});
   const events = mitt<GateEvents>();
-  const dispatcher = notifier ? createOutboxDispatcher({ storage, notifier, clock, onError }) : undefined;
+  const dispatcher = notifier
+    ? createOutboxDispatcher({ storage, notifier, clock, onError, maxAttempts: policy.maxDeliveryAttempts })
+    : undefined;
 
   const changeListeners = new Set<() => void>();
   let watchController: AbortController | undefined;

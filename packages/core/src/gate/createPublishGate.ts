@@ -1,3 +1,4 @@
+import { listDeadLetters, redeliver } from './commands/deadLetters.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
 import { requestPublish } from './commands/requestPublish.js';
@@ -46,6 +47,8 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     listTrust: (input) => listTrust(ctx, input),
     history: (input) => history(ctx, input),
     exportHistory: (input) => exportHistory(ctx, input),
+    listDeadLetters: (input) => listDeadLetters(ctx, input),
+    redeliver: (input) => redeliver(ctx, input),
     sweep: () => sweep(ctx),
     onChange: (listener) => ctx.onChange(listener),
     async close() {

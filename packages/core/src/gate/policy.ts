@@ -20,6 +20,8 @@ export type PublishGatePolicy = {
   trustReviewWindowMs?: number;
   /** Thresholds for the `large-diff` finding. */
   findings?: FindingLimits;
+  /** Failed deliveries after which a notification becomes a dead letter (`gate.listDeadLetters`). Default 12. */
+  maxDeliveryAttempts?: number;
 };
 
 /** The policy with its defaults filled in and its reserved names lower-cased. */
@@ -32,6 +34,7 @@ export type ResolvedPolicy = {
   baseDomain: string | undefined;
   trustReviewWindowMs: number;
   findings: FindingLimits | undefined;
+  maxDeliveryAttempts: number;
 };
 
 /** Fills in the defaults; a non-positive number is a `validation` error at start-up. */
@@ -51,6 +54,7 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
     baseDomain: policy.baseDomain,
     trustReviewWindowMs: positive(policy.trustReviewWindowMs, 'trustReviewWindowMs') ?? 7 * 24 * 3_600_000,
     findings: policy.findings,
+    maxDeliveryAttempts: positive(policy.maxDeliveryAttempts, 'maxDeliveryAttempts') ?? 12,
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   AuditEntryInput,
   AuditType,
   Baseline,
+  DeadLetter,
   DiffSummary,
   Finding,
   Publication,
@@ -86,7 +87,14 @@ export type TrustView = TrustGrant & { active: boolean; reviewDue: boolean };
 export type HistoryPage = { items: AuditEntry[]; nextAfterSeq: number | null };
 
 /** What one `sweep()` did. */
-export type SweepReport = { expired: number; recovered: number; delivered: number; failedDeliveries: number };
+export type SweepReport = {
+  expired: number;
+  recovered: number;
+  delivered: number;
+  failedDeliveries: number;
+  /** Notifications that stopped retrying in this sweep (see `listDeadLetters`). */
+  deadLettered: number;
+};
 
 /** The publish approval workflow; see `createPublishGate`. */
 export type PublishGate = {
@@ -140,6 +148,10 @@ export type PublishGate = {
   history(input: { actor: Actor; requestId?: string; workspaceId?: string; afterSeq?: number; limit?: number }): Promise<HistoryPage>;
   /** The whole visible audit history as NDJSON lines or CSV rows (with a header), streamed page by page. */
   exportHistory(input: { actor: Actor; requestId?: string; workspaceId?: string; format?: 'ndjson' | 'csv' }): AsyncIterable<string>;
+  /** Notifications that stopped retrying (after `policy.maxDeliveryAttempts`, or a permanent failure), oldest first. Admin. */
+  listDeadLetters(input: { actor: Actor; limit?: number }): Promise<DeadLetter[]>;
+  /** Delivers a dead letter again, with a fresh run of attempts; `not_found` when `id` is not one. Admin. */
+  redeliver(input: { id: string; actor: Actor }): Promise<void>;
   /** Expires overdue requests, finishes interrupted publishes, delivers the outbox. Run it periodically. */
   sweep(): Promise<SweepReport>;
   /** Typed emitter of every stored change (`request.submitted`, `request.approved`, …). */

@@ -194,6 +194,18 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
       const input = bodyFields(body, ['actor']);
       return jsonResponse(await gate.setTrust({ ...input, actor } as Parameters<PublishGate['setTrust']>[0]));
     }),
+    route('GET', '/dead-letters', async ({ url, actor }) => {
+      const query = readQuery(url, ['limit']);
+      return jsonResponse(
+        await gate.listDeadLetters({ ...query, ...numbers(query, ['limit']), actor } as Parameters<PublishGate['listDeadLetters']>[0]),
+      );
+    }),
+    route('POST', '/dead-letters/:id/redeliver', async ({ url, params, actor, body }) => {
+      readQuery(url, []);
+      bodyFields(body, ['id', 'actor']);
+      await gate.redeliver({ id: param(params, 0), actor });
+      return jsonResponse({ ok: true });
+    }),
     route('GET', '/history', async ({ url, actor }) => {
       const query = readQuery(url, ['requestId', 'workspaceId', 'afterSeq', 'limit']);
       const filters = parseOrThrow(historyQuerySchema, { ...query, ...numbers(query, ['afterSeq', 'limit']) }, 'query');

@@ -3,6 +3,7 @@ import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView
 import {
   auditEntrySchema,
   baselineSchema,
+  deadLetterSchema,
   diffSummarySchema,
   findingSchema,
   idSchema,
@@ -128,6 +129,8 @@ export const responseSchemas = {
   listTrust: z.array(trustViewSchema),
   setTrust: trustGrantSchema.nullable(),
   history: historyPageSchema,
+  listDeadLetters: z.array(deadLetterSchema),
+  redeliver: z.strictObject({ ok: z.literal(true) }),
   event: auditEntrySchema,
 } as const;
 

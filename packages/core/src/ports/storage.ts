@@ -1,6 +1,7 @@
 import type {
   AuditEntry,
   AuditEntryInput,
+  DeadLetter,
   Notification,
   OutboxItem,
   Publication,
@@ -121,11 +122,24 @@ export interface StoragePort {
   /** Marks a notification delivered; it is never claimed again. Idempotent. */
   completeOutbox(args: { id: string; now: string; signal?: AbortSignal }): Promise<void>;
 
-  /** Records a failed delivery: releases the lease, counts the attempt, next try at `retryAt`. */
-  failOutbox(args: { id: string; error: string; retryAt: string; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Records a failed delivery: releases the lease, counts the attempt, next try at `retryAt`. With
+   * `deadLetter`, the row becomes a dead letter at `now` instead: never claimed again until
+   * {@link StoragePort.redeliverOutbox}.
+   */
+  failOutbox(args: { id: string; error: string; retryAt: string; deadLetter?: boolean; now?: string; signal?: AbortSignal }): Promise<void>;
 
-  /** Counts undelivered outbox rows (for health checks and tests). */
+  /** Counts undelivered outbox rows that will still be tried (dead letters excluded), for health checks and tests. */
   countPendingOutbox(args?: { signal?: AbortSignal }): Promise<number>;
+
+  /** Up to `limit` dead letters, oldest first (in the order their notifications were written). */
+  listDeadLetters(args: { limit: number; signal?: AbortSignal }): Promise<DeadLetter[]>;
+
+  /**
+   * Makes a dead letter deliverable again now, with its attempts counted from zero. Resolves false
+   * (and changes nothing) when `id` is not a dead letter.
+   */
+  redeliverOutbox(args: { id: string; signal?: AbortSignal }): Promise<boolean>;
 
   /**
    * Optional. Calls `onChange` soon after audit entries are committed by any instance sharing

@@ -298,3 +298,8 @@ export const outboxItemSchema = z.strictObject({
 });
 /** An outbox row as the dispatcher sees it. */
 export type OutboxItem = z.infer<typeof outboxItemSchema>;
+
+/** A notification that stopped retrying after `maxDeliveryAttempts` or a permanent failure; an admin may redeliver it. */
+export const deadLetterSchema = outboxItemSchema.extend({ deadAt: timestampSchema });
+/** An outbox row that is no longer delivered on its own. */
+export type DeadLetter = z.infer<typeof deadLetterSchema>;

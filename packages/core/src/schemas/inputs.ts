@@ -63,3 +63,7 @@ export const historyInputSchema = z.strictObject({
 export const exportHistoryInputSchema = historyInputSchema.omit({ afterSeq: true, limit: true }).extend({
   format: z.enum(['ndjson', 'csv']).optional(),
 });
+/** Input of `gate.listDeadLetters`. */
+export const listDeadLettersInputSchema = z.strictObject({ actor: actorSchema, limit: z.number().int().min(1).max(1_000).optional() });
+/** Input of `gate.redeliver`. */
+export const redeliverInputSchema = z.strictObject({ id: idSchema, actor: actorSchema });

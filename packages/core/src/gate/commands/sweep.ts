@@ -17,8 +17,8 @@ export async function sweep(ctx: GateContext): Promise<SweepReport> {
   const at = ctx.now();
   const expired = await expireOverdue(ctx, at);
   const recovered = await resumeInterrupted(ctx, at);
-  const delivery = ctx.dispatcher ? await ctx.dispatcher.drain() : { delivered: 0, failed: 0 };
-  return { expired, recovered, delivered: delivery.delivered, failedDeliveries: delivery.failed };
+  const delivery = ctx.dispatcher ? await ctx.dispatcher.drain() : { delivered: 0, failed: 0, deadLettered: 0 };
+  return { expired, recovered, delivered: delivery.delivered, failedDeliveries: delivery.failed, deadLettered: delivery.deadLettered };
 }
 
 async function expireOverdue(ctx: GateContext, at: string): Promise<number> {

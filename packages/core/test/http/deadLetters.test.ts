@@ -1,0 +1,32 @@
+import { codeOf } from '@publishgate/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { admin, builder, workspace } from '../helpers';
+import { startServer, type TestServer } from './harness';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+});
+
+describe('dead letters over HTTP', () => {
+  it('an admin lists a dead letter and redelivers it; a builder is refused; an unknown id is a 404', async () => {
+    server = await startServer();
+    const { git, notifier, gate, clientFor } = server;
+    git.write(workspace, 'a.txt', 'a\n');
+    notifier.failNext(1, Object.assign(new Error('address rejected'), { retryable: false }));
+    await clientFor(builder).requestPublish({ workspaceId: workspace.id, subdomain: 'dead-http' });
+    await gate.sweep();
+
+    const asAdmin = clientFor(admin);
+    const dead = await asAdmin.listDeadLetters();
+    expect(dead.map((letter) => letter.notification.type)).toEqual(['request.submitted']);
+    expect(await codeOf(clientFor(builder).listDeadLetters())).toBe('forbidden');
+    expect(await codeOf(clientFor(builder).redeliver(dead[0]?.notification.id as string))).toBe('forbidden');
+    expect(await codeOf(asAdmin.redeliver('no-such-notification'))).toBe('not_found');
+
+    await asAdmin.redeliver(dead[0]?.notification.id as string);
+    await gate.sweep();
+    expect(notifier.notifications.map((note) => note.type)).toEqual(['request.submitted']);
+    expect(await asAdmin.listDeadLetters({ limit: 10 })).toEqual([]);
+  });
+});
