@@ -67,6 +67,9 @@ export const DEFAULT_MAX_DRAIN_BYTES = 262_144;
 export function toNodeHandler(handler: WebHandler, options: NodeHandlerOptions = {}): NodeHandler {
   const basePath = handler.basePath;
   const maxDrainBytes = options.maxDrainBytes ?? DEFAULT_MAX_DRAIN_BYTES;
+  if (!Number.isSafeInteger(maxDrainBytes) || maxDrainBytes < 0) {
+    throw new RangeError(`maxDrainBytes must be a non-negative integer (got ${maxDrainBytes}).`);
+  }
   const onClientAbort = options.onClientAbort;
   return async (req, res, next) => {
     const request = req as NodeRequest;

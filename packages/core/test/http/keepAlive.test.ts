@@ -15,10 +15,10 @@ afterEach(async () => {
   }
 });
 
-async function start() {
+async function start(options: Parameters<typeof toNodeHandler>[1] = {}) {
   const { gate } = setup();
   const handler = createFetchHandler(gate, { ...hostOptions(), basePath: BASE_PATH, onError: () => {} });
-  const server = createServer(toNodeHandler(handler));
+  const server = createServer(toNodeHandler(handler, options));
   servers.push(server);
   let connections = 0;
   server.on('connection', () => {
@@ -128,5 +128,18 @@ describe('toNodeHandler on a keep-alive connection', () => {
         { status: 200, code: undefined },
       ]).flat(),
     );
+  });
+
+  it('maxDrainBytes: 0 closes the connection after every early answer instead of reading the rest, and each client still gets its answer', async () => {
+    const { port, connections } = await start({ maxDrainBytes: 0 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    const outcomes: Outcome[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      outcomes.push(await send(agent, port, { method: 'POST', path: '/requests', headers: json, body: big(300_000) }));
+    }
+    expect(outcomes).toEqual(Array.from({ length: 3 }, () => ({ status: 401, code: 'unauthorized' })));
+    expect(connections()).toBe(3);
+    expect(() => toNodeHandler(async () => new Response(null), { maxDrainBytes: -1 })).toThrow(RangeError);
   });
 });
