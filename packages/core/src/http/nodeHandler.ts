@@ -98,11 +98,11 @@ export function toNodeHandler(handler: WebHandler, options: NodeHandlerOptions =
       response = await handler(webRequest);
     } catch (error) {
       // The publishgate handler never throws; a foreign handler might.
+      finishBody(request, res, body, maxDrainBytes);
       if (next) {
         next(error);
         return;
       }
-      finishBody(request, res, body, maxDrainBytes);
       writeFallback(res, 500, 'port_failed', 'Internal server error.');
       return;
     }

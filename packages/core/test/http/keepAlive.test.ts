@@ -142,4 +142,26 @@ describe('toNodeHandler on a keep-alive connection', () => {
     expect(connections()).toBe(3);
     expect(() => toNodeHandler(async () => new Response(null), { maxDrainBytes: -1 })).toThrow(RangeError);
   });
+
+  it('under Express, a handler that throws before reading the body passes to next(error) and the connection still serves the next request', async () => {
+    const failing = toNodeHandler(async () => {
+      throw new Error('boom');
+    });
+    const server = createServer((req, res) => {
+      void failing(req, res, () => {
+        res.statusCode = 500;
+        res.end('app error');
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    const outcomes: Outcome[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      outcomes.push(await send(agent, port, { method: 'POST', path: '/requests', headers: json, body: big(120_000) }));
+    }
+    expect(outcomes).toEqual(Array.from({ length: 3 }, () => ({ status: 500, code: undefined })));
+  });
 });
