@@ -1,4 +1,4 @@
-import type { GitHubEmulator } from '@publishgate/adapter-git/testing';
+import type { GitHubEmulator, GitHubEmulatorOptions } from '@publishgate/adapter-git/testing';
 import { EMULATED_SECOND_MS, EMULATOR_TOKEN, startCheckedEmulator } from './emulator.js';
 import type { GateProcessConfig } from './gateProcessConfig.js';
 import { createGitWorld, type GitWorld } from './repos.js';
@@ -8,12 +8,23 @@ import { startWebhookReceiver, WEBHOOK_SECRET, type WebhookReceiver } from './we
 /** What a gate in these tests talks to: real git repositories, the emulated GitHub on their remote, a webhook receiver. */
 export type TestWorld = { world: GitWorld; emulator: GitHubEmulator; receiver: WebhookReceiver };
 
-/** Starts a {@link TestWorld} and registers every shutdown in `cleanups`. */
-export async function startWorld(cleanups: Array<() => Promise<void>>): Promise<TestWorld> {
+/**
+ * Starts a {@link TestWorld} and registers every shutdown in `cleanups`. The emulator runs on scaled
+ * wall-clock time unless `emulator` passes a `clock` (tests that assert on rate limits must).
+ */
+export async function startWorld(
+  cleanups: Array<() => Promise<void>>,
+  emulatorOptions: Pick<GitHubEmulatorOptions, 'clock' | 'onRateLimited'> = {},
+): Promise<TestWorld> {
   const world = await createGitWorld();
   cleanups.push(world.cleanup);
   const emulator = await startCheckedEmulator(
-    { token: EMULATOR_TOKEN, secondMs: EMULATED_SECOND_MS, repositoryPath: world.remoteDir },
+    {
+      token: EMULATOR_TOKEN,
+      ...(emulatorOptions.clock ? { clock: emulatorOptions.clock } : { secondMs: EMULATED_SECOND_MS }),
+      ...(emulatorOptions.onRateLimited ? { onRateLimited: emulatorOptions.onRateLimited } : {}),
+      repositoryPath: world.remoteDir,
+    },
     cleanups,
   );
   const receiver = await startWebhookReceiver();

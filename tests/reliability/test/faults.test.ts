@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { createGitHubHost, createSimpleGit, type GitHubHostOptions } from '@publishgate/adapter-git';
-import type { GitHubEmulator } from '@publishgate/adapter-git/testing';
+import { createManualClock, type GitHubEmulator, type ManualClock, type RateLimitedAnswer } from '@publishgate/adapter-git/testing';
 import {
   type Actor,
   createPublishGate,
@@ -16,7 +16,7 @@ import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
-import { EMULATED_SECOND_MS, emulatedHostOptions } from '../src/emulator.js';
+import { emulatedHostOptions } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
 import { type GitWorld, git } from '../src/repos.js';
 import { freshPostgresStore, freshSqliteStore, postgresAvailable, type TestStore } from '../src/stores.js';
@@ -48,6 +48,10 @@ function switchable<T extends object>(initial: T): { port: T; use(next: T): void
 type Rig = {
   world: GitWorld;
   emulator: GitHubEmulator;
+  /** The emulator's time: it moves only when a test moves it. */
+  githubClock: ManualClock;
+  /** What the emulator does as it refuses a request with a rate limit (default: nothing). */
+  onRateLimited(listener: (answer: RateLimitedAnswer) => void): void;
   receiver: WebhookReceiver;
   store: TestStore;
   db: Knex;
@@ -63,7 +67,12 @@ type Rig = {
 
 /** The gate in this process on a SQLite file, real git, the emulator and the webhook notifier; every port swappable. */
 async function rig(): Promise<Rig> {
-  const { world, emulator, receiver } = await startWorld(cleanups);
+  const githubClock = createManualClock();
+  let rateLimited: (answer: RateLimitedAnswer) => void = () => {};
+  const { world, emulator, receiver } = await startWorld(cleanups, {
+    clock: githubClock,
+    onRateLimited: (answer) => rateLimited(answer),
+  });
   const store = await freshSqliteStore();
   cleanups.push(store.drop);
   const { db, storage } = store.open();
@@ -86,6 +95,10 @@ async function rig(): Promise<Rig> {
   return {
     world,
     emulator,
+    githubClock,
+    onRateLimited(listener) {
+      rateLimited = listener;
+    },
     receiver,
     store,
     db,
@@ -234,15 +247,22 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
   it('secondary rate limit within the wait bound: waited out, approved, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
+    const told: number[] = [];
+    // The host waits (30 emulated s); GitHub's time passes by as much while it does.
+    r.onRateLimited((answer) => {
+      told.push(answer.retryAfterSeconds);
+      r.githubClock.advance(answer.retryAfterSeconds * 1000);
+    });
     r.emulator.rateLimit({ kind: 'secondary', seconds: 30 });
-    const started = Date.now();
     const approved = await r.gate.approve({ id: request.id, actor: ada });
-    const waited = Date.now() - started;
     expect(approved.status).toBe('approved');
-    // 30 emulated seconds are 300 ms here.
-    expect(waited).toBeGreaterThanOrEqual(250);
+    // Refused once with retry-after 30, then the same call came back after its wait and went through.
+    expect(told).toEqual([30]);
+    const statuses = r.emulator.requests().map((entry) => entry.status);
+    expect(statuses.filter((status) => status === 403)).toHaveLength(1);
+    expect(statuses.at(-1)).toBe(201);
     expect(r.emulator.pulls()).toHaveLength(1);
-    figures.push(`  secondary rate limit of 30 emulated s (300 ms): approve waited ${waited} ms`);
+    figures.push(`  secondary rate limit of 30 emulated s: refused once, waited out, approved (${statuses.join(' ')})`);
     await r.gate.sweep();
     await expectConsistent(r);
   });
@@ -251,18 +271,24 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     const r = await rig();
     const request = await r.submit(1);
     r.emulator.rateLimit({ kind: 'secondary', seconds: 120 });
-    const started = Date.now();
     const failed = await r.gate.approve({ id: request.id, actor: ada });
-    const tookMs = Date.now() - started;
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
     expect(failed.error?.message).toMatch(/rate limit/i);
-    // Not waited out: a 120 s wait is past the 60 s bound.
-    expect(tookMs).toBeLessThan(1_200);
-    await new Promise((resolve) => setTimeout(resolve, 120 * EMULATED_SECOND_MS + 50));
+    // Not waited out: a 120 s wait is past the 60 s bound, so the one refused call was the last one.
+    const calls = r.emulator.requests();
+    expect(calls.filter((entry) => entry.status === 403)).toHaveLength(1);
+    expect(calls.at(-1)?.status).toBe(403);
+    // Still limited a moment before the 120 s are over: a retry fails the same way, nothing is created.
+    r.githubClock.advance(119_000);
+    expect(await r.gate.retry({ id: request.id, actor: ada })).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(r.emulator.pulls()).toHaveLength(0);
+    r.githubClock.advance(1_000);
     const approved = await r.gate.retry({ id: request.id, actor: ada });
     expect(approved.status).toBe('approved');
     expect(r.emulator.pulls()).toHaveLength(1);
-    figures.push(`  secondary rate limit of 120 emulated s (> 60 s bound): failed after ${tookMs} ms, approved on retry once cleared`);
+    figures.push(
+      `  secondary rate limit of 120 emulated s (> 60 s bound): failed at once (${calls.length} calls, the last one refused), approved on retry once cleared`,
+    );
     await r.gate.sweep();
     await expectConsistent(r);
   });

@@ -19,6 +19,54 @@ export type { EmulatedPullRequest } from './githubFixtures.js';
 /** The REST operations the emulator serves. */
 export type EmulatedOperation = 'repos.get' | 'pulls.list' | 'pulls.create' | 'pulls.get' | 'rateLimit.get';
 
+/**
+ * Where the emulator reads the time from, in emulated milliseconds since the epoch. Rate-limit
+ * windows, `retry-after` and `x-ratelimit-reset` are computed from it.
+ */
+export type EmulatorClock = {
+  /** The emulated time now, in milliseconds since the epoch. */
+  now(): number;
+};
+
+/** An {@link EmulatorClock} that only moves when the test says so. */
+export type ManualClock = EmulatorClock & {
+  /** Moves emulated time forward by `ms` milliseconds. */
+  advance(ms: number): void;
+};
+
+/** What {@link GitHubEmulatorOptions.onRateLimited} is told as a request is refused by a rate limit. */
+export type RateLimitedAnswer = {
+  /** `secondary` answers with `retry-after`; `primary` with an exhausted `x-ratelimit-remaining` and `x-ratelimit-reset`. */
+  kind: 'secondary' | 'primary';
+  /** The operation that was refused. */
+  operation: EmulatedOperation;
+  /** Emulated seconds until the limit lifts, as the answer tells the client. */
+  retryAfterSeconds: number;
+};
+
+/**
+ * A clock for {@link GitHubEmulatorOptions.clock} that stands still until `advance(ms)` is called,
+ * so a test decides when a rate-limit window ends, whatever the load on the machine.
+ *
+ * @example
+ * ```ts
+ * const clock = createManualClock();
+ * const github = await startGitHubEmulator({ clock, contentCreationLimit: 80 });
+ * // ... 80 pull requests, then the 81st is refused with retry-after: 60
+ * clock.advance(60_000); // the next emulated minute: 80 more are accepted
+ * ```
+ */
+export function createManualClock(startMs = Date.UTC(2026, 0, 1)): ManualClock {
+  let now = startMs;
+  return {
+    now: () => now,
+    advance(ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`advance needs a non-negative number of milliseconds (got ${ms})`);
+      now += ms;
+    },
+  };
+}
+
 /** Options for {@link startGitHubEmulator}. */
 export type GitHubEmulatorOptions = {
   /** Repository owner. Default `acme`. */
@@ -34,8 +82,24 @@ export type GitHubEmulatorOptions = {
    * pushed gets GitHub's 422. Without it the emulator keeps its own branch list ({@link GitHubEmulator.setBranch}).
    */
   repositoryPath?: string;
-  /** Real milliseconds per emulated second (retry-after, rate-limit windows). Default 1,000; tests use 10 or so. */
+  /**
+   * Real milliseconds per emulated second on the default clock, which is wall-clock time scaled.
+   * Default 1,000. Scaled time depends on how fast the machine runs: tests that assert on rate
+   * limits pass a {@link clock} instead. Not allowed together with `clock`.
+   */
   secondMs?: number;
+  /**
+   * The emulated time, e.g. {@link createManualClock}: rate-limit windows, content-creation minutes,
+   * `retry-after` and the wait in `x-ratelimit-reset` follow it, and timestamps of pull requests
+   * come from it. Default: wall-clock time scaled by `secondMs`.
+   */
+  clock?: EmulatorClock;
+  /**
+   * Called as a request is answered with a rate limit, before the answer is sent. A test on a
+   * manual clock can move time here by `retryAfterSeconds`, to stand for a client that waits the
+   * limit out (the client's retry can only come after this answer).
+   */
+  onRateLimited?: (answer: RateLimitedAnswer) => void;
   /**
    * Content creation limit: at most this many pull requests per emulated minute, then a secondary
    * rate limit for 60 emulated seconds, as GitHub does (it documents about 80 per minute). Default: no limit.
@@ -75,7 +139,7 @@ export type GitHubEmulator = {
   failNext(fault: EmulatorFault): void;
   /**
    * Starts a rate limit now: `secondary` answers 403 with `retry-after`, `primary` answers 403 with
-   * an exhausted `x-ratelimit-remaining`, for `seconds` emulated seconds.
+   * an exhausted `x-ratelimit-remaining`, for `seconds` emulated seconds of the emulator's clock.
    */
   rateLimit(limit: { kind: 'secondary' | 'primary'; seconds: number }): void;
   /** Every request received, in order. */
@@ -86,12 +150,14 @@ export type GitHubEmulator = {
   close(): Promise<void>;
 };
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+/** `limitedFor`: the answer is a rate limit, which `onRateLimited` hears of. */
+type Reply = { status: number; body?: unknown; headers?: Record<string, string>; limitedFor?: RateLimitedAnswer };
 type Route = { operation: EmulatedOperation; specPath: string; method: string; params: Record<string, string> };
 
 const DOCS = 'https://docs.github.com/rest';
 const RATE_LIMIT = 5_000;
 const MAX_BODY_BYTES = 1024 * 1024;
+const MINUTE_MS = 60_000;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 const ROUTES: Array<{ operation: EmulatedOperation; method: string; pattern: RegExp; specPath: string; names: string[] }> = [
@@ -131,8 +197,8 @@ const ROUTES: Array<{ operation: EmulatedOperation; method: string; pattern: Reg
  * bodies, query parameters and the emulator's own responses are checked against GitHub's published
  * OpenAPI description (a subset extracted from `@octokit/openapi`, shipped with this package, so
  * `@octokit/openapi` is not needed at run time). Switches inject the failures the adapter must
- * survive: a 5xx after the pull request was created, secondary and primary rate limits (with a
- * scalable clock), bad credentials, and GitHub's content-creation limit. Pull requests also get a
+ * survive: a 5xx after the pull request was created, secondary and primary rate limits (on a clock
+ * the test controls, or scaled wall-clock time), bad credentials, and GitHub's content-creation limit. Pull requests also get a
  * small HTML page at their `html_url`.
  *
  * @example
@@ -152,10 +218,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const repo = options.repo ?? 'sites';
   const defaultBranch = options.defaultBranch ?? 'main';
   if (!NAME.test(owner) || !NAME.test(repo)) throw new Error('owner and repo must be GitHub names');
-  const secondMs = options.secondMs ?? 1_000;
+  if (options.clock && options.secondMs !== undefined) throw new Error('pass either clock or secondMs, not both');
+  const clock = options.clock ?? scaledWallClock(options.secondMs ?? 1_000);
+  // Pull request timestamps stay wall-clock time on the default clock (scaled time would run ahead of it).
+  const timestamp = () => new Date(options.clock ? clock.now() : Date.now()).toISOString().replace(/\.\d+Z$/, 'Z');
   const validate = options.validate ?? true;
   const validator = createOpenApiValidator(subset as unknown as OpenApiDocument);
-  const createdAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const createdAt = timestamp();
 
   const pulls: EmulatedPullRequest[] = [];
   const branches = new Map<string, string>([[defaultBranch, fakeSha(defaultBranch)]]);
@@ -211,31 +280,38 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     body: { message, errors, documentation_url: `${DOCS}/pulls/pulls#create-a-pull-request` },
   });
 
-  function emulatedNowSeconds(): number {
-    return Math.floor(Date.now() / 1000);
+  /**
+   * `x-ratelimit-reset` for a limit that lifts in `seconds` emulated seconds. Clients compute their
+   * wait as "reset minus my own wall-clock now", so the reset is written in that frame: whatever the
+   * emulated clock says, the client's computed wait is the emulated one.
+   */
+  function resetAfter(seconds: number): string {
+    return String(Math.floor(Date.now() / 1000) + seconds);
   }
 
   function rateHeaders(): Record<string, string> {
-    const remaining = limit?.kind === 'primary' && limit.until > Date.now() ? 0 : Math.max(0, RATE_LIMIT - used);
+    const remaining = limit?.kind === 'primary' && limit.until > clock.now() ? 0 : Math.max(0, RATE_LIMIT - used);
     return {
       'x-ratelimit-limit': String(RATE_LIMIT),
       'x-ratelimit-remaining': String(remaining),
-      'x-ratelimit-reset': String(emulatedNowSeconds() + 3600),
+      'x-ratelimit-reset': resetAfter(3600),
       'x-ratelimit-used': String(RATE_LIMIT - remaining),
       'x-ratelimit-resource': 'core',
     };
   }
 
-  function limited(): Reply | undefined {
+  function limited(operation: EmulatedOperation): Reply | undefined {
     if (!limit) return undefined;
-    const left = limit.until - Date.now();
+    const left = limit.until - clock.now();
     if (left <= 0) {
       limit = undefined;
       return undefined;
     }
-    const seconds = Math.max(1, Math.ceil(left / secondMs));
+    const seconds = Math.max(1, Math.ceil(left / 1000));
+    const limitedFor: RateLimitedAnswer = { kind: limit.kind, operation, retryAfterSeconds: seconds };
     if (limit.kind === 'secondary') {
       return {
+        limitedFor,
         ...basicError(
           403,
           `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${randomUUID()}.`,
@@ -243,12 +319,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         headers: { 'retry-after': String(seconds) },
       };
     }
-    // The reset time is expressed so that "reset minus now" is the emulated wait, whatever the clock scale.
     return {
+      limitedFor,
       ...basicError(403, 'API rate limit exceeded for installation ID 1.'),
       headers: {
         'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(emulatedNowSeconds() + seconds),
+        'x-ratelimit-reset': resetAfter(seconds),
         'x-ratelimit-used': String(RATE_LIMIT),
       },
     };
@@ -309,11 +385,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     if (title.trim() === '') return validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
     if (headOwner !== owner) return validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     if (options.contentCreationLimit !== undefined) {
-      const windowStart = Date.now() - 60 * secondMs;
-      while (creations.length > 0 && (creations[0] as number) < windowStart) creations.shift();
+      // A creation counts for one emulated minute: exactly 60 s later it no longer does.
+      const windowStart = clock.now() - MINUTE_MS;
+      while (creations.length > 0 && (creations[0] as number) <= windowStart) creations.shift();
       if (creations.length >= options.contentCreationLimit) {
-        limit = { kind: 'secondary', until: Date.now() + 60 * secondMs };
-        return limited() as Reply;
+        limit = { kind: 'secondary', until: clock.now() + MINUTE_MS };
+        return limited('pulls.create') as Reply;
       }
     }
     const [headSha, baseSha] = await Promise.all([resolveBranch(headRef), resolveBranch(base)]);
@@ -329,7 +406,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       ]);
     }
     const number = pulls.length + 1;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = timestamp();
     const pull: EmulatedPullRequest = {
       number,
       title,
@@ -346,7 +423,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       closedAt: null,
     };
     pulls.push(pull);
-    creations.push(Date.now());
+    creations.push(clock.now());
     if (fault?.afterCreate) return faultReply(fault.status);
     return {
       status: 201,
@@ -373,7 +450,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 
   async function handle(route: Route, query: URLSearchParams, body: unknown, fault: ReturnType<typeof takeFault>): Promise<Reply> {
     if (route.operation === 'rateLimit.get')
-      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, emulatedNowSeconds() + 3600) };
+      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAfter(3600))) };
     if (route.params.owner !== owner || route.params.repo !== repo) return basicError(404, 'Not Found');
     switch (route.operation) {
       case 'repos.get':
@@ -404,6 +481,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     const method = request.method ?? 'GET';
     const route = matchRoute(method, url.pathname);
     const send = (reply: Reply) => {
+      // Before the answer leaves: a test moving its clock here does so before any client can retry.
+      if (reply.limitedFor) options.onRateLimited?.(reply.limitedFor);
       log.push({ method, path: `${url.pathname}${url.search}`, operation: route?.operation, status: reply.status });
       const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
       response.writeHead(reply.status, {
@@ -435,7 +514,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     if (fault && !(fault.afterCreate && route.operation === 'pulls.create'))
       return send(checkResponse(undefined, faultReply(fault.status), route.operation));
     if (route.operation !== 'rateLimit.get') {
-      const blocked = limited();
+      const blocked = limited(route.operation);
       if (blocked) return send(checkResponse(undefined, blocked, route.operation));
     }
 
@@ -487,7 +566,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       const pull = pulls.find((candidate) => candidate.number === number);
       if (pull && pull.state === 'open') {
         pull.state = 'closed';
-        pull.closedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        pull.closedAt = timestamp();
         pull.updatedAt = pull.closedAt;
       }
     },
@@ -502,7 +581,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       }
     },
     rateLimit({ kind, seconds }) {
-      limit = { kind, until: Date.now() + seconds * secondMs };
+      limit = { kind, until: clock.now() + seconds * 1000 };
     },
     requests: () => log.map((entry) => ({ ...entry })),
     violations: () => [...violations],
@@ -512,6 +591,13 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** Wall-clock time, running `1000 / secondMs` times faster than real time from the moment the emulator starts. */
+function scaledWallClock(secondMs: number): EmulatorClock {
+  if (!(secondMs > 0)) throw new Error(`secondMs must be positive (got ${secondMs})`);
+  const origin = Date.now();
+  return { now: () => origin + ((Date.now() - origin) * 1000) / secondMs };
 }
 
 function matchRoute(method: string, pathname: string): Route | undefined {

@@ -1,8 +1,12 @@
 export {
+  createManualClock,
   type EmulatedOperation,
+  type EmulatorClock,
   type EmulatorFault,
   type GitHubEmulator,
   type GitHubEmulatorOptions,
+  type ManualClock,
+  type RateLimitedAnswer,
   startGitHubEmulator,
 } from './githubEmulator.js';
 export type { EmulatedPullRequest } from './githubFixtures.js';

@@ -37,7 +37,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readChunk(reader);
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
@@ -58,6 +58,21 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   } catch {
     throw new PublishGateError('validation', 'The request body is not valid UTF-8.', {
       issues: [{ path: '(body)', message: 'invalid UTF-8' }],
+    });
+  }
+}
+
+/**
+ * A body stream fails when the client hangs up mid-upload (or its connection breaks). That is the
+ * client's doing, not a server fault: a 400 that nobody will read, never a reported 500.
+ */
+async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch (error) {
+    throw new PublishGateError('validation', 'The request body ended before it was complete.', {
+      issues: [{ path: '(body)', message: 'cut short' }],
+      cause: error,
     });
   }
 }

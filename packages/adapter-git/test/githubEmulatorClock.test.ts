@@ -1,0 +1,96 @@
+import { createManualClock, type RateLimitedAnswer, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TOKEN } from './helpers/github.js';
+
+const emulators: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const emulator of emulators.splice(0)) await emulator.close();
+});
+
+async function start(options: Parameters<typeof startGitHubEmulator>[0] = {}) {
+  const emulator = await startGitHubEmulator({ token: TOKEN, ...options });
+  emulators.push(emulator);
+  return emulator;
+}
+
+function api(emulator: { url: string }, path: string, init: RequestInit = {}) {
+  return fetch(`${emulator.url}${path}`, {
+    ...init,
+    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+  });
+}
+
+function createPull(emulator: { url: string; setBranch(name: string): void }, name: string) {
+  emulator.setBranch(`publish/${name}`);
+  return api(emulator, '/repos/acme/sites/pulls', {
+    method: 'POST',
+    body: JSON.stringify({ head: `publish/${name}`, base: 'main', title: name }),
+  });
+}
+
+describe('the GitHub emulator on a clock the test controls', () => {
+  it('the content-creation minute ends when the test advances the clock by a minute, not before, however long the test really takes', async () => {
+    const clock = createManualClock();
+    const emulator = await start({ clock, contentCreationLimit: 2 });
+    expect([(await createPull(emulator, 'a')).status, (await createPull(emulator, 'b')).status]).toEqual([201, 201]);
+    const refused = await createPull(emulator, 'c');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    clock.advance(59_000);
+    const later = await api(emulator, '/repos/acme/sites');
+    expect([later.status, later.headers.get('retry-after')]).toEqual([403, '1']);
+    clock.advance(1_000);
+    expect((await createPull(emulator, 'c')).status).toBe(201);
+    expect((await createPull(emulator, 'd')).status).toBe(201);
+    expect((await createPull(emulator, 'e')).status).toBe(403);
+    expect(emulator.pulls().map((pull) => pull.head)).toEqual(['publish/a', 'publish/b', 'publish/c', 'publish/d']);
+    expect(emulator.violations()).toEqual([]);
+  });
+
+  it('retry-after and the wait in x-ratelimit-reset count down with the clock', async () => {
+    const clock = createManualClock();
+    const emulator = await start({ clock });
+    emulator.rateLimit({ kind: 'secondary', seconds: 30 });
+    expect((await api(emulator, '/repos/acme/sites')).headers.get('retry-after')).toBe('30');
+    clock.advance(10_000);
+    expect((await api(emulator, '/repos/acme/sites')).headers.get('retry-after')).toBe('20');
+    clock.advance(20_000);
+    expect((await api(emulator, '/repos/acme/sites')).status).toBe(200);
+
+    emulator.rateLimit({ kind: 'primary', seconds: 40 });
+    clock.advance(15_000);
+    const primary = await api(emulator, '/repos/acme/sites');
+    expect(primary.status).toBe(403);
+    expect(primary.headers.get('x-ratelimit-remaining')).toBe('0');
+    // Clients compute the wait against their own wall clock; the emulator writes the reset in that frame.
+    const wait = Number(primary.headers.get('x-ratelimit-reset')) - Date.now() / 1000;
+    expect(wait).toBeGreaterThan(23);
+    expect(wait).toBeLessThanOrEqual(25);
+    clock.advance(25_000);
+    expect((await api(emulator, '/repos/acme/sites')).status).toBe(200);
+    expect(emulator.violations()).toEqual([]);
+  });
+
+  it('onRateLimited hears of each refusal before the client has its answer, so a test can move time for a client that waits', async () => {
+    const clock = createManualClock();
+    const heard: RateLimitedAnswer[] = [];
+    const emulator = await start({ clock, onRateLimited: (answer) => heard.push(answer) });
+    emulator.rateLimit({ kind: 'secondary', seconds: 45 });
+    const refused = await api(emulator, '/repos/acme/sites/pulls');
+    expect(refused.status).toBe(403);
+    expect(heard).toEqual([{ kind: 'secondary', operation: 'pulls.list', retryAfterSeconds: 45 }]);
+  });
+
+  it('pull request timestamps come from the clock', async () => {
+    const clock = createManualClock(Date.parse('2026-05-04T10:00:00Z'));
+    const emulator = await start({ clock });
+    clock.advance(90_000);
+    expect((await createPull(emulator, 'a')).status).toBe(201);
+    expect(emulator.pulls()[0]?.createdAt).toBe('2026-05-04T10:01:30Z');
+  });
+
+  it('refuses a clock together with secondMs, and a clock moved backwards', async () => {
+    await expect(startGitHubEmulator({ clock: createManualClock(), secondMs: 10 })).rejects.toThrow(/either clock or secondMs/);
+    expect(() => createManualClock().advance(-1)).toThrow(/non-negative/);
+  });
+});
