@@ -33,7 +33,14 @@ export {
   type FetchHandler,
   type FetchHandlerOptions,
 } from './http/fetchHandler.js';
-export { type NodeHandler, toNodeHandler, type WebHandler } from './http/nodeHandler.js';
+export {
+  type ClientAbort,
+  DEFAULT_MAX_DRAIN_BYTES,
+  type NodeHandler,
+  type NodeHandlerOptions,
+  toNodeHandler,
+  type WebHandler,
+} from './http/nodeHandler.js';
 export {
   type ApproveBody,
   type ExportHistoryQuery,

@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { createFetchHandler, toNodeHandler } from '@publishgate/core';
+import { type ClientAbort, createFetchHandler, toNodeHandler } from '@publishgate/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-// Not re-exported from the package entry yet (src/http/index.ts belongs to the core rewrite).
-import type { ClientAbort } from '../../src/http/nodeHandler';
 import { admin, setup } from '../helpers';
 import { BASE_PATH, hostOptions } from './harness';
 
