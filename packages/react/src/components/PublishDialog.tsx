@@ -77,7 +77,8 @@ function OpenPublishDialog({
   const inputRef = useRef<HTMLInputElement>(null);
   useFocusTrap(dialogRef, onClose);
 
-  const preview = usePublishPreview(workspaceId);
+  // Always a fresh preview: files change on disk without any event, and a cached "nothing to publish" would stick.
+  const preview = usePublishPreview(workspaceId, { refetchOnMount: true });
   const publish = useRequestPublish();
   const [subdomain, setSubdomain] = useState<string | undefined>(undefined);
   const [note, setNote] = useState('');
