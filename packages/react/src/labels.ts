@@ -173,7 +173,10 @@ export const defaultLabels = {
     never: 'Never',
     reviewDue: 'Review due',
     expired: 'Expired',
+    /** No longer shown (the "Granted by" column stays empty for untrusted builders); kept so overrides still type-check. */
     notTrusted: 'Not trusted',
+    /** Shown while the trust list loads; the switches stay disabled until then. */
+    loading: 'Loading who is trusted…',
     addHeading: 'Trust a builder',
     userId: 'User id',
     email: 'Email',
