@@ -52,6 +52,8 @@ export const defaultLabels = {
     notInPatch: 'Not shown: the patch was truncated before this file.',
     truncated: 'The patch was truncated: some changes are not shown here. The pull request has the full diff.',
     showAllLines: (total: number) => `Show all ${total} lines`,
+    /** How long a file's patch is (hunk lines), shown whether the file is expanded or not. */
+    patchLines: (lines: number) => `(${plural(lines, 'line', 'lines')} in the patch)`,
     empty: 'No changes.',
     /** The +/- counts as read by screen readers (the `+3 −1` shown is hidden from them). */
     countsSpoken: (additions: number, deletions: number) =>

@@ -62,7 +62,8 @@ describe('admin flow against a real server', () => {
     );
     expect(review.querySelector('[data-pg-field="submitted"] time')).toHaveAttribute('datetime', request.createdAt);
     expect(within(review).getByText('2 files changed, 3 additions, 1 deletion')).toBeTruthy();
-    await user.click(within(review).getByRole('button', { name: 'app.js' }));
+    // Small files start expanded: the changed lines show without a click.
+    expect(within(review).getByRole('button', { name: 'app.js' })).toHaveAttribute('aria-expanded', 'true');
     expect(within(review).getByText('+console.log(2);')).toBeVisible();
 
     await user.click(within(review).getByRole('button', { name: 'Approve and publish' }));
