@@ -148,14 +148,19 @@ export const defaultLabels = {
     feedbackHint: 'The builder sees this and can send a new request.',
     retry: 'Retry publishing',
     approved: 'Approved. The commit was pushed and the pull request opened.',
+    approvedPublishing: 'Approved. Publishing: pushing the commit and opening the pull request…',
     rejected: 'Rejected. The builder was notified.',
     failed: 'Approved, but publishing failed. You can retry.',
     decisionFailed: 'Your decision was not recorded.',
-    conflictTitle: 'Someone else decided first',
+    // Not "someone else": the other decision may be the same admin's, from another tab.
+    conflictTitle: 'This request was already decided',
+    /** Kept up to date: `status` is the request's status now, not when the conflict happened. */
     conflict: (status: string, by: string | undefined) =>
       `Your decision was not applied: this request is now ${status}${by ? ` (decided by ${by})` : ''}.`,
     conflictUnknown: 'Your decision was not applied: this request changed since you opened it. Reload it to see its state.',
+    /** `kind` is a decision (`decision.approved`/`rejected`), never a status: approved is not yet published. */
     decidedBy: (kind: string, by: string, at: string) => `${kind} by ${by} on ${at}`,
+    decision: { approved: 'Approved', rejected: 'Rejected' },
     byTrust: 'trust (auto-approved)',
     notPending: (status: string) => `This request is ${status}: there is nothing to decide.`,
     feedbackGiven: 'Feedback given',

@@ -233,7 +233,7 @@ describe('axe: ApprovalsQueue and RequestReview', () => {
     await conflict.user.type(screen.getByRole('textbox', { name: /Feedback/ }), 'No thanks');
     await expectNoAxeViolations(conflict.container, 'rejecting');
     await conflict.user.click(screen.getByRole('button', { name: 'Reject request' }));
-    await screen.findByText('Someone else decided first');
+    await screen.findByText('This request was already decided');
     await expectNoAxeViolations(conflict.container, 'conflict');
     conflict.unmount();
 

@@ -180,7 +180,7 @@ const POSITIONS: Position[] = [
         }),
         reveal: async (user) => {
           await user.click(await screen.findByRole('button', { name: 'Approve and publish' }));
-          await screen.findByRole('alert');
+          await screen.findByText('This request was already decided');
         },
       };
     },

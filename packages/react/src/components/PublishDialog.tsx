@@ -2,6 +2,7 @@
 import { PublishGateError, type PublishRequest } from '@publishgate/core/client';
 import { type FormEvent, type KeyboardEvent, type RefObject, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { usePublishPreview } from '../hooks/usePublishPreview.js';
+import { usePublishRequest } from '../hooks/usePublishRequest.js';
 import { useRequestPublish } from '../hooks/useRequestPublish.js';
 import { type SubdomainCheckResult, useSubdomainCheck } from '../hooks/useSubdomainCheck.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
@@ -93,7 +94,11 @@ function OpenPublishDialog({
     if (loaded && dialogRef.current && dialogRef.current.ownerDocument.activeElement === dialogRef.current) inputRef.current?.focus();
   }, [loaded]);
 
-  const result = publish.status === 'success' ? publish.data : undefined;
+  // The submit's answer can be "approving" (a trusted builder's publish still running): show the
+  // request as it is now, not as it was when the answer came.
+  const submitted = publish.status === 'success' ? publish.data : undefined;
+  const live = usePublishRequest(submitted?.id);
+  const result = submitted && live.data && live.data.version >= submitted.version ? live.data : submitted;
   useEffect(() => {
     if (!result) return;
     setAnnouncement(resultMessage(result, text));
@@ -201,7 +206,8 @@ function OpenPublishDialog({
             </>
           ) : null}
           {publish.status === 'error' ? (
-            <p className="pg-notice" data-pg-tone="error" role="alert">
+            // Announced by the dialog's live region; a role="alert" here would say it twice.
+            <p className="pg-notice" data-pg-tone="error">
               {text.submitFailed} {labels.common.errorMessage(publish.error)}
             </p>
           ) : null}

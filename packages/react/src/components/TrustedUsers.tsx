@@ -115,7 +115,8 @@ export function TrustedUsers({
         </div>
       ) : null}
       {trust.mutationError ? (
-        <p className="pg-notice" data-pg-tone="error" role="alert">
+        // Announced by the live region (setTrusted); a role="alert" here would say it twice.
+        <p className="pg-notice" data-pg-tone="error">
           {text.saveFailed} {labels.common.errorMessage(trust.mutationError)}
         </p>
       ) : null}
