@@ -357,6 +357,37 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await expect.poll(() => opener.evaluate((element) => element === element.ownerDocument.activeElement), UI_WAIT).toBe(true);
   });
 
+  it('regression: the admin sees the changed lines of a file whose name git quotes (non-ASCII, space, quote), through the real git adapter', async () => {
+    const carol = await signIn('Carol');
+    await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
+    const name = 'café "menu".html';
+    await carol.getByLabel('New file path').fill(name);
+    await carol.getByRole('button', { name: 'Create' }).click();
+    const editor = carol.getByLabel(`Contents of ${name}`);
+    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
+    await editor.fill('<p>Café au lait</p>\n');
+    await carol.getByRole('button', { name: 'Save', exact: true }).click();
+    await carol
+      .getByRole('status')
+      .filter({ hasText: `Saved ${name}.` })
+      .waitFor();
+    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
+    const request = await latestRequest('ws-carol');
+    // The stored patch really names the file C-quoted, as git writes it.
+    expect(request.diff.patch).toContain('"b/caf\\303\\251 \\"menu\\".html"');
+
+    const ada = await signIn('Ada');
+    await review(ada, request);
+    const reviewPanel = ada.locator('[data-pg-component="request-review"]');
+    const file = reviewPanel.getByRole('button', { name });
+    await expect(file.getAttribute('aria-expanded')).resolves.toBe('true');
+    await reviewPanel.locator('[data-pg-line="add"]').filter({ hasText: '+<p>Café au lait</p>' }).waitFor();
+    await expect(reviewPanel.getByText('No line changes to show for this file.').count()).resolves.toBe(0);
+    await reviewPanel.getByRole('button', { name: 'Reject…' }).click();
+    await reviewPanel.getByRole('button', { name: 'Reject request' }).click();
+    await notice(reviewPanel, 'Rejected. The builder was notified.').waitFor();
+  });
+
   it('regression: dates are formatted one way on the approvals page (queue and history)', async () => {
     const ada = await signIn('Ada');
     await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
