@@ -196,8 +196,8 @@ describe.runIf(status.available)('portal in Chromium', () => {
     const reviewPanel = ada.locator('[data-pg-component="request-review"]');
     for (const text of ['Bike shop', 'bob@example.com', 'bike-shop'])
       await expect(reviewPanel.getByText(text).first().isVisible()).resolves.toBe(true);
-    // The diff: the file is listed with its counts; expanded, it shows the added line.
-    await reviewPanel.getByRole('button', { name: 'index.html' }).click();
+    // The diff: the file is listed with its counts; small, it starts expanded and shows the added line.
+    await expect(reviewPanel.getByRole('button', { name: 'index.html' }).getAttribute('aria-expanded')).resolves.toBe('true');
     await reviewPanel.locator('[data-pg-line="add"]').filter({ hasText: '+<h1>Bikes for everyone</h1>' }).waitFor();
     await shoot(ada, '05-request-review');
     await expectNoAxeViolations(ada, 'the request review');
@@ -296,5 +296,111 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await ada.locator('table.history tr[data-audit-type="request.approved"]').first().waitFor();
     await shoot(ada, '11-approvals-history');
     await expectNoAxeViolations(ada, 'the approvals page with history and trust');
+  });
+  it('regression: the editor keeps unsaved typing when a file is clicked, and asks before opening another', async () => {
+    const carol = await signIn('Carol');
+    await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
+    await carol.getByRole('button', { name: /^index\.html / }).click();
+    const editor = carol.getByLabel('Contents of index.html');
+    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
+    await editor.fill('typed, not saved');
+
+    // The open file, clicked again: nothing is reloaded over the typing.
+    await carol.getByRole('button', { name: /^index\.html / }).click();
+    await expect(editor.inputValue()).resolves.toBe('typed, not saved');
+
+    // Another file: a confirmation first; declining keeps the typing.
+    const questions: string[] = [];
+    carol.once('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await carol.getByRole('button', { name: /^styles\.css / }).click();
+    await expect.poll(() => questions.length, UI_WAIT).toBe(1);
+    expect(questions[0]).toContain('unsaved changes to index.html');
+    await expect(carol.getByLabel('Contents of index.html').inputValue()).resolves.toBe('typed, not saved');
+
+    // Accepting opens the other file.
+    carol.once('dialog', (dialog) => void dialog.accept());
+    await carol.getByRole('button', { name: /^styles\.css / }).click();
+    await carol.getByLabel('Contents of styles.css').waitFor();
+    await expect(carol.getByLabel('Contents of index.html').count()).resolves.toBe(0);
+  });
+
+  it('the Publish dialog is a native modal: the page behind is inert, Tab stays inside, Escape closes it and focus returns', async () => {
+    const bob = await signIn('Bob');
+    await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
+    const opener = bob.getByRole('button', { name: 'Publish…' });
+    await opener.click();
+    const dialog = bob.getByRole('dialog', { name: 'Publish Bike shop' });
+    await dialog.waitFor();
+    await expect(dialog.evaluate((element) => element.tagName === 'DIALOG' && element.matches(':modal'))).resolves.toBe(true);
+    await dialog.getByRole('button', { name: 'Request publish' }).waitFor();
+    await expectNoAxeViolations(bob, 'the open publish dialog');
+
+    // The page behind cannot take focus.
+    const behind = bob.getByRole('button', { name: 'Reload file list' });
+    await expect(
+      behind.evaluate((element) => {
+        (element as HTMLElement).focus();
+        return element.ownerDocument.activeElement === element;
+      }),
+    ).resolves.toBe(false);
+    // Tab and Shift+Tab, past both ends, never leave the dialog.
+    for (const key of [...Array<string>(12).fill('Tab'), ...Array<string>(12).fill('Shift+Tab')]) {
+      await bob.keyboard.press(key);
+      await expect(bob.evaluate(() => document.activeElement?.closest('dialog') !== null)).resolves.toBe(true);
+    }
+
+    await bob.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => opener.evaluate((element) => element === element.ownerDocument.activeElement), UI_WAIT).toBe(true);
+  });
+
+  it('regression: the admin sees the changed lines of a file whose name git quotes (non-ASCII, space, quote), through the real git adapter', async () => {
+    const carol = await signIn('Carol');
+    await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
+    const name = 'café "menu".html';
+    await carol.getByLabel('New file path').fill(name);
+    await carol.getByRole('button', { name: 'Create' }).click();
+    const editor = carol.getByLabel(`Contents of ${name}`);
+    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
+    await editor.fill('<p>Café au lait</p>\n');
+    await carol.getByRole('button', { name: 'Save', exact: true }).click();
+    await carol
+      .getByRole('status')
+      .filter({ hasText: `Saved ${name}.` })
+      .waitFor();
+    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
+    const request = await latestRequest('ws-carol');
+    // The stored patch really names the file C-quoted, as git writes it.
+    expect(request.diff.patch).toContain('"b/caf\\303\\251 \\"menu\\".html"');
+
+    const ada = await signIn('Ada');
+    await review(ada, request);
+    const reviewPanel = ada.locator('[data-pg-component="request-review"]');
+    const file = reviewPanel.getByRole('button', { name });
+    await expect(file.getAttribute('aria-expanded')).resolves.toBe('true');
+    await reviewPanel.locator('[data-pg-line="add"]').filter({ hasText: '+<p>Café au lait</p>' }).waitFor();
+    await expect(reviewPanel.getByText('No line changes to show for this file.').count()).resolves.toBe(0);
+    await reviewPanel.getByRole('button', { name: 'Reject…' }).click();
+    await reviewPanel.getByRole('button', { name: 'Reject request' }).click();
+    await notice(reviewPanel, 'Rejected. The builder was notified.').waitFor();
+  });
+
+  it('regression: dates are formatted one way on the approvals page (queue and history)', async () => {
+    const ada = await signIn('Ada');
+    await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+    await ada.getByLabel('Status', { exact: true }).selectOption('all');
+    await ada.locator('table.history tr[data-audit-type="request.approved"]').first().waitFor();
+    await ada.locator('[data-pg-field="submitted"] time').first().waitFor();
+    // Every <time> reads the way the components format dates (Intl medium date, short time).
+    const mismatches = await ada.evaluate(() => {
+      const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+      return [...document.querySelectorAll('time')]
+        .map((element) => ({ text: element.textContent, expected: format.format(new Date(element.dateTime)) }))
+        .filter((entry) => entry.text !== entry.expected);
+    });
+    expect(mismatches).toEqual([]);
   });
 });

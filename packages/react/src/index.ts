@@ -9,7 +9,7 @@ export { RequestReview, type RequestReviewProps } from './components/RequestRevi
 export { type TrustCandidate, TrustedUsers, type TrustedUsersProps } from './components/TrustedUsers.js';
 export { type FilePatch, type PatchHunk, type PatchLine, parsePatch } from './diff/parsePatch.js';
 export { type ApprovalsQueueResult, useApprovalsQueue } from './hooks/useApprovalsQueue.js';
-export { usePublishPreview } from './hooks/usePublishPreview.js';
+export { type UsePublishPreviewOptions, usePublishPreview } from './hooks/usePublishPreview.js';
 export { usePublishRequest } from './hooks/usePublishRequest.js';
 export type { QueryResult } from './hooks/useQuery.js';
 export { type RequestPublishResult, useRequestPublish } from './hooks/useRequestPublish.js';

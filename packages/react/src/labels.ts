@@ -52,6 +52,8 @@ export const defaultLabels = {
     notInPatch: 'Not shown: the patch was truncated before this file.',
     truncated: 'The patch was truncated: some changes are not shown here. The pull request has the full diff.',
     showAllLines: (total: number) => `Show all ${total} lines`,
+    /** How long a file's patch is (hunk lines), shown whether the file is expanded or not. */
+    patchLines: (lines: number) => `(${plural(lines, 'line', 'lines')} in the patch)`,
     empty: 'No changes.',
     /** The +/- counts as read by screen readers (the `+3 −1` shown is hidden from them). */
     countsSpoken: (additions: number, deletions: number) =>
@@ -146,14 +148,19 @@ export const defaultLabels = {
     feedbackHint: 'The builder sees this and can send a new request.',
     retry: 'Retry publishing',
     approved: 'Approved. The commit was pushed and the pull request opened.',
+    approvedPublishing: 'Approved. Publishing: pushing the commit and opening the pull request…',
     rejected: 'Rejected. The builder was notified.',
     failed: 'Approved, but publishing failed. You can retry.',
     decisionFailed: 'Your decision was not recorded.',
-    conflictTitle: 'Someone else decided first',
+    // Not "someone else": the other decision may be the same admin's, from another tab.
+    conflictTitle: 'This request was already decided',
+    /** Kept up to date: `status` is the request's status now, not when the conflict happened. */
     conflict: (status: string, by: string | undefined) =>
       `Your decision was not applied: this request is now ${status}${by ? ` (decided by ${by})` : ''}.`,
     conflictUnknown: 'Your decision was not applied: this request changed since you opened it. Reload it to see its state.',
+    /** `kind` is a decision (`decision.approved`/`rejected`), never a status: approved is not yet published. */
     decidedBy: (kind: string, by: string, at: string) => `${kind} by ${by} on ${at}`,
+    decision: { approved: 'Approved', rejected: 'Rejected' },
     byTrust: 'trust (auto-approved)',
     notPending: (status: string) => `This request is ${status}: there is nothing to decide.`,
     feedbackGiven: 'Feedback given',
@@ -173,7 +180,10 @@ export const defaultLabels = {
     never: 'Never',
     reviewDue: 'Review due',
     expired: 'Expired',
+    /** No longer shown (the "Granted by" column stays empty for untrusted builders); kept so overrides still type-check. */
     notTrusted: 'Not trusted',
+    /** Shown while the trust list loads; the switches stay disabled until then. */
+    loading: 'Loading who is trusted…',
     addHeading: 'Trust a builder',
     userId: 'User id',
     email: 'Email',

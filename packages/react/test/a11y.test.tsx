@@ -233,7 +233,7 @@ describe('axe: ApprovalsQueue and RequestReview', () => {
     await conflict.user.type(screen.getByRole('textbox', { name: /Feedback/ }), 'No thanks');
     await expectNoAxeViolations(conflict.container, 'rejecting');
     await conflict.user.click(screen.getByRole('button', { name: 'Reject request' }));
-    await screen.findByText('Someone else decided first');
+    await screen.findByText('This request was already decided');
     await expectNoAxeViolations(conflict.container, 'conflict');
     conflict.unmount();
 
@@ -260,8 +260,12 @@ describe('axe: ApprovalsQueue and RequestReview', () => {
 
 describe('axe: TrustedUsers', () => {
   it('loading, error, empty, filled (review due, expired, untrusted candidate)', async () => {
-    const loading = renderWithClient(<TrustedUsers blueprintId="bp-1" />, stubClient({ listTrust: forever }), live);
-    await screen.findByText('Loading…');
+    const loading = renderWithClient(
+      <TrustedUsers blueprintId="bp-1" candidates={[{ userId: 'u-9', email: 'eve@example.com' }]} />,
+      stubClient({ listTrust: forever }),
+      live,
+    );
+    await screen.findByText('Loading who is trusted…');
     await expectNoAxeViolations(loading.container, 'loading');
     loading.unmount();
     const error = renderWithClient(<TrustedUsers blueprintId="bp-1" />, stubClient({ listTrust: failure }), live);

@@ -62,7 +62,8 @@ describe('admin flow against a real server', () => {
     );
     expect(review.querySelector('[data-pg-field="submitted"] time')).toHaveAttribute('datetime', request.createdAt);
     expect(within(review).getByText('2 files changed, 3 additions, 1 deletion')).toBeTruthy();
-    await user.click(within(review).getByRole('button', { name: 'app.js' }));
+    // Small files start expanded: the changed lines show without a click.
+    expect(within(review).getByRole('button', { name: 'app.js' })).toHaveAttribute('aria-expanded', 'true');
     expect(within(review).getByText('+console.log(2);')).toBeVisible();
 
     await user.click(within(review).getByRole('button', { name: 'Approve and publish' }));
@@ -117,9 +118,9 @@ describe('admin flow against a real server', () => {
     await user.click(within(review).getByRole('button', { name: 'Reject…' }));
     await user.type(within(review).getByRole('textbox', { name: /Feedback/ }), 'Too late');
     await user.click(within(review).getByRole('button', { name: 'Reject request' }));
-    const alert = await within(review).findByRole('alert');
-    expect(alert).toHaveTextContent('Someone else decided first');
-    expect(alert).toHaveTextContent('Your decision was not applied: this request is now Published (decided by grace@example.com).');
+    const notice = (await within(review).findByText('This request was already decided')).closest('.pg-notice') as HTMLElement;
+    expect(notice).toHaveTextContent('Your decision was not applied: this request is now Published (decided by grace@example.com).');
+    expect(within(review).getByRole('status')).toHaveTextContent('Your decision was not applied');
     // Rolled back from the optimistic "Rejected" to the server's truth.
     expect(within(review).getAllByText('Published').length).toBeGreaterThan(0);
     expect(within(review).queryByText('Rejected')).toBeNull();

@@ -40,13 +40,11 @@ describe('builder flow against a real server', () => {
     const dialog = screen.getByRole('dialog', { name: 'Publish workspace' });
     expect(dialog).toHaveAttribute('aria-modal', 'true');
 
-    // The diff: files with counts, expandable hunks.
+    // The diff: files with counts; small files start expanded.
     const field = await within(dialog).findByRole('textbox', { name: 'Subdomain' });
     expect(field).toHaveValue('bob-s-shop'); // derived from the workspace name on a first publish
     expect(within(dialog).getByText('2 files changed, 2 additions, 1 deletion')).toBeTruthy();
     const fileToggle = within(dialog).getByRole('button', { name: 'index.html' });
-    expect(fileToggle).toHaveAttribute('aria-expanded', 'false');
-    await user.click(fileToggle);
     expect(fileToggle).toHaveAttribute('aria-expanded', 'true');
     expect(within(dialog).getByText('+<h1>Welcome to the shop</h1>')).toBeTruthy();
 
@@ -141,6 +139,9 @@ describe('publish dialog', () => {
     await user.keyboard('Typed without a mouse');
     await user.tab(); // first file
     expect(within(dialog).getByRole('button', { name: 'contact.html' })).toHaveFocus();
+    expect(within(dialog).getByRole('button', { name: 'contact.html' })).toHaveAttribute('aria-expanded', 'true');
+    await user.keyboard('{Enter}');
+    expect(within(dialog).getByRole('button', { name: 'contact.html' })).toHaveAttribute('aria-expanded', 'false');
     await user.keyboard('{Enter}');
     expect(within(dialog).getByRole('button', { name: 'contact.html' })).toHaveAttribute('aria-expanded', 'true');
     expect(within(dialog).getByText('+Contact')).toBeVisible();

@@ -92,4 +92,30 @@ describe('parsePatch', () => {
     expect(parsePatch('')).toEqual([]);
     expect(parsePatch('garbage\n@@ nonsense')).toEqual([]);
   });
+  it('unquotes C-quoted paths in rename lines and in a bare diff --git line (binary, empty or mode-only files)', () => {
+    const patch = [
+      'diff --git "a/old \\"n\\303\\244me\\".txt" "b/new\\tn\\303\\244me.txt"',
+      'similarity index 100%',
+      'rename from "old \\"n\\303\\244me\\".txt"',
+      'rename to "new\\tn\\303\\244me.txt"',
+      'diff --git "a/caf\\303\\251.png" "b/caf\\303\\251.png"',
+      'new file mode 100644',
+      'index 0000000..1111111',
+      'Binary files /dev/null and "b/caf\\303\\251.png" differ',
+      'diff --git a/plain.txt "b/we\\\\ird.txt"',
+      'similarity index 100%',
+      '',
+    ].join('\n');
+    const files = parsePatch(patch);
+    expect(files.map((file) => [file.path, file.oldPath, file.binary])).toEqual([
+      ['new\tnäme.txt', 'old "näme".txt', false],
+      ['café.png', undefined, true],
+      ['we\\ird.txt', undefined, false],
+    ]);
+  });
+
+  it('leaves a path that only looks quoted (unclosed quote, unknown escape) as written', () => {
+    const patch = ['diff --git a/x b/x', '--- "a/x\\q"', '+++ "b/unclosed', '@@ -1 +1 @@', '-a', '+b', ''].join('\n');
+    expect(parsePatch(patch)[0]?.path).toBe('"b/unclosed');
+  });
 });

@@ -1,9 +1,12 @@
+import type { TrustView } from '@publishgate/core/client';
+import { trustFixture } from '@publishgate/core/testing';
 import { screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalsQueue, PublishDialog, PublishGateProvider, TrustedUsers } from '../src/index.js';
 import { admin, builder, builder2, startServer, type TestServer, workspace } from './harness.js';
 import { renderWithClient } from './render.js';
+import { stubClient } from './stubClient.js';
 
 const DAY = 86_400_000;
 let now = Date.now();
@@ -61,8 +64,10 @@ describe('trusted users', () => {
     const { user } = renderBoth();
     const list = screen.getByRole('region', { name: 'Trusted builders: Shop' });
     const toggle = await within(list).findByRole('switch', { name: 'Auto-approve bob@example.com' });
+    await waitFor(() => expect(toggle).toBeEnabled());
     expect(toggle).not.toBeChecked();
-    expect(within(list).getByText('Not trusted')).toBeTruthy();
+    // An untrusted builder has nobody in "Granted by".
+    expect((toggle.closest('tr') as HTMLElement).querySelector('[data-pg-field="granted-by"]')).toBeEmptyDOMElement();
 
     await user.click(toggle);
     await waitFor(() => expect(toggle).toBeChecked());
@@ -86,6 +91,7 @@ describe('trusted users', () => {
   it('toggles with the keyboard', async () => {
     const { user } = renderBoth();
     const toggle = await screen.findByRole('switch', { name: 'Auto-approve bob@example.com' });
+    await waitFor(() => expect(toggle).toBeEnabled());
     await user.tab();
     expect(toggle).toHaveFocus();
     await user.keyboard(' ');
@@ -138,9 +144,44 @@ describe('trusted users', () => {
     await user.type(within(list).getByRole('textbox', { name: 'User id' }), admin.id);
     await user.type(within(list).getByRole('textbox', { name: 'Email' }), admin.email);
     await user.click(within(list).getByRole('button', { name: 'Grant trust' }));
-    const alert = await within(list).findByRole('alert');
-    expect(alert).toHaveTextContent('Could not change trust. You cannot trust yourself');
+    await waitFor(() => expect(within(list).getByRole('status')).toHaveTextContent('Could not change trust. You cannot trust yourself'));
+    expect(within(list).getByText(/^Could not change trust\. You cannot trust yourself/)).toBeTruthy();
     // The form keeps what was typed, to correct it.
     expect(within(list).getByRole('textbox', { name: 'User id' })).toHaveValue(admin.id);
+  });
+
+  it('regression: until the trust list arrives, the switch is disabled and says nothing about trust (a quick click revoked a grant)', async () => {
+    let answer: (grants: TrustView[]) => void = () => {};
+    const setTrust: Array<boolean> = [];
+    const grant = trustFixture({ blueprintId: 'bp-shop', userId: builder.id, email: builder.email });
+    const client = stubClient({
+      listTrust: () => new Promise<TrustView[]>((resolve) => (answer = resolve)),
+      setTrust: async (input) => {
+        setTrust.push(input.trusted);
+        return grant;
+      },
+    });
+    const { user } = renderWithClient(
+      <TrustedUsers blueprintId="bp-shop" blueprintName="Shop" candidates={[{ userId: builder.id, email: builder.email }]} />,
+      client,
+      { storeOptions: { live: false } },
+    );
+    const list = screen.getByRole('region', { name: 'Trusted builders: Shop' });
+    const toggle = within(list).getByRole('switch', { name: 'Auto-approve bob@example.com' });
+    expect(within(list).getByText('Loading who is trusted…')).toBeTruthy();
+    expect(toggle).toBeDisabled();
+    expect(toggle).toHaveAccessibleDescription('Loading who is trusted…');
+    const row = toggle.closest('tr') as HTMLElement;
+    expect(row).toHaveAttribute('data-state', 'unknown');
+    expect(row).toHaveAttribute('aria-busy', 'true');
+    expect(within(row).queryByText('Not trusted')).toBeNull();
+    await user.click(toggle);
+    expect(setTrust).toEqual([]);
+
+    answer([{ ...grant, active: true, reviewDue: false }]);
+    await waitFor(() => expect(toggle).toBeEnabled());
+    expect(toggle).toBeChecked();
+    expect(within(list).queryByText('Loading who is trusted…')).toBeNull();
+    expect(row).toHaveAttribute('data-state', 'trusted');
   });
 });

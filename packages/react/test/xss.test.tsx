@@ -79,9 +79,15 @@ type Position = {
   };
 };
 
+// Small files start expanded; open the first file only if it is not.
 const expandFirstFile = async (user: ReturnType<typeof renderWithClient>['user']) => {
-  const toggle = (await screen.findAllByRole('button', { expanded: false })).find((button) => button.classList.contains('pg-diff-toggle'));
-  if (toggle) await user.click(toggle);
+  const toggle = await waitFor(() => {
+    const found = document.querySelector<HTMLButtonElement>('button.pg-diff-toggle');
+    if (!found) throw new Error('no file toggle yet');
+    return found;
+  });
+  if (toggle.getAttribute('aria-expanded') === 'false') await user.click(toggle);
+  expect(toggle).toHaveAttribute('aria-expanded', 'true');
 };
 
 const POSITIONS: Position[] = [
@@ -174,7 +180,7 @@ const POSITIONS: Position[] = [
         }),
         reveal: async (user) => {
           await user.click(await screen.findByRole('button', { name: 'Approve and publish' }));
-          await screen.findByRole('alert');
+          await screen.findByText('This request was already decided');
         },
       };
     },
@@ -213,7 +219,8 @@ describe('XSS through a real server', () => {
     const adminView = renderWithClient(<ApprovalsQueue />, server.clientFor(admin));
     await adminView.user.click(await screen.findByRole('button', { name: `Review ${payload}` }));
     const review = await screen.findByRole('region', { name: `Review: ${payload}` });
-    await adminView.user.click(within(review).getByRole('button', { name: `${payload}.html` }));
+    // Small: expanded from the start.
+    expect(within(review).getByRole('button', { name: `${payload}.html` })).toHaveAttribute('aria-expanded', 'true');
     expect(within(review).getByText(`+${payload}`)).toBeTruthy();
     expectInert(adminView.container, payload);
     expect(adminView.container.textContent).toContain(`${payload}.html`);

@@ -10,7 +10,7 @@ export function DecisionLine({ request, labels }: { request: PublishRequest; lab
   const by = 'trust' in decision.by ? labels.requestReview.byTrust : decision.by.email;
   return (
     <p className="pg-decision" data-pg-decision={decision.kind}>
-      {labels.requestReview.decidedBy(labels.status[decision.kind], by, labels.common.formatDateTime(decision.at))}
+      {labels.requestReview.decidedBy(labels.requestReview.decision[decision.kind], by, labels.common.formatDateTime(decision.at))}
     </p>
   );
 }

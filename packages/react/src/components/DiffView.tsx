@@ -7,6 +7,10 @@ import { Heading } from './Heading.js';
 
 /** Lines shown when a file is expanded, before "show all". Keeps huge files from freezing the page. */
 const INITIAL_LINES = 400;
+/** A file whose patch has at most this many lines starts expanded: reading the changes is the point of a review. */
+const EXPAND_FILE_LINES = 300;
+/** Files stop starting expanded once this many lines are open, so a diff of many small files stays light. */
+const EXPAND_TOTAL_LINES = 1_000;
 
 /** Props of {@link DiffView}. */
 export type DiffViewProps = {
@@ -16,20 +20,18 @@ export type DiffViewProps = {
 };
 
 /**
- * A diff: totals, the changed files with their +/- counts, and each file's hunks behind a
- * disclosure button (`aria-expanded`). Every path and line is a text node.
+ * A diff: totals, the changed files with their +/- counts and patch line counts, and each file's
+ * hunks behind a disclosure button (`aria-expanded`). Small files start expanded (up to
+ * 300 lines each, until 1,000 lines are open), large ones collapsed. Every path and line is a text node.
  */
 export function DiffView({ diff, labels, headingLevel }: DiffViewProps) {
   const patches = useMemo(() => indexPatches(parsePatch(diff.patch)), [diff.patch]);
+  const openByDefault = useMemo(() => expandedByDefault(diff.files, patches), [diff.files, patches]);
   const baseId = useId();
-  const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
-  const toggle = (index: number) =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (next.has(index)) next.delete(index);
-      else next.add(index);
-      return next;
-    });
+  // What the reader toggled, by path: kept when a live refresh brings a new diff object.
+  const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(() => new Map());
+  const isExpanded = (path: string) => toggled.get(path) ?? openByDefault.has(path);
+  const toggle = (path: string) => setToggled((current) => new Map(current).set(path, !isExpanded(path)));
   const summary = labels.diff.summary(diff.files.length, diff.additions, diff.deletions);
 
   return (
@@ -49,7 +51,7 @@ export function DiffView({ diff, labels, headingLevel }: DiffViewProps) {
         <ul className="pg-diff-files">
           {diff.files.map((file, index) => {
             const regionId = `${baseId}-file-${index}`;
-            const isOpen = expanded.has(index);
+            const isOpen = isExpanded(file.path);
             return (
               <li key={file.path} className="pg-diff-file" data-pg-file-status={file.status} data-state={isOpen ? 'open' : 'closed'}>
                 <button
@@ -57,11 +59,11 @@ export function DiffView({ diff, labels, headingLevel }: DiffViewProps) {
                   className="pg-diff-toggle"
                   aria-expanded={isOpen}
                   aria-controls={regionId}
-                  onClick={() => toggle(index)}
+                  onClick={() => toggle(file.path)}
                 >
                   <span className="pg-diff-path">{file.path}</span>
                 </button>{' '}
-                <FileMeta file={file} labels={labels} />
+                <FileMeta file={file} lineCount={patches.get(file.path)?.lineCount} labels={labels} />
                 <div id={regionId} className="pg-diff-body" hidden={!isOpen}>
                   {isOpen ? <FileHunks file={file} patch={patches.get(file.path)} truncated={diff.truncated} labels={labels} /> : null}
                 </div>
@@ -74,7 +76,7 @@ export function DiffView({ diff, labels, headingLevel }: DiffViewProps) {
   );
 }
 
-function FileMeta({ file, labels }: { file: DiffFile; labels: PublishGateLabels }) {
+function FileMeta({ file, lineCount, labels }: { file: DiffFile; lineCount: number | undefined; labels: PublishGateLabels }) {
   return (
     <span className="pg-diff-meta">
       <span className="pg-badge" data-pg-file-status={file.status}>
@@ -88,6 +90,12 @@ function FileMeta({ file, labels }: { file: DiffFile; labels: PublishGateLabels 
       ) : (
         <Counts additions={file.additions} deletions={file.deletions} labels={labels} />
       )}
+      {lineCount ? (
+        <span className="pg-diff-lines" data-pg-lines={lineCount}>
+          {' '}
+          {labels.diff.patchLines(lineCount)}
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -150,6 +158,18 @@ function FileHunks({
       ) : null}
     </>
   );
+}
+
+function expandedByDefault(files: readonly DiffFile[], patches: ReadonlyMap<string, FilePatch>): ReadonlySet<string> {
+  const open = new Set<string>();
+  let budget = EXPAND_TOTAL_LINES;
+  for (const file of files) {
+    const lines = patches.get(file.path)?.lineCount ?? 0;
+    if (file.binary || lines === 0 || lines > EXPAND_FILE_LINES || lines > budget) continue;
+    open.add(file.path);
+    budget -= lines;
+  }
+  return open;
 }
 
 function indexPatches(patches: FilePatch[]): Map<string, FilePatch> {

@@ -1,7 +1,8 @@
 'use client';
 import { PublishGateError, type PublishRequest } from '@publishgate/core/client';
-import { type FormEvent, type RefObject, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, type RefObject, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { usePublishPreview } from '../hooks/usePublishPreview.js';
+import { usePublishRequest } from '../hooks/usePublishRequest.js';
 import { useRequestPublish } from '../hooks/useRequestPublish.js';
 import { type SubdomainCheckResult, useSubdomainCheck } from '../hooks/useSubdomainCheck.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
@@ -11,7 +12,6 @@ import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { PullRequestLink } from './PullRequestLink.js';
-import { useFocusTrap } from './useFocusTrap.js';
 
 /** Props of {@link PublishDialog}. */
 export type PublishDialogProps = {
@@ -44,8 +44,8 @@ type BlockedReason = keyof PublishGateLabels['publishDialog']['blocked'] | 'load
  * disabled with the reason shown while there is nothing to publish or a request is in flight.
  * After submitting it shows the outcome: pending review, or auto-approved for a trusted builder.
  *
- * A modal dialog: `role="dialog"`, `aria-modal`, labelled by its title, focus kept inside,
- * Escape closes, focus returns to the opener.
+ * A native modal `<dialog>` opened with `showModal()`: the page behind is inert, Escape closes
+ * (through `onClose`), Tab cycles inside it, and focus returns to the opener. Labelled by its title.
  *
  * @example
  * ```tsx
@@ -73,11 +73,12 @@ function OpenPublishDialog({
   const text = labels.publishDialog;
   const ids = useId();
   const titleId = `${ids}-title`;
-  const dialogRef = useRef<HTMLDivElement>(null);
+  const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
-  useFocusTrap(dialogRef, onClose);
+  useModal(dialogRef);
 
-  const preview = usePublishPreview(workspaceId);
+  // Always a fresh preview: files change on disk without any event, and a cached "nothing to publish" would stick.
+  const preview = usePublishPreview(workspaceId, { refetchOnMount: true });
   const publish = useRequestPublish();
   const [subdomain, setSubdomain] = useState<string | undefined>(undefined);
   const [note, setNote] = useState('');
@@ -93,7 +94,11 @@ function OpenPublishDialog({
     if (loaded && dialogRef.current && dialogRef.current.ownerDocument.activeElement === dialogRef.current) inputRef.current?.focus();
   }, [loaded]);
 
-  const result = publish.status === 'success' ? publish.data : undefined;
+  // The submit's answer can be "approving" (a trusted builder's publish still running): show the
+  // request as it is now, not as it was when the answer came.
+  const submitted = publish.status === 'success' ? publish.data : undefined;
+  const live = usePublishRequest(submitted?.id);
+  const result = submitted && live.data && live.data.version >= submitted.version ? live.data : submitted;
   useEffect(() => {
     if (!result) return;
     setAnnouncement(resultMessage(result, text));
@@ -125,107 +130,157 @@ function OpenPublishDialog({
 
   const sectionLevel = headingLevel + 1;
   return (
-    <div className="pg-overlay" data-pg-overlay="">
-      <div
-        ref={dialogRef}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={`${ids}-description`}
-        tabIndex={-1}
-        className={['pg-root', 'pg-dialog', className].filter(Boolean).join(' ')}
-        data-pg-component="publish-dialog"
-        data-state={result ? 'submitted' : publish.status === 'pending' ? 'submitting' : preview.status}
-      >
-        <div className="pg-dialog-header">
-          <Heading level={headingLevel} id={titleId} className="pg-title">
-            {title ?? text.title}
-          </Heading>
-          <button type="button" className="pg-button" data-pg-variant="quiet" onClick={onClose}>
-            {labels.common.close}
-          </button>
-        </div>
-        <p id={`${ids}-description`} className="pg-description">
-          {text.description}
-        </p>
-        <LiveRegion message={announcement} />
+    <dialog
+      ref={dialogRef}
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={`${ids}-description`}
+      tabIndex={-1}
+      className={['pg-root', 'pg-dialog', className].filter(Boolean).join(' ')}
+      data-pg-component="publish-dialog"
+      data-state={result ? 'submitted' : publish.status === 'pending' ? 'submitting' : preview.status}
+      onCancel={(event) => {
+        // Escape: the host owns `open`, so ask it to close instead of letting the browser do it.
+        event.preventDefault();
+        onClose();
+      }}
+      onKeyDown={wrapTab}
+    >
+      <div className="pg-dialog-header">
+        <Heading level={headingLevel} id={titleId} className="pg-title">
+          {title ?? text.title}
+        </Heading>
+        <button type="button" className="pg-button" data-pg-variant="quiet" onClick={onClose}>
+          {labels.common.close}
+        </button>
+      </div>
+      <p id={`${ids}-description`} className="pg-description">
+        {text.description}
+      </p>
+      <LiveRegion message={announcement} />
 
-        {result ? (
-          <ResultView request={result} labels={labels} onDone={onClose} />
-        ) : (
-          <form className="pg-form" onSubmit={submit} noValidate>
-            {preview.status === 'loading' ? (
-              <p className="pg-loading" data-pg-loading="">
-                {text.blocked.loading}
+      {result ? (
+        <ResultView request={result} labels={labels} onDone={onClose} />
+      ) : (
+        <form className="pg-form" onSubmit={submit} noValidate>
+          {preview.status === 'loading' ? (
+            <p className="pg-loading" data-pg-loading="">
+              {text.blocked.loading}
+            </p>
+          ) : null}
+          {preview.status === 'error' ? (
+            <div className="pg-notice" data-pg-tone="error" role="alert">
+              <p>
+                {text.loadFailed} {preview.error ? labels.common.errorMessage(preview.error) : null}
               </p>
-            ) : null}
-            {preview.status === 'error' ? (
-              <div className="pg-notice" data-pg-tone="error" role="alert">
-                <p>
-                  {text.loadFailed} {preview.error ? labels.common.errorMessage(preview.error) : null}
-                </p>
-                <button type="button" className="pg-button" onClick={() => void preview.refetch()}>
-                  {labels.common.retry}
-                </button>
-              </div>
-            ) : null}
-            {preview.data ? (
-              <>
-                <SubdomainField
-                  inputRef={inputRef}
-                  baseId={ids}
-                  value={value}
-                  onChange={setSubdomain}
-                  check={check}
-                  labels={labels}
+              <button type="button" className="pg-button" onClick={() => void preview.refetch()}>
+                {labels.common.retry}
+              </button>
+            </div>
+          ) : null}
+          {preview.data ? (
+            <>
+              <SubdomainField
+                inputRef={inputRef}
+                baseId={ids}
+                value={value}
+                onChange={setSubdomain}
+                check={check}
+                labels={labels}
+                disabled={publish.status === 'pending'}
+              />
+              <div className="pg-field">
+                <label htmlFor={`${ids}-note`}>{text.note}</label>
+                <textarea
+                  id={`${ids}-note`}
+                  className="pg-textarea"
+                  value={note}
+                  rows={2}
+                  maxLength={2000}
+                  onChange={(event) => setNote(event.target.value)}
                   disabled={publish.status === 'pending'}
                 />
-                <div className="pg-field">
-                  <label htmlFor={`${ids}-note`}>{text.note}</label>
-                  <textarea
-                    id={`${ids}-note`}
-                    className="pg-textarea"
-                    value={note}
-                    rows={2}
-                    maxLength={2000}
-                    onChange={(event) => setNote(event.target.value)}
-                    disabled={publish.status === 'pending'}
-                  />
-                </div>
-                <FindingsList findings={preview.data.findings} labels={labels} headingLevel={sectionLevel} />
-                <DiffView diff={preview.data.diff} labels={labels} headingLevel={sectionLevel} />
-              </>
-            ) : null}
-            {publish.status === 'error' ? (
-              <p className="pg-notice" data-pg-tone="error" role="alert">
-                {text.submitFailed} {labels.common.errorMessage(publish.error)}
+              </div>
+              <FindingsList findings={preview.data.findings} labels={labels} headingLevel={sectionLevel} />
+              <DiffView diff={preview.data.diff} labels={labels} headingLevel={sectionLevel} />
+            </>
+          ) : null}
+          {publish.status === 'error' ? (
+            // Announced by the dialog's live region; a role="alert" here would say it twice.
+            <p className="pg-notice" data-pg-tone="error">
+              {text.submitFailed} {labels.common.errorMessage(publish.error)}
+            </p>
+          ) : null}
+          <div className="pg-actions">
+            <button
+              type="submit"
+              className="pg-button"
+              data-pg-variant="primary"
+              disabled={blocked !== undefined}
+              aria-describedby={blocked ? `${ids}-blocked` : undefined}
+            >
+              {publish.status === 'pending' ? text.submitting : text.submit}
+            </button>
+            <button type="button" className="pg-button" onClick={onClose}>
+              {labels.common.cancel}
+            </button>
+            {blocked ? (
+              <p id={`${ids}-blocked`} className="pg-blocked" data-pg-blocked={blocked}>
+                {blocked === 'loadFailed' ? text.loadFailed : text.blocked[blocked]}
               </p>
             ) : null}
-            <div className="pg-actions">
-              <button
-                type="submit"
-                className="pg-button"
-                data-pg-variant="primary"
-                disabled={blocked !== undefined}
-                aria-describedby={blocked ? `${ids}-blocked` : undefined}
-              >
-                {publish.status === 'pending' ? text.submitting : text.submit}
-              </button>
-              <button type="button" className="pg-button" onClick={onClose}>
-                {labels.common.cancel}
-              </button>
-              {blocked ? (
-                <p id={`${ids}-blocked`} className="pg-blocked" data-pg-blocked={blocked}>
-                  {blocked === 'loadFailed' ? text.loadFailed : text.blocked[blocked]}
-                </p>
-              ) : null}
-            </div>
-          </form>
-        )}
-      </div>
-    </div>
+          </div>
+        </form>
+      )}
+    </dialog>
   );
 }
+
+/**
+ * Shows the dialog as a modal (`showModal()`: top layer, the rest of the page inert) for as long as
+ * it is mounted, then closes it and gives focus back to the opener. Layout effects, so `close()`
+ * runs before React removes the element (an open modal dialog removed from the page loses focus to
+ * the body instead of restoring it).
+ */
+function useModal(ref: RefObject<HTMLDialogElement | null>) {
+  useLayoutEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    const opener = dialog.ownerDocument.activeElement as HTMLElement | null;
+    if (!dialog.open) dialog.showModal();
+    // Focus the dialog itself, not its first button ("Close"), while the preview loads; the field
+    // takes focus once it exists.
+    dialog.focus();
+    return () => {
+      if (dialog.open) dialog.close();
+      if (opener?.isConnected && opener !== dialog.ownerDocument.body) opener.focus();
+    };
+  }, [ref]);
+}
+
+/**
+ * Tab from the last control goes to the first, Shift+Tab from the first to the last, as the ARIA
+ * modal dialog pattern describes. The browser keeps focus out of the inert page by itself; without
+ * this, Tab at either end would leave for the browser's own toolbar.
+ */
+function wrapTab(event: KeyboardEvent<HTMLDialogElement>) {
+  if (event.key !== 'Tab') return;
+  const dialog = event.currentTarget;
+  const items = [...dialog.querySelectorAll<HTMLElement>(TABBABLE)].filter((element) => !element.closest('[hidden]'));
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (!first || !last) return;
+  const active = dialog.ownerDocument.activeElement;
+  if (event.shiftKey && (active === first || active === dialog)) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+const TABBABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]';
 
 function SubdomainField({
   inputRef,

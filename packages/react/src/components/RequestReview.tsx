@@ -83,14 +83,19 @@ export function RequestReview({
   const state = review.state.status !== 'idle' && review.state.requestId === id ? review.state : undefined;
   const outcomeRef = useRef<HTMLDivElement>(null);
   const sectionRef = useRef<HTMLElement>(null);
+  // After a conflict the message follows the request as it is now (it was "now Publishing" forever),
+  // so the announcement is refreshed when the live request moves on.
+  const message = state && state.status !== 'pending' ? stateMessage(state, labels, live.data) : '';
+  useEffect(() => {
+    if (message) setAnnouncement(message);
+  }, [message]);
   useEffect(() => {
     if (!state || state.status === 'pending') return;
-    setAnnouncement(stateMessage(state, labels));
     // The button that was pressed is gone (the request left "pending"): keep keyboard users in
     // place by focusing the outcome, unless focus already moved somewhere else on purpose.
     const active = outcomeRef.current?.ownerDocument.activeElement;
     if (!active || active === active.ownerDocument.body || sectionRef.current?.contains(active)) outcomeRef.current?.focus();
-  }, [state, labels]);
+  }, [state]);
 
   if (!request) {
     return (
@@ -213,19 +218,20 @@ export function RequestReview({
 
       <div ref={outcomeRef} tabIndex={-1} className="pg-outcome">
         {state?.status === 'conflict' ? (
-          <div className="pg-notice" data-pg-tone="warning" role="alert" data-pg-conflict="">
+          // No role="alert": the live region above announces it, once.
+          <div className="pg-notice" data-pg-tone="warning" data-pg-conflict="">
             <p className="pg-notice-title">{text.conflictTitle}</p>
-            <p>{stateMessage(state, labels)}</p>
+            <p>{message}</p>
           </div>
         ) : null}
         {state?.status === 'error' ? (
-          <p className="pg-notice" data-pg-tone="error" role="alert">
-            {text.decisionFailed} {labels.common.errorMessage(state.error)}
+          <p className="pg-notice" data-pg-tone="error">
+            {message}
           </p>
         ) : null}
         {state?.status === 'success' ? (
-          <p className="pg-notice" data-pg-tone={state.request.status === 'failed' ? 'error' : 'success'}>
-            {stateMessage(state, labels)}
+          <p className="pg-notice" data-pg-tone={(live.data ?? state.request).status === 'failed' ? 'error' : 'success'}>
+            {message}
           </p>
         ) : null}
       </div>
@@ -346,15 +352,23 @@ function ReviewControls(props: {
   );
 }
 
-function stateMessage(state: Exclude<ReviewState, { status: 'idle' | 'pending' }>, labels: PublishGateLabels): string {
+function stateMessage(
+  state: Exclude<ReviewState, { status: 'idle' | 'pending' }>,
+  labels: PublishGateLabels,
+  now: PublishRequest | undefined,
+): string {
   const text = labels.requestReview;
   if (state.status === 'success') {
-    if (state.request.status === 'rejected') return text.rejected;
-    if (state.request.status === 'failed') return text.failed;
+    // An approval can answer while the push is still running: follow the live copy until it is done.
+    const current = now && now.version >= state.request.version ? now : state.request;
+    if (current.status === 'rejected') return text.rejected;
+    if (current.status === 'failed') return text.failed;
+    if (current.status === 'approving') return text.approvedPublishing;
     return text.approved;
   }
   if (state.status === 'conflict') {
-    const fresh = state.request;
+    // The live copy when it is at least as new as what the conflict brought back.
+    const fresh = now && (!state.request || now.version >= state.request.version) ? now : state.request;
     if (!fresh) return text.conflictUnknown;
     const by = fresh.decision ? ('trust' in fresh.decision.by ? text.byTrust : fresh.decision.by.email) : undefined;
     return text.conflict(labels.status[fresh.status], by);

@@ -67,6 +67,10 @@ export function TrustedUsers({
     });
   }, [grants]);
 
+  // Until the list arrives, nobody's trust is known: a switch shown "off" then would be a guess, and
+  // a click on it could revoke a grant that exists.
+  const known = grants !== undefined;
+  const loadingShown = !known && trust.status !== 'error';
   const rows = useMemo(() => buildRows(grants ?? [], candidates ?? [], seen), [grants, candidates, seen]);
 
   const setTrusted = async (row: Pick<Row, 'userId' | 'email'>, trusted: boolean, expiresAt?: string) => {
@@ -95,7 +99,11 @@ export function TrustedUsers({
       <p className="pg-description">{text.description}</p>
       <LiveRegion message={announcement} />
 
-      {trust.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
+      {loadingShown ? (
+        <p id={`${ids}-loading`} className="pg-loading" data-pg-loading="">
+          {text.loading}
+        </p>
+      ) : null}
       {trust.status === 'error' ? (
         <div className="pg-notice" data-pg-tone="error" role="alert">
           <p>
@@ -107,7 +115,8 @@ export function TrustedUsers({
         </div>
       ) : null}
       {trust.mutationError ? (
-        <p className="pg-notice" data-pg-tone="error" role="alert">
+        // Announced by the live region (setTrusted); a role="alert" here would say it twice.
+        <p className="pg-notice" data-pg-tone="error">
           {text.saveFailed} {labels.common.errorMessage(trust.mutationError)}
         </p>
       ) : null}
@@ -131,6 +140,8 @@ export function TrustedUsers({
                   row={row}
                   labels={labels}
                   busy={trust.pending.has(row.userId)}
+                  known={known}
+                  loadingId={loadingShown ? `${ids}-loading` : undefined}
                   onToggle={(trusted) => void setTrusted(row, trusted)}
                 />
               ))}
@@ -147,18 +158,23 @@ function TrustRow({
   row,
   labels,
   busy,
+  known,
+  loadingId,
   onToggle,
 }: {
   row: Row;
   labels: PublishGateLabels;
   busy: boolean;
+  /** Whether the trust list has arrived: before that the row's state is unknown and its switch disabled. */
+  known: boolean;
+  loadingId: string | undefined;
   onToggle: (trusted: boolean) => void;
 }) {
   const text = labels.trustedUsers;
   const { grant } = row;
-  const state = !grant ? 'untrusted' : !grant.active ? 'expired' : grant.reviewDue ? 'review-due' : 'trusted';
+  const state = !known ? 'unknown' : !grant ? 'untrusted' : !grant.active ? 'expired' : grant.reviewDue ? 'review-due' : 'trusted';
   return (
-    <tr data-pg-user={row.userId} data-state={state} aria-busy={busy}>
+    <tr data-pg-user={row.userId} data-state={state} aria-busy={busy || !known}>
       <td data-pg-field="builder">{row.email}</td>
       <td>
         <label className="pg-switch">
@@ -167,7 +183,8 @@ function TrustRow({
             role="switch"
             checked={grant?.active === true}
             aria-checked={grant?.active === true}
-            disabled={busy}
+            disabled={busy || !known}
+            aria-describedby={loadingId}
             onChange={(event) => onToggle(event.target.checked)}
           />
           <span className="pg-sr-only">{text.toggle(row.email)}</span>
@@ -189,7 +206,7 @@ function TrustRow({
           </>
         ) : null}
       </td>
-      <td data-pg-field="granted-by">{grant ? grant.grantedBy.email : text.notTrusted}</td>
+      <td data-pg-field="granted-by">{grant ? grant.grantedBy.email : null}</td>
       <td data-pg-field="granted-at">{grant ? <Time iso={grant.grantedAt} labels={labels} /> : null}</td>
       <td data-pg-field="expires">{grant ? grant.expiresAt ? <Time iso={grant.expiresAt} labels={labels} /> : text.never : null}</td>
     </tr>

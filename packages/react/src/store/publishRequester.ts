@@ -24,6 +24,9 @@ export function createPublishRequester(store: PublishGateStore, newKey: () => st
         idempotencyKey: key,
       });
       retryable = undefined;
+      // Seeds the request's live query, so a view following it (the dialog's outcome) starts from this answer.
+      const live = store.request(request.id);
+      if (live.getSnapshot().data === undefined) live.setData(request);
       store.invalidate([`workspace:${input.workspaceId}`, 'requests']);
       return request;
     } catch (error) {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DateTime } from '../DateTime.js';
 import { Page } from '../Page.js';
 import { PortalApiError, portalApi, type RemoteBranch } from '../portalApi.js';
 
@@ -44,7 +45,7 @@ export function BranchPage({ name }: { name: string }) {
             <dd>{branch.author}</dd>
             <dt>Date</dt>
             <dd>
-              <time dateTime={branch.date}>{new Date(branch.date).toLocaleString()}</time>
+              <DateTime iso={branch.date} />
             </dd>
           </dl>
           <h2>Changed against main</h2>

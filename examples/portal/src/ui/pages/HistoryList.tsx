@@ -1,6 +1,7 @@
 import type { AuditEntry } from '@publishgate/core/client';
 import { usePublishGateClient } from '@publishgate/react';
 import { useEffect, useId, useState } from 'react';
+import { DateTime } from '../DateTime.js';
 import { onLinkClick } from '../router.js';
 
 const SHOWN = 30;
@@ -102,7 +103,7 @@ export function HistoryList() {
             {entries.map((entry) => (
               <tr key={entry.seq} data-audit-type={entry.type}>
                 <td>
-                  <time dateTime={entry.at}>{new Date(entry.at).toLocaleString()}</time>
+                  <DateTime iso={entry.at} />
                 </td>
                 <td>{LABELS[entry.type] ?? entry.type}</td>
                 <td>{who(entry.actor)}</td>

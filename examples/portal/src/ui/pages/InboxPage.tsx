@@ -1,5 +1,6 @@
 import type { Notification } from '@publishgate/core';
 import { useEffect, useState } from 'react';
+import { DateTime } from '../DateTime.js';
 import { Page } from '../Page.js';
 import { portalApi } from '../portalApi.js';
 import { onLinkClick } from '../router.js';
@@ -48,8 +49,7 @@ export function InboxPage() {
             return (
               <li key={item.id}>
                 <strong>{TITLES[item.type] ?? item.type}</strong>
-                {subdomain ? <> · {subdomain}</> : null} ·{' '}
-                <time dateTime={item.occurredAt}>{new Date(item.occurredAt).toLocaleString()}</time>
+                {subdomain ? <> · {subdomain}</> : null} · <DateTime iso={item.occurredAt} />
                 {feedback ? <p>Feedback: {feedback}</p> : null}
                 {item.requestId ? (
                   <p>

@@ -7,6 +7,8 @@ import { BranchLink, PullRequestAnchor } from './BranchLink.js';
 
 type Files = Array<{ path: string; size: number }>;
 type Editor = { path: string; original: string; content: string; binary: boolean };
+/** What the editor is waiting for: while a file opens, typing would be lost when it arrives. */
+type Busy = { kind: 'opening' | 'saving'; path: string } | null;
 
 /**
  * A builder's workspace: its files with an editor (the same folder can be edited from a terminal),
@@ -21,6 +23,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   const [message, setMessage] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [publishing, setPublishing] = useState(false);
+  const [busy, setBusy] = useState<Busy>(null);
   const ids = useId();
   const newFileInput = useRef<HTMLInputElement>(null);
 
@@ -34,11 +37,14 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
     async (path: string) => {
       setError(null);
       setMessage('');
+      setBusy({ kind: 'opening', path });
       try {
         const file = await portalApi.readFile(workspaceId, path);
         setEditor({ path: file.path, original: file.content, content: file.content, binary: file.binary });
       } catch (caught) {
         setError(caught instanceof Error ? caught.message : String(caught));
+      } finally {
+        setBusy(null);
       }
     },
     [workspaceId],
@@ -66,25 +72,49 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   const canEdit = workspace?.ownerId === user.id;
   const dirty = editor !== null && editor.content !== editor.original;
 
+  // Leaving the page (reload, closing the tab) with unsaved typing asks first too.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  /** Whether unsaved typing may be dropped for `next`: asks when there is some. */
+  const mayDiscard = (next: string): boolean =>
+    !dirty || !editor || window.confirm(`You have unsaved changes to ${editor.path}. Discard them and open ${next}?`);
+
+  // A click on the open file keeps what is typed; on another file it asks before replacing it.
+  const pickFile = (path: string) => {
+    if (busy) return;
+    if (editor && path === editor.path && dirty) return;
+    if (!mayDiscard(path)) return;
+    void openFile(path);
+  };
+
   const save = async (): Promise<boolean> => {
     if (!editor || !canEdit) return true;
     setError(null);
+    setBusy({ kind: 'saving', path: editor.path });
     try {
       await portalApi.writeFile(workspaceId, editor.path, editor.content);
-      setEditor({ ...editor, original: editor.content });
+      // Typing that happened while saving stays unsaved (dirty), not silently marked saved.
+      setEditor((current) => (current && current.path === editor.path ? { ...current, original: editor.content } : current));
       setMessage(`Saved ${editor.path}.`);
       await loadFiles();
       return true;
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
       return false;
+    } finally {
+      setBusy(null);
     }
   };
 
   const createFile = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const path = newFileInput.current?.value.trim() ?? '';
-    if (!path) return;
+    if (!path || !mayDiscard(path)) return;
     setError(null);
     try {
       await portalApi.writeFile(workspaceId, path, '');
@@ -166,7 +196,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
                   type="button"
                   className="file-button"
                   aria-current={editor?.path === file.path ? 'true' : undefined}
-                  onClick={() => openFile(file.path)}
+                  aria-disabled={busy ? 'true' : undefined}
+                  onClick={() => pickFile(file.path)}
                 >
                   {file.path} <span className="muted">({file.size} B)</span>
                 </button>
@@ -187,9 +218,9 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
           ) : null}
         </section>
 
-        <section aria-labelledby={`${ids}-editor`} className="panel editor">
+        <section aria-labelledby={`${ids}-editor`} className="panel editor" aria-busy={busy !== null}>
           <h2 id={`${ids}-editor`}>{editor ? `Editing ${editor.path}` : 'Editor'}</h2>
-          {editor === null ? <p className="muted">Pick a file to edit.</p> : null}
+          {editor === null && !busy ? <p className="muted">Pick a file to edit.</p> : null}
           {editor?.binary ? <p>This is a binary file; edit it from a terminal.</p> : null}
           {editor && !editor.binary ? (
             <form
@@ -202,7 +233,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
               <textarea
                 id={`${ids}-content`}
                 value={editor.content}
-                readOnly={!canEdit}
+                readOnly={!canEdit || busy?.kind === 'opening'}
                 spellCheck={false}
                 rows={18}
                 onChange={(event) => {
@@ -212,8 +243,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
               />
               {canEdit ? (
                 <div className="row">
-                  <button type="submit" className="primary" disabled={!dirty}>
-                    Save
+                  <button type="submit" className="primary" disabled={!dirty || busy !== null}>
+                    {busy?.kind === 'saving' ? 'Saving…' : 'Save'}
                   </button>
                   <button type="button" disabled={!dirty} onClick={() => setEditor({ ...editor, content: editor.original })}>
                     Revert
@@ -226,7 +257,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
             </form>
           ) : null}
           <p role="status" className="status-line">
-            {message}
+            {busy?.kind === 'opening' ? `Opening ${busy.path}…` : message}
           </p>
         </section>
       </div>
