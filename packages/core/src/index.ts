@@ -34,6 +34,7 @@ export {
   type FetchHandlerOptions,
 } from './http/fetchHandler.js';
 export { type NodeHandler, toNodeHandler, type WebHandler } from './http/nodeHandler.js';
+export { createOpenApiDocument, type OpenApiDocument, type OpenApiDocumentOptions, type OpenApiObject } from './http/openApi.js';
 export {
   type ApproveBody,
   type ExportHistoryQuery,
