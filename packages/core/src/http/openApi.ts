@@ -325,17 +325,6 @@ const COMMON_ERRORS = [400, 401, 500, 502];
 const PUBLIC_ERRORS = [400, 500];
 
 /**
- * The method and path pattern (`GET /requests/:id`) of every operation the document describes.
- * The OpenAPI test compares it with the routes `createFetchHandler` serves.
- *
- * @internal
- */
-export const documentedRoutes: ReadonlyArray<{ method: string; path: string }> = operations.map((operation) => ({
-  method: operation.method.toUpperCase(),
-  path: operation.path,
-}));
-
-/**
  * Builds the OpenAPI 3.1 description of the HTTP API of `createFetchHandler`, generated from the
  * same zod schemas that validate requests and responses (zod's own `z.toJSONSchema`, JSON Schema
  * 2020-12, which is OpenAPI 3.1's schema dialect). The handler serves it at

@@ -3,7 +3,6 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { documentedRoutes } from '../../src/http/openApi';
 import { admin, builder, builder2, setup, workspace, workspace2 } from '../helpers';
 import { BASE_PATH, bearer, hostOptions, idleWorkspace } from './harness';
 
@@ -116,7 +115,6 @@ describe('the OpenAPI document', () => {
       .flatMap(([template, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${routePath(template)}`))
       .sort();
     expect(documented).toEqual(served);
-    expect(documentedRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(served);
     // Every path parameter of the template is declared as a parameter.
     for (const [template, item] of Object.entries(document.paths)) {
       const names = [...template.matchAll(/\{([^}]+)\}/g)].map((found) => found[1]);
