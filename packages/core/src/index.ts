@@ -41,6 +41,7 @@ export {
   toNodeHandler,
   type WebHandler,
 } from './http/nodeHandler.js';
+export { createOpenApiDocument, type OpenApiDocument, type OpenApiDocumentOptions, type OpenApiObject } from './http/openApi.js';
 export {
   type ApproveBody,
   type ExportHistoryQuery,

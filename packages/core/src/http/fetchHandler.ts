@@ -3,6 +3,7 @@ import type { PublishGate } from '../gate/types.js';
 import { parseOrThrow } from '../parse.js';
 import { type Actor, actorSchema, idSchema, type Workspace, workspaceSchema } from '../schemas/domain.js';
 import { createEventStream, createHighWaterMark, type EventStreamOptions, resolveStreamOptions } from './eventStream.js';
+import { createOpenApiDocument } from './openApi.js';
 import { isJsonContentType, readJsonBody } from './readBody.js';
 import { baseHeaders, errorResponse, jsonResponse, responseForError } from './responses.js';
 import {
@@ -53,6 +54,12 @@ export type FetchHandler = ((request: Request) => Promise<Response>) & {
    * going away). Call it on shutdown: node's `server.close()` waits for open streams otherwise.
    */
   closeStreams(): void;
+  /**
+   * Every route this handler serves, as method and path pattern below `basePath`
+   * (`{ method: 'GET', path: '/requests/:id' }`), in match order: for routers that need each route
+   * registered, and for checking the OpenAPI document against the handler.
+   */
+  readonly routes: ReadonlyArray<{ method: Method; path: string }>;
 };
 
 type Method = 'GET' | 'POST' | 'PUT';
@@ -70,8 +77,11 @@ type Route = {
   segments: string[];
   /** Mutations read a JSON body and insist on `content-type: application/json`. */
   body: boolean;
-  run: (context: RouteContext) => Promise<Response>;
-};
+} & (
+  | { public: false; run: (context: RouteContext) => Promise<Response> }
+  /** Answers without `authenticate`: only for routes that describe the API rather than act on the gate. */
+  | { public: true; run: (context: { url: URL }) => Response }
+);
 
 /**
  * Serves the publish gate over HTTP as a Web-standard `Request → Response` function: the route table
@@ -105,6 +115,7 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
   const report = options.onError ?? ((error: unknown) => console.error('[publishgate] request failed:', error));
   const highWater = createHighWaterMark();
   const openStreams = new Set<() => void>();
+  let openApiDocument: string | undefined;
 
   async function workspaceFor(id: string, actor: Actor): Promise<Workspace> {
     parseOrThrow(idSchema, id, 'workspace id');
@@ -244,6 +255,12 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
         headers: baseHeaders({ 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }),
       });
     }),
+    publicRoute('GET', '/openapi.json', ({ url }) => {
+      readQuery(url, []);
+      // Built on first use: most handlers never serve it, and it does not change while they run.
+      openApiDocument ??= JSON.stringify(createOpenApiDocument({ basePath }));
+      return new Response(openApiDocument, { status: 200, headers: baseHeaders({ 'content-type': 'application/json; charset=utf-8' }) });
+    }),
   ];
 
   async function authenticate(request: Request): Promise<Actor | null> {
@@ -268,6 +285,7 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
           headers: { allow: matched.allow.join(', ') },
         });
       }
+      if (matched.route.public) return matched.route.run({ url });
       const actor = await authenticate(request);
       if (!actor) return errorResponse('unauthorized', 'Sign in to use publishing.', 401);
       let body: unknown;
@@ -285,14 +303,19 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
 
   return Object.assign(handle, {
     basePath,
+    routes: routes.map((known) => ({ method: known.method, path: `/${known.segments.join('/')}` })),
     closeStreams() {
       for (const close of [...openStreams]) close();
     },
   });
 }
 
-function route(method: Method, pattern: string, run: Route['run']): Route {
-  return { method, segments: pattern.split('/').slice(1), body: method !== 'GET', run };
+function route(method: Method, pattern: string, run: (context: RouteContext) => Promise<Response>): Route {
+  return { method, segments: pattern.split('/').slice(1), body: method !== 'GET', public: false, run };
+}
+
+function publicRoute(method: 'GET', pattern: string, run: (context: { url: URL }) => Response): Route {
+  return { method, segments: pattern.split('/').slice(1), body: false, public: true, run };
 }
 
 type Match = { kind: 'route'; route: Route; params: string[] } | { kind: 'method'; allow: string[] } | { kind: 'none' };
