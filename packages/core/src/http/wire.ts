@@ -16,8 +16,10 @@ import {
   checkSubdomainInputSchema,
   exportHistoryInputSchema,
   historyInputSchema,
+  listDeadLettersInputSchema,
   listRequestsInputSchema,
   listTrustInputSchema,
+  redeliverInputSchema,
   rejectInputSchema,
   requestPublishInputSchema,
   retryInputSchema,
@@ -48,6 +50,10 @@ export const checkSubdomainQuerySchema = checkSubdomainInputSchema.omit({ subdom
 export const listRequestsQuerySchema = listRequestsInputSchema.omit({ actor: true });
 /** Query of `GET /trust`. */
 export const listTrustQuerySchema = listTrustInputSchema.omit({ actor: true });
+/** Query of `GET /dead-letters`, after `limit` was turned into a number. */
+export const listDeadLettersQuerySchema = listDeadLettersInputSchema.omit({ actor: true });
+/** Body of `POST /dead-letters/:id/redeliver` (may be empty). */
+export const redeliverBodySchema = redeliverInputSchema.omit({ id: true, actor: true });
 /** Query of `GET /history`, after the numbers were parsed. */
 export const historyQuerySchema = historyInputSchema.omit({ actor: true });
 /** Query of `GET /history/export`. */

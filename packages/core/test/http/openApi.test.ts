@@ -168,7 +168,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes the real responses of every route, successes and refusals, on the memory storage and fakes', async () => {
-    const { gate, git, gitHost } = setup();
+    const { gate, git, gitHost, notifier } = setup();
     const handler = createFetchHandler(gate, { ...hostOptions(), basePath: BASE_PATH, maxBodyBytes: 4_096, onError: () => {} });
     const { send, answered } = createChecker(handler);
 
@@ -247,6 +247,17 @@ describe('the OpenAPI document', () => {
       ).body,
     ).toBeNull();
     expect((await send('GET', '/history?limit=3', { actor: admin })).body).toMatchObject({ nextAfterSeq: expect.any(Number) });
+    // A notification its receiver refuses for good becomes a dead letter; an admin sends it again.
+    await gate.sweep();
+    notifier.failNext(1, Object.assign(new Error('address rejected'), { retryable: false }));
+    await gate.setTrust({ blueprintId: 'bp-dead', userId: builder2.id, email: builder2.email, trusted: true, actor: admin });
+    await gate.sweep();
+    const dead = await send('GET', '/dead-letters?limit=5', { actor: admin });
+    expect(dead.body).toHaveLength(1);
+    expect((await send('GET', '/dead-letters', { actor: builder })).status).toBe(403);
+    expect((await send('POST', '/dead-letters/nope/redeliver', { actor: admin, body: {} })).status).toBe(404);
+    const deadId = (dead.body as unknown as Array<{ notification: { id: string } }>)[0]?.notification.id;
+    expect((await send('POST', `/dead-letters/${deadId}/redeliver`, { actor: admin, body: {} })).status).toBe(200);
     expect((await send('GET', `/history?requestId=${submitted.body?.id}`, { actor: builder })).status).toBe(200);
     expect((await send('GET', '/history/export?format=csv', { actor: admin })).status).toBe(200);
     expect((await send('GET', '/history/export', { actor: admin })).status).toBe(200);
