@@ -65,10 +65,11 @@ type HttpError = Error & {
 /**
  * A {@link GitHostPort} for GitHub.com and GitHub Enterprise Server on `@octokit/rest`.
  *
- * `openPullRequest` is idempotent: it first looks for an open pull request from the branch into the
- * base branch and returns it (`created: false`); a `422 A pull request already exists` (what a
- * POST retried after a 5xx gets when the first attempt did create it) resolves to that pull
- * request too; calls for one branch in this process run one at a time. With `auth`, the client
+ * `openPullRequest` is idempotent with one API call in the common case: it creates the pull request,
+ * and only when GitHub answers `422 A pull request already exists` (an earlier attempt made it, or
+ * a POST retried after a 5xx did create it) looks up the open pull request from the branch into the
+ * base branch and returns it (`created: false`); calls for one branch in this process run one at a
+ * time. With `auth`, the client
  * retries 5xx responses and waits out rate limits (403/429 with `retry-after` or an exhausted quota)
  * while the wait is at most `rateLimit.maxWaitSeconds`; past that the call fails with a retryable
  * `port_failed`. The token never appears in an error or log line.
@@ -151,8 +152,9 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
       return oneAtATime(branch, async () => {
         try {
           const base = await baseBranch(signal);
-          const existing = await findOpen(branch, base, signal);
-          if (existing) return { ...existing, created: false };
+          // Create first: one POST in the common case. An open pull request for this head already
+          // exists (an earlier attempt, or this POST retried after a 5xx that did create it) when
+          // GitHub answers 422 "already exists"; only then is it looked up.
           try {
             const { data } = await octokit.rest.pulls.create({
               owner,
