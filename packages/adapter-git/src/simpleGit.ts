@@ -153,7 +153,12 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   }
 
   /** Opens a session, runs `work`, and always removes the scratch directory. Every error leaves redacted. */
-  async function withSession<T>(workspace: Workspace, signal: AbortSignal | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+  async function withSession<T>(
+    workspace: Workspace,
+    signal: AbortSignal | undefined,
+    work: (session: Session) => Promise<T>,
+    known?: CarriedSettings,
+  ): Promise<T> {
     let redact: Redactor = createRedactor();
     const redactNow: Redactor = (text) => redact(text);
     let authEnv: Record<string, string> | undefined;
@@ -177,7 +182,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       const workspaceEnv = { ...baseEnv(), GIT_DIR: repo.gitDir };
       const inWorkspace = (args: string[], stdin?: string) =>
         runGit(args, run(repo.workTree, workspaceEnv, { config: WORKSPACE_HARDENING, ...(stdin === undefined ? {} : { stdin }) }));
-      const settings = await carriedSettings(repo, inWorkspace);
+      const settings = known ?? (await carriedSettings(repo, inWorkspace));
       const opened = await createScratchRepo({
         settings,
         excludeFile: join(repo.gitDir, 'info', 'exclude'),
@@ -489,34 +494,41 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
           issues: [{ path: 'branch', message: 'invalid branch name' }],
         });
       }
-      return withSession(workspace, signal, async (session) => {
-        requireCommit((await readCommits(session, [sha])).get(sha), sha, 'sha');
-        let output: string;
-        try {
-          // Push first: `--force-with-lease=<ref>:` with an empty expectation means "only if the ref
-          // does not exist", so the push can create the branch and can never move one, even one
-          // created by someone else a moment earlier. No `+`, no `--force`. A branch already at
-          // this sha answers "up to date", which is the idempotent case.
-          output = await session.network([
-            'push',
-            '--porcelain',
-            '--no-verify',
-            `--force-with-lease=refs/heads/${branch}:`,
-            '--end-of-options',
-            remote.url,
-            `${sha}:refs/heads/${branch}`,
-          ]);
-        } catch (error) {
-          if (!(error instanceof GitExitError)) throw error;
-          // Refused: only now ask the remote what the branch points at.
-          const after = await remoteBranchSha(session, branch);
-          if (after === sha) return { branch, sha, alreadyPushed: true };
-          if (after !== undefined) throw conflict(branch);
-          throw error;
-        }
-        const upToDate = output.split('\n').some((line) => line.startsWith('=\t') && line.includes(`:refs/heads/${branch}\t`));
-        return { branch, sha, alreadyPushed: upToDate };
-      });
+      // A push reads objects and talks to the remote, never the working tree: of the carried
+      // settings only the object format matters, and the id's length says which it is.
+      return withSession(
+        workspace,
+        signal,
+        async (session) => {
+          requireCommit((await readCommits(session, [sha])).get(sha), sha, 'sha');
+          let output: string;
+          try {
+            // Push first: `--force-with-lease=<ref>:` with an empty expectation means "only if the ref
+            // does not exist", so the push can create the branch and can never move one, even one
+            // created by someone else a moment earlier. No `+`, no `--force`. A branch already at
+            // this sha answers "up to date", which is the idempotent case.
+            output = await session.network([
+              'push',
+              '--porcelain',
+              '--no-verify',
+              `--force-with-lease=refs/heads/${branch}:`,
+              '--end-of-options',
+              remote.url,
+              `${sha}:refs/heads/${branch}`,
+            ]);
+          } catch (error) {
+            if (!(error instanceof GitExitError)) throw error;
+            // Refused: only now ask the remote what the branch points at.
+            const after = await remoteBranchSha(session, branch);
+            if (after === sha) return { branch, sha, alreadyPushed: true };
+            if (after !== undefined) throw conflict(branch);
+            throw error;
+          }
+          const upToDate = output.split('\n').some((line) => line.startsWith('=\t') && line.includes(`:refs/heads/${branch}\t`));
+          return { branch, sha, alreadyPushed: upToDate };
+        },
+        { 'extensions.objectformat': sha.length === 64 ? 'sha256' : 'sha1' },
+      );
     },
   } satisfies GitPort;
 

@@ -51,6 +51,20 @@ describe('createGitHubHost against the emulator', () => {
     ).toEqual([502, 422]);
   });
 
+  it('opening a pull request is one API call (the create); a second open of the same branch lists only after the 422', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/one-call');
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    expect(await open(host, 'publish/one-call')).toMatchObject({ number: 1, created: true });
+    expect(emulator.requests().map((entry) => `${entry.operation} ${entry.status}`)).toEqual(['pulls.create 201']);
+    expect(await open(host, 'publish/one-call')).toMatchObject({ number: 1, created: false });
+    expect(emulator.requests().map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+      'pulls.create 201',
+      'pulls.create 422',
+      'pulls.list 200',
+    ]);
+  });
+
   it('a 5xx before anything was created is retried and creates exactly one pull request', async () => {
     const emulator = await setup();
     emulator.setBranch('publish/flaky');
