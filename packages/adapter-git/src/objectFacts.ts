@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+
 /** What the adapter needs to know about a commit it looked up. */
 export type CommitFacts = {
   /** The commit's full id. */
@@ -32,6 +37,33 @@ export function createFactCache<T>(max: number): FactCache<T> {
 }
 
 const NEWLINE = 0x0a;
+const MAX_LOOSE_BYTES = 1024 * 1024;
+
+/**
+ * The tree of a commit read straight from its loose object file, or undefined when it is not a
+ * loose commit this function can vouch for (then ask git). The inflated bytes must hash to `sha`,
+ * so whatever lies in the builder's object directory, the answer is that commit's tree or nothing.
+ * It saves a git process after `git commit`, which always writes its commit loose.
+ */
+export async function readLooseCommit(objectsDir: string, sha: string): Promise<string | undefined> {
+  try {
+    const path = join(objectsDir, sha.slice(0, 2), sha.slice(2));
+    const info = await lstat(path);
+    if (!info.isFile() || info.size > MAX_LOOSE_BYTES) return undefined;
+    const inflated = inflateSync(await readFile(path), { maxOutputLength: MAX_LOOSE_BYTES });
+    if (
+      createHash(sha.length === 64 ? 'sha256' : 'sha1')
+        .update(inflated)
+        .digest('hex') !== sha
+    )
+      return undefined;
+    const text = inflated.toString('latin1');
+    const match = /^commit \d+\0tree ([0-9a-f]{40}|[0-9a-f]{64})\n/.exec(text);
+    return match?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Parses `git cat-file --batch` output for `count` requested names, in order. A name that is

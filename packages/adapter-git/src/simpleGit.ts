@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import {
   type Baseline,
@@ -13,7 +13,7 @@ import {
 } from '@publishgate/core';
 import { createCombinedDiffReader } from './diffSummary.js';
 import { AUTH_HEADER_ENV, baseEnv, GitExitError, type GitRun, runGit, runGitBytes, streamGit, WORKSPACE_HARDENING } from './gitRunner.js';
-import { type CommitDetails, type CommitFacts, createFactCache, parseCatFileBatch } from './objectFacts.js';
+import { type CommitDetails, type CommitFacts, createFactCache, parseCatFileBatch, readLooseCommit } from './objectFacts.js';
 import { basicAuthSecrets, createRedactor, type Redactor } from './redact.js';
 import { parseRemoteUrl } from './remoteUrl.js';
 import {
@@ -25,6 +25,7 @@ import {
   openWorkspaceRepo,
   parseCarriedSettings,
   readConfigForCache,
+  readHeadRef,
   removeStaleScratchDirs,
   type ScratchRepo,
   type WorkspaceRepo,
@@ -87,7 +88,8 @@ type Session = {
 };
 
 /**
- * A {@link GitPort} on simple-git for workspaces that are git clones on the server's disk.
+ * A {@link GitPort} on the git CLI for workspaces that are git clones on the server's disk (the name
+ * stays from its simple-git days; arguments are still checked with simple-git's guard).
  *
  * The builder owns their workspace, `.git/config` included, so the adapter treats it as hostile:
  * everything that reads files, diffs, fetches or pushes runs with `GIT_DIR` pointing at a scratch
@@ -250,14 +252,18 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
 
   /**
    * Looks commits up by name, all in one `cat-file --batch` process (none when every name is a
-   * commit id seen before). `HEAD` is read in the workspace, where its refs are; ids are read with
+   * commit id seen before, unless `whole` asks for message, parents and committer). `HEAD` is read in the workspace, where its refs are; ids are read with
    * the scratch config. A name that is not a commit comes back undefined.
    */
-  async function readCommits(session: Session, names: string[]): Promise<Map<string, CommitDetails | CommitFacts | undefined>> {
+  async function readCommits(
+    session: Session,
+    names: string[],
+    whole = false,
+  ): Promise<Map<string, CommitDetails | CommitFacts | undefined>> {
     const found = new Map<string, CommitDetails | CommitFacts | undefined>();
     const unknown: string[] = [];
     for (const name of names) {
-      const known = name === 'HEAD' ? undefined : commits.get(factKey(session, name));
+      const known = name === 'HEAD' || whole ? undefined : commits.get(factKey(session, name));
       if (known) found.set(name, known);
       else if (!unknown.includes(name)) unknown.push(name);
     }
@@ -283,13 +289,6 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       });
     }
     return facts;
-  }
-
-  /** The workspace's HEAD commit, read whole. */
-  function headOf(found: Map<string, CommitDetails | CommitFacts | undefined>): CommitDetails {
-    const head = found.get('HEAD');
-    if (!head || !('message' in head)) throw new Error('The workspace has no commits.');
-    return head;
   }
 
   /**
@@ -333,15 +332,27 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   }
 
   /**
-   * Stages every change of the working tree into `indexFile` (starting from a copy of the builder's
-   * index, so unchanged files are not re-hashed) and writes its tree. The builder's index is not touched.
+   * Stages every change of the working tree into `indexFile`, starting from a copy of the builder's
+   * index so unchanged files are not re-hashed. The builder's index is not touched.
    */
-  async function snapshot(session: Session, indexFile: string): Promise<string> {
+  async function stage(session: Session, indexFile: string): Promise<void> {
     await copyFile(session.repo.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
     await session.local(['add', '--all'], { workTree: true, indexFile });
+  }
+
+  /** {@link stage}, then the staged tree's id. */
+  async function snapshot(session: Session, indexFile: string): Promise<string> {
+    await stage(session, indexFile);
     return (await session.local(['write-tree'], { indexFile })).trim();
+  }
+
+  /** The commit the scratch repository's (detached) HEAD names: the one `git commit` just made there. */
+  async function scratchHead(session: Session): Promise<string> {
+    const sha = (await readFile(join(session.scratch.dir, 'HEAD'), 'utf8')).trim();
+    if (!SHA.test(sha)) throw new Error('git commit left no commit id behind.');
+    return sha;
   }
 
   /** The file listing and the bounded patch, from one `git diff` process. */
@@ -424,10 +435,15 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
           const base = publication ? requireCommit(found.get(publication), publication, 'baseline') : await blueprintBase(session, sha);
           return summarize(session, base.sha, sha);
         }
-        const found = await readCommits(session, publication ? [publication] : ['HEAD']);
-        const base = publication
-          ? requireCommit(found.get(publication), publication, 'baseline')
-          : await blueprintBase(session, headOf(found).sha);
+        let base: CommitFacts;
+        if (publication) {
+          base = requireCommit((await readCommits(session, [publication])).get(publication), publication, 'baseline');
+        } else {
+          const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
+          const head = (await readCommits(session, [headName])).get(headName);
+          if (!head) throw new Error('The workspace has no commits, so it has no blueprint base.');
+          base = await blueprintBase(session, head.sha);
+        }
         const target = await snapshot(session, join(session.scratch.dir, 'index.preview'));
         return summarize(session, base.sha, target);
       });
@@ -441,40 +457,64 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
         const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
-        const found = await readCommits(session, publication ? ['HEAD', publication] : ['HEAD']);
-        const head = headOf(found);
+        // HEAD read from its ref file when that is plain, so a HEAD this adapter made (the usual
+        // case: builders edit files, publishing commits them) needs no git process at all.
+        const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
+        const found = await readCommits(session, publication ? [headName, publication] : [headName]);
+        const head = found.get(headName);
+        if (!head) throw new Error('The workspace has no commits.');
         const base = publication ? requireCommit(found.get(publication), publication, 'baseline') : await blueprintBase(session, head.sha);
         const indexFile = join(session.scratch.dir, 'index.commit');
+        const identity = {
+          GIT_AUTHOR_NAME: builder.name,
+          GIT_AUTHOR_EMAIL: builder.email,
+          GIT_COMMITTER_NAME: committer.name,
+          GIT_COMMITTER_EMAIL: committer.email,
+        };
         for (let attempt = 1; attempt <= 3; attempt += 1) {
           const before = await fileIdentity(session.repo.indexFile);
-          const tree = await snapshot(session, indexFile);
+          await stage(session, indexFile);
+          // `git commit` in the scratch repository, whose HEAD is the workspace's: one process writes
+          // the tree and the commit. The workspace's own HEAD moves only below, by compare-and-swap.
+          await writeFile(join(session.scratch.dir, 'HEAD'), `${head.sha}\n`);
+          await session.local(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--allow-empty', '--cleanup=verbatim', '--file=-'], {
+            workTree: true,
+            indexFile,
+            stdin: message,
+            env: identity,
+          });
+          const made = await scratchHead(session);
+          const tree = (await readLooseCommit(session.repo.objectsDir, made)) ?? (await readCommits(session, [made])).get(made)?.tree;
+          if (!tree) throw new Error('git commit wrote no commit.');
           if (tree === base.tree) throw new PublishGateError('nothing_to_publish', 'The workspace is identical to what is published.');
-          // A clean workspace publishes its HEAD, unless HEAD is a publish commit this adapter made
-          // for another request (say, one whose submit was killed before the request was stored):
-          // then that commit is made again, same parents and tree, with this request's message, so
-          // no commit ships with a `Publish-Request:` trailer naming the wrong request.
-          const clean = tree === head.tree;
-          const wanted = publishRequestOf(message);
-          const remake =
-            clean &&
-            head.committer === `${committer.name} <${committer.email}>` &&
-            wanted !== undefined &&
-            publishRequestOf(head.message) !== undefined &&
-            publishRequestOf(head.message) !== wanted;
+          let created = made;
+          if (tree === head.tree) {
+            // Clean: HEAD is what gets published (the commit just made is dropped), unless HEAD is a
+            // publish commit this adapter made for another request (say, one whose submit was killed
+            // before the request was stored): then that commit is made again, same parents and tree,
+            // with this request's message, so no commit ships a `Publish-Request:` trailer naming
+            // the wrong request.
+            const whole = (await readCommits(session, [head.sha], true)).get(head.sha);
+            const wanted = publishRequestOf(message);
+            const remake =
+              whole !== undefined &&
+              'message' in whole &&
+              whole.committer === `${committer.name} <${committer.email}>` &&
+              wanted !== undefined &&
+              publishRequestOf(whole.message) !== undefined &&
+              publishRequestOf(whole.message) !== wanted;
+            created =
+              remake && 'parents' in whole
+                ? (
+                    await session.local(
+                      ['commit-tree', '--no-gpg-sign', ...whole.parents.flatMap((parent) => ['-p', parent]), '--end-of-options', tree],
+                      { stdin: message, env: identity },
+                    )
+                  ).trim()
+                : head.sha;
+          }
           const outcome = await installIndex(session, indexFile, before, async () => {
-            if (clean && !remake) return head.sha;
-            const parents = (remake ? head.parents : [head.sha]).flatMap((parent) => ['-p', parent]);
-            const created = (
-              await session.local(['commit-tree', '--no-gpg-sign', ...parents, '--end-of-options', tree], {
-                stdin: message,
-                env: {
-                  GIT_AUTHOR_NAME: builder.name,
-                  GIT_AUTHOR_EMAIL: builder.email,
-                  GIT_COMMITTER_NAME: committer.name,
-                  GIT_COMMITTER_EMAIL: committer.email,
-                },
-              })
-            ).trim();
+            if (created === head.sha) return head.sha;
             // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
             await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head.sha]);
             commits.set(factKey(session, created), { sha: created, tree });
@@ -592,9 +632,9 @@ function positive(value: number | undefined, fallback: number): number {
 }
 
 // Every error leaves the adapter with its message redacted and without the original as `cause`:
-// simple-git's errors carry the command's arguments and environment-derived detail.
+// a foreign error can carry a command's arguments and environment-derived detail.
 function sanitize(error: unknown, redact: Redactor, signal: AbortSignal | undefined): unknown {
-  // The caller's own abort (or timeout) surfaces as its reason, whatever git or simple-git made of it.
+  // The caller's own abort (or timeout) surfaces as its reason, whatever git made of it.
   if (signal?.aborted) return signal.reason ?? error;
   if (PublishGateError.is(error)) {
     return new PublishGateError(error.code, redact(error.message), {

@@ -18,7 +18,7 @@ import {
 } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { PublishGateError } from '@publishgate/core';
+import { isValidBranchName, PublishGateError } from '@publishgate/core';
 
 /** Where a workspace's repository lives, after its layout was checked. */
 export type WorkspaceRepo = {
@@ -382,6 +382,33 @@ export async function fileIdentity(path: string): Promise<string> {
 }
 
 const MAX_CONFIG_BYTES = 256 * 1024;
+const REF_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})\n$/;
+
+/**
+ * The commit id HEAD names, read from the files when they are plain (a detached HEAD, or a branch
+ * with a loose ref file); undefined otherwise (packed refs, reftable, symlinks, anything odd), and
+ * the caller asks git. Whatever it answers is checked later: HEAD only moves by compare-and-swap.
+ */
+export async function readHeadRef(repo: WorkspaceRepo): Promise<string | undefined> {
+  const head = await readPlain(join(repo.gitDir, 'HEAD'));
+  if (head === undefined) return undefined;
+  const detached = REF_SHA.exec(head);
+  if (detached) return detached[1];
+  const symbolic = /^ref: refs\/heads\/([^\n]+)\n$/.exec(head);
+  if (!symbolic || !isValidBranchName(symbolic[1] as string)) return undefined;
+  const ref = await readPlain(join(repo.gitDir, 'refs', 'heads', symbolic[1] as string));
+  return ref === undefined ? undefined : REF_SHA.exec(ref)?.[1];
+}
+
+async function readPlain(path: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(path);
+    if (!info.isFile() || info.size > 512) return undefined;
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The workspace config's text when its settings may be cached by content, or undefined when they

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createSimpleGit } from '@publishgate/adapter-git';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGitShim, type GitShim } from './helpers/gitShim.js';
-import { createRepoFixture, type RepoFixture } from './helpers/repos.js';
+import { createRepoFixture, git as harnessGit, type RepoFixture } from './helpers/repos.js';
 
 // Each git process costs milliseconds to start and finish on every submit and approval; these
 // counts are the budget (issue 19), so a change that adds a process fails here, not in a benchmark.
@@ -61,7 +61,7 @@ async function published(git: ReturnType<typeof adapter>) {
 }
 
 describe('git processes per operation (a git on the PATH counts them)', () => {
-  it('a submit (commit, then preview of that sha) against a publication runs 6 git processes', async () => {
+  it('a submit (commit, then preview of that sha) against a publication runs 4 git processes when HEAD is the last publish commit, 5 otherwise', async () => {
     const git = adapter();
     const baseline = await published(git);
     await write('second.html', '<p>second</p>\n');
@@ -70,7 +70,17 @@ describe('git processes per operation (a git on the PATH counts them)', () => {
       return git.preview({ workspace: fixture.workspace, baseline, sha });
     });
     expect(submit.value.files.map((file) => file.path)).toEqual(['second.html']);
-    expect(submit.processes).toEqual(['cat-file', 'add', 'write-tree', 'commit-tree', 'update-ref', 'diff']);
+    expect(submit.processes).toEqual(['add', 'commit', 'update-ref', 'diff']);
+
+    // A HEAD the builder made themselves is read once with git.
+    await harnessGit(fixture.workspaceDir, ['commit', '-q', '--allow-empty', '-m', 'builder’s own commit']);
+    await write('third.html', '<p>third</p>\n');
+    const afterOwnCommit = await counted(async () => {
+      const { sha } = await git.commit({ workspace: fixture.workspace, baseline, message: 'Publish\n\nPublish-Request: r3\n', author });
+      return git.preview({ workspace: fixture.workspace, baseline, sha });
+    });
+    expect(afterOwnCommit.value.files.map((file) => file.path)).toEqual(['second.html', 'third.html']);
+    expect(afterOwnCommit.processes).toEqual(['cat-file', 'add', 'commit', 'update-ref', 'diff']);
   });
 
   it('an approval’s push runs 1 git process, 2 in a process that has not seen the commit, and asks the remote nothing first', async () => {
