@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import { createGitHubHost } from '@publishgate/adapter-git';
@@ -63,6 +64,17 @@ describe('createGitHubHost against the emulator', () => {
       'pulls.create 422',
       'pulls.list 200',
     ]);
+  });
+
+  it('regression: pull requests opened with one shared signal leave no abort listener on it', async () => {
+    const emulator = await setup();
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const signal = new AbortController().signal;
+    for (let index = 0; index < 12; index += 1) {
+      emulator.setBranch(`publish/signal-${index}`);
+      await host.openPullRequest({ branch: `publish/signal-${index}`, title: 'Publish', body: 'Body', requestId: `r${index}`, signal });
+    }
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('a 5xx before anything was created is retried and creates exactly one pull request', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -212,6 +213,16 @@ describe('createSimpleGit: robustness', () => {
     await h.git.preview({ workspace: h.workspace, baseline: blueprint });
     await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'b'.repeat(40) } }));
     expect((await scratchDirs()).filter((name) => !before.includes(name))).toEqual([]);
+  });
+
+  it('regression: calls sharing one signal leave no abort listener on it (no MaxListenersExceededWarning in a burst)', async () => {
+    const h = await harness();
+    const signal = new AbortController().signal;
+    await h.writeFile('x.txt', 'x\n');
+    const { sha } = await h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'x\n', author, signal });
+    for (let index = 0; index < 12; index += 1) await h.git.preview({ workspace: h.workspace, baseline: blueprint, sha, signal });
+    await h.git.push({ workspace: h.workspace, sha, branch: 'publish/listeners', signal });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('an aborted signal rejects with its reason and runs nothing', async () => {
