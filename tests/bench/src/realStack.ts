@@ -213,11 +213,15 @@ async function floorApprove(db: Knex, stack: Stack, floor: FloorWorkspace): Prom
   const pending = floor.pending as { id: string; sha: string };
   const branch = `floor/${pending.id}`;
   await git(floor.dir, ['push', '-q', stack.remoteDir, `${pending.sha}:refs/heads/${branch}`]);
-  const response = await fetch(`${stack.emulator.url}/repos/${stack.emulator.owner}/${stack.emulator.repo}/pulls`, {
-    method: 'POST',
-    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', accept: 'application/vnd.github+json' },
-    body: JSON.stringify({ head: branch, base: 'main', title: `Publish ${pending.id}`, body: 'Publish request' }),
-  });
+  const post = () =>
+    fetch(`${stack.emulator.url}/repos/${stack.emulator.owner}/${stack.emulator.repo}/pulls`, {
+      method: 'POST',
+      headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', accept: 'application/vnd.github+json' },
+      body: JSON.stringify({ head: branch, base: 'main', title: `Publish ${pending.id}`, body: 'Publish request' }),
+    });
+  // A kept-alive connection the server closed while idle resets on reuse; Octokit retries that
+  // too, so the floor gets one retry on a network error.
+  const response = await post().catch(() => post());
   if (response.status !== 201) throw new Error(`the floor's pull request failed with ${response.status}`);
   const pull = (await response.json()) as { number: number };
   await db('bench_floor').where({ id: pending.id }).update({ status: 'approved', pr: pull.number });
