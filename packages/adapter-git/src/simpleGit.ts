@@ -513,12 +513,13 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
                   ).trim()
                 : head.sha;
           }
+          // The preview of the pinned commit that follows diffs against this same base, without a fetch.
+          if (!publication) blueprintBases.set(factKey(session, created), base.sha);
           const outcome = await installIndex(session, indexFile, before, async () => {
             if (created === head.sha) return head.sha;
             // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
             await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head.sha]);
             commits.set(factKey(session, created), { sha: created, tree });
-            if (!publication) blueprintBases.set(factKey(session, created), base.sha);
             return created;
           });
           if (outcome.done) return { sha: outcome.value };

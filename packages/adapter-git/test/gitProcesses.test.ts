@@ -83,6 +83,18 @@ describe('git processes per operation (a git on the PATH counts them)', () => {
     expect(afterOwnCommit.processes).toEqual(['cat-file', 'add', 'commit', 'update-ref', 'diff']);
   });
 
+  it('a first submit (blueprint baseline) fetches the base once: the preview of the new commit reuses it', async () => {
+    const git = adapter();
+    await write('first.html', '<p>first</p>\n');
+    const submit = await counted(async () => {
+      const baseline = { kind: 'blueprint' } as const;
+      const { sha } = await git.commit({ workspace: fixture.workspace, baseline, message: 'Publish\n\nPublish-Request: r1\n', author });
+      return git.preview({ workspace: fixture.workspace, baseline, sha });
+    });
+    expect(submit.value.files.map((file) => file.path)).toEqual(['first.html']);
+    expect(submit.processes).toEqual(['config', 'cat-file', 'fetch', 'merge-base', 'add', 'commit', 'update-ref', 'diff']);
+  });
+
   it('an approval’s push runs 1 git process, 2 in a process that has not seen the commit, and asks the remote nothing first', async () => {
     const git = adapter();
     const baseline = await published(git);
