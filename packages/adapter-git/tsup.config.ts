@@ -14,7 +14,6 @@ export default definePackageBuild(
       '@octokit/plugin-throttling',
       '@simple-git/argv-parser',
       'bottleneck',
-      'simple-git',
       /^node:/,
     ],
   },

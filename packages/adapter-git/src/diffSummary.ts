@@ -177,3 +177,40 @@ export function createPatchCollector(budget: PatchBudget) {
     },
   };
 }
+
+/** What {@link createCombinedDiffReader} collected. */
+export type CombinedDiff = { files: DiffFile[]; patch: string; truncated: boolean };
+
+// In `-z` output, the file listing and the patch are separated by one extra NUL; no listing token
+// is ever empty, so the first pair of NULs is that separator.
+const LISTING_END = '\0\0';
+
+/**
+ * Reads `git diff --raw --numstat -z -p` output, one process for both the file listing and the
+ * patch: the listing (small, every file) is kept whole and parsed with {@link parseRawNumstat};
+ * the patch that follows goes through a {@link createPatchCollector} with the budget.
+ */
+export function createCombinedDiffReader(budget: PatchBudget) {
+  const patch = createPatchCollector(budget);
+  let listing = '';
+  let inPatch = false;
+  return {
+    /** Adds streamed text; false means the patch budget is spent and the rest is not wanted. */
+    push(text: string): boolean {
+      if (inPatch) return patch.push(text);
+      listing += text;
+      const end = listing.indexOf(LISTING_END);
+      if (end < 0) return true;
+      const rest = listing.slice(end + LISTING_END.length);
+      listing = listing.slice(0, end + 1);
+      inPatch = true;
+      return rest === '' ? true : patch.push(rest);
+    },
+    /** The files and the bounded patch. `stoppedEarly` says the stream was cut off. */
+    finish(stoppedEarly = false): CombinedDiff {
+      const files = parseRawNumstat(listing);
+      const { patch: text, truncated } = patch.finish(stoppedEarly);
+      return { files, patch: text, truncated };
+    },
+  };
+}

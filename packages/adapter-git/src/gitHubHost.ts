@@ -65,10 +65,11 @@ type HttpError = Error & {
 /**
  * A {@link GitHostPort} for GitHub.com and GitHub Enterprise Server on `@octokit/rest`.
  *
- * `openPullRequest` is idempotent: it first looks for an open pull request from the branch into the
- * base branch and returns it (`created: false`); a `422 A pull request already exists` (what a
- * POST retried after a 5xx gets when the first attempt did create it) resolves to that pull
- * request too; calls for one branch in this process run one at a time. With `auth`, the client
+ * `openPullRequest` is idempotent with one API call in the common case: it creates the pull request,
+ * and only when GitHub answers `422 A pull request already exists` (an earlier attempt made it, or
+ * a POST retried after a 5xx did create it) looks up the open pull request from the branch into the
+ * base branch and returns it (`created: false`); calls for one branch in this process run one at a
+ * time. With `auth`, the client
  * retries 5xx responses and waits out rate limits (403/429 with `retry-after` or an exhausted quota)
  * while the wait is at most `rateLimit.maxWaitSeconds`; past that the call fails with a retryable
  * `port_failed`. The token never appears in an error or log line.
@@ -148,36 +149,58 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
         throw new PublishGateError('validation', 'The branch name is not one git accepts.');
       }
       if (typeof title !== 'string' || title.trim() === '') throw new PublishGateError('validation', 'A pull request needs a title.');
-      return oneAtATime(branch, async () => {
-        try {
-          const base = await baseBranch(signal);
-          const existing = await findOpen(branch, base, signal);
-          if (existing) return { ...existing, created: false };
+      return oneAtATime(branch, () =>
+        withCallSignal(signal, async (callSignal) => {
           try {
-            const { data } = await octokit.rest.pulls.create({
-              owner,
-              repo,
-              head: branch,
-              base,
-              title: title.slice(0, MAX_TITLE),
-              body: decorateBody(body, requestId, options.requestUrl),
-              request: { signal },
-            });
-            return { number: data.number, url: data.html_url, created: true };
-          } catch (error) {
-            if (isAlreadyExists(error)) {
-              const found = await findOpen(branch, base, signal);
-              if (found) return { ...found, created: false };
+            const base = await baseBranch(callSignal);
+            // Create first: one POST in the common case. An open pull request for this head already
+            // exists (an earlier attempt, or this POST retried after a 5xx that did create it) when
+            // GitHub answers 422 "already exists"; only then is it looked up.
+            try {
+              const { data } = await octokit.rest.pulls.create({
+                owner,
+                repo,
+                head: branch,
+                base,
+                title: title.slice(0, MAX_TITLE),
+                body: decorateBody(body, requestId, options.requestUrl),
+                request: { signal: callSignal },
+              });
+              return { number: data.number, url: data.html_url, created: true };
+            } catch (error) {
+              if (isAlreadyExists(error)) {
+                const found = await findOpen(branch, base, callSignal);
+                if (found) return { ...found, created: false };
+              }
+              throw error;
             }
-            throw error;
+          } catch (error) {
+            throw toHostError(error, redact, `${owner}/${repo}`, signal);
           }
-        } catch (error) {
-          throw toHostError(error, redact, `${owner}/${repo}`, signal);
-        }
-      });
+        }),
+      );
     },
   } satisfies GitHostPort;
   return port;
+}
+
+/**
+ * Runs `work` with a signal of its own that follows the caller's. fetch leaves its abort listener on
+ * the signal it was given until the request is garbage-collected, so a caller's long-lived signal
+ * shared by many calls would collect listeners (and Node's MaxListenersExceededWarning); this way
+ * they land on a signal that dies with the call, and the one forwarding listener is removed here.
+ */
+async function withCallSignal<T>(signal: AbortSignal | undefined, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return work(undefined);
+  const controller = new AbortController();
+  const forward = () => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await work(controller.signal);
+  } finally {
+    signal.removeEventListener('abort', forward);
+  }
 }
 
 function createOctokit(options: GitHubHostOptions, token: string, redact: Redactor): Octokit {

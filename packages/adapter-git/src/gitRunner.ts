@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { PublishGateError } from '@publishgate/core';
 import { vulnerabilityCheck } from '@simple-git/argv-parser';
-import { GitError, GitPluginError, type SimpleGitOptions, simpleGit } from 'simple-git';
 import type { Redactor } from './redact.js';
 
 /**
- * Environment variables git may see. simple-git removes every other `GIT_*` variable, and the adapter
+ * Environment variables git may see. The runner refuses every other `GIT_*` variable, and the adapter
  * starts from an empty environment, so `GIT_SSH_COMMAND`, `GIT_ASKPASS`, `GIT_CONFIG_*`, `GIT_TRACE*`
  * and friends from the server's own environment never reach git.
  */
@@ -97,10 +96,9 @@ export type GitRun = {
 /**
  * Hardening for commands that run with the workspace's own `.git/config` (reading HEAD, moving the
  * branch after a commit). That config belongs to the builder, so it can name hook directories and
- * fsmonitor programs; command-line `-c` beats it. simple-git 4.0 refuses these keys whatever their
- * value, so the workspace runner enables exactly `allowUnsafeHooksPath` and `allowUnsafeFsMonitor`
- * for this constant prefix, and every task's own arguments are checked separately with simple-git's
- * guard and nothing allowed ({@link assertSafeArgs}).
+ * fsmonitor programs; command-line `-c` beats it. The runner accepts this constant prefix and no
+ * other, and every task's own arguments are checked separately with simple-git's guard and nothing
+ * allowed ({@link assertSafeArgs}).
  */
 export const WORKSPACE_HARDENING: readonly string[] = ['core.hooksPath=/dev/null', 'core.fsmonitor=false'];
 
@@ -117,24 +115,20 @@ export class GitExitError extends Error {
   }
 }
 
-// simple-git only keeps extra fields on errors that extend its own GitError.
-class RawExit extends GitError {
-  constructor(
-    readonly exitCode: number,
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(undefined, `git exited with ${exitCode}`);
-  }
-}
-
 /**
  * Refuses arguments simple-git's own guard flags (`--upload-pack`, `-u` bundles, `--exec`,
  * `-c core.sshCommand=…`, abbreviated options are refused by git itself), with no category allowed.
  * The adapter builds every argument from validated values, so this only ever fires on a bug; it is
  * the guarantee that the runner's narrow unsafe allowance covers nothing but its constant prefix.
  */
-export function assertSafeArgs(args: readonly string[]): void {
+export function assertSafeArgs(args: readonly string[], config: readonly string[] = []): void {
+  // The only `-c` prefix the runner accepts is the constant hardening, whole or not at all.
+  if (
+    config.length > 0 &&
+    (config.length !== WORKSPACE_HARDENING.length || config.some((entry, index) => entry !== WORKSPACE_HARDENING[index]))
+  ) {
+    throw new PublishGateError('validation', 'Refusing to run git: an unexpected -c prefix.');
+  }
   const found = vulnerabilityCheck(args, {});
   if (found.length > 0) {
     throw new PublishGateError('validation', `Refusing to run git: ${found.map((entry) => entry.message).join('; ')}.`);
@@ -150,84 +144,50 @@ function describeExit(args: readonly string[], exitCode: number, stderr: string)
   return `git ${subcommand(args)} exited with ${exitCode}${detail ? `: ${detail}` : ''}`;
 }
 
-/**
- * Runs one git command through simple-git and resolves with its stdout. A non-zero exit rejects
- * with {@link GitExitError} (redacted); anything else (spawn failure, timeout, abort) rejects with
- * a plain redacted Error.
- */
-export async function runGit(args: readonly string[], run: GitRun): Promise<string> {
-  assertSafeArgs(args);
-  const workspaceConfig = run.config ?? [];
-  const options: Partial<SimpleGitOptions> = {
-    baseDir: run.cwd,
-    config: [...workspaceConfig],
-    // Exactly the keys of WORKSPACE_HARDENING, and only when that prefix is in use.
-    unsafe: workspaceConfig.length > 0 ? { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true } : {},
-    allowEnvironment: ALLOWED_GIT_ENV,
-    timeout: { block: run.timeoutMs },
-    // Complete when the pipes close, not 50 ms after the process exits (simple-git 4's default):
-    // on a loaded machine output can arrive later than that, and a command would succeed empty.
-    completion: { onClose: true, onExit: false },
-    trimmed: false,
-    errors: (error, result) => {
-      // A plugin's rejection (abort, timeout, the unsafe-argument guard) stays what it is; only
-      // real non-zero exits become RawExit, whatever simple-git's default handler made of them.
-      if (error instanceof GitPluginError || result.exitCode === 0) return error;
-      return new RawExit(result.exitCode, Buffer.concat(result.stdOut).toString('utf8'), Buffer.concat(result.stdErr).toString('utf8'));
-    },
-    ...(run.stdin === undefined ? {} : { input: () => run.stdin }),
-    ...(run.signal ? { abort: run.signal } : {}),
-  };
-  try {
-    return await simpleGit(options)
-      .env(run.env)
-      .raw([...args]);
-  } catch (error) {
-    if (error instanceof RawExit) {
-      const stderr = run.redact(error.stderr);
-      throw new GitExitError(describeExit(args, error.exitCode, stderr), error.exitCode, run.redact(error.stdout), stderr);
-    }
-    if (PublishGateError.is(error)) throw error;
-    if (run.signal?.aborted) throw run.signal.reason ?? new Error('aborted');
-    const reason = error instanceof Error ? error.message : String(error);
-    // A fresh error without `cause`: simple-git's errors carry the task, which holds the arguments.
-    throw new Error(run.redact(`git ${subcommand(args)} failed: ${reason}`.slice(0, 600)));
-  }
-}
+const ALLOWED = new Set<string>(ALLOWED_GIT_ENV);
+// Output kept from one buffered command. The largest is the file listing of a 20,000-file diff.
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /**
- * Runs a git command and hands its stdout to `onText` as decoded text, without buffering it.
- * `onText` returns `false` to stop early: the process is killed and the promise resolves with
- * `stopped: true`. simple-git always buffers a command's whole output, which a 100 MB diff must
- * never be, so this is the one place the adapter spawns git itself, with the same arguments guard,
- * environment and hardening.
+ * Spawns one git process with the arguments guard, the hardening prefix, the checked environment,
+ * an inactivity timeout and the caller's abort signal, and settles when its pipes have closed (so
+ * every byte of output has been read, however late it arrives after the exit). Nothing waits after
+ * a process that printed nothing: git is done when its pipes close. The abort listener is removed
+ * when the process ends, so a long-lived signal does not collect listeners.
  */
-export function streamGit(args: readonly string[], run: GitRun, onText: (text: string) => boolean): Promise<{ stopped: boolean }> {
-  assertSafeArgs(args);
+function spawnGit(
+  args: readonly string[],
+  run: GitRun,
+  onStdout: (chunk: Buffer) => boolean,
+): Promise<{ stopped: boolean; code: number; stderr: string }> {
+  assertSafeArgs(args, run.config);
+  for (const key of Object.keys(run.env)) {
+    if (key.startsWith('GIT_') && !ALLOWED.has(key)) throw new PublishGateError('validation', `Refusing to run git with ${key} set.`);
+  }
   const prefix = (run.config ?? []).flatMap((entry) => ['-c', entry]);
   return new Promise((resolve, reject) => {
+    if (run.signal?.aborted) {
+      reject(run.signal.reason ?? new Error('aborted'));
+      return;
+    }
     const child = spawn('git', [...prefix, ...args], {
       cwd: run.cwd,
+      // git itself refuses abbreviated long options (`--upload-p` for `--upload-pack`).
       env: { ...run.env, GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [run.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
-    const decoder = new StringDecoder('utf8');
     let stderr = '';
     let stopped = false;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const finish = (error?: Error) => {
+    const finish = (error: unknown, code = -1) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
-      if (error) reject(error);
-      else resolve({ stopped });
-    };
-    const stop = () => {
-      stopped = true;
-      child.kill('SIGTERM');
+      if (error !== undefined) reject(error);
+      else resolve({ stopped, code, stderr });
     };
     const arm = () => {
       if (timer) clearTimeout(timer);
@@ -236,30 +196,86 @@ export function streamGit(args: readonly string[], run: GitRun, onText: (text: s
         finish(new Error(`git ${subcommand(args)} timed out after ${run.timeoutMs} ms without output`));
       }, run.timeoutMs);
     };
-    const onAbort = () => {
+    function onAbort() {
       child.kill('SIGKILL');
-      finish(run.signal?.reason instanceof Error ? run.signal.reason : new Error('aborted'));
-    };
-    if (run.signal?.aborted) return onAbort();
+      finish(run.signal?.reason ?? new Error('aborted'));
+    }
     run.signal?.addEventListener('abort', onAbort, { once: true });
     arm();
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       if (stopped) return;
       arm();
-      if (!onText(decoder.write(chunk))) stop();
+      if (!onStdout(chunk)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      arm();
       // Keep only the tail: it says why git failed, and stays small whatever git prints.
       stderr = (stderr + chunk.toString('utf8')).slice(-4000);
     });
+    if (child.stdin) {
+      // git may exit before reading all of its input (a refused command); that is not our error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(run.stdin);
+    }
     child.on('error', (error) => finish(new Error(run.redact(`git ${subcommand(args)} could not start: ${error.message}`))));
-    child.on('close', (code) => {
-      if (stopped) return finish();
-      const rest = decoder.end();
-      if (rest) onText(rest);
-      if (code === 0) return finish();
-      const text = run.redact(stderr);
-      finish(new GitExitError(describeExit(args, code ?? -1, text), code ?? -1, '', text));
-    });
+    child.on('close', (code) => finish(undefined, code ?? -1));
   });
+}
+
+/**
+ * Runs one git command and resolves with its stdout as bytes. A non-zero exit rejects with
+ * {@link GitExitError} (redacted); anything else (spawn failure, timeout, abort) rejects with a
+ * plain redacted Error, or the signal's reason.
+ *
+ * The adapter spawns git itself rather than through simple-git's task runner: simple-git completes
+ * a process that printed nothing 50 ms after it ended, whatever its `completion` option says, and
+ * most of the commands a commit needs print nothing. The argument guard is still simple-git's own
+ * ({@link assertSafeArgs}).
+ */
+export async function runGitBytes(args: readonly string[], run: GitRun): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  const { code, stderr } = await spawnGit(args, run, (chunk) => {
+    size += chunk.length;
+    if (size > MAX_BUFFERED_BYTES) {
+      overflow = true;
+      return false;
+    }
+    chunks.push(chunk);
+    return true;
+  });
+  if (overflow) throw new Error(`git ${subcommand(args)} printed more than ${MAX_BUFFERED_BYTES} bytes`);
+  const stdout = Buffer.concat(chunks);
+  if (code !== 0) {
+    const text = run.redact(stderr);
+    throw new GitExitError(describeExit(args, code, text), code, run.redact(stdout.toString('utf8')), text);
+  }
+  return stdout;
+}
+
+/** {@link runGitBytes}, decoded as UTF-8. */
+export async function runGit(args: readonly string[], run: GitRun): Promise<string> {
+  return (await runGitBytes(args, run)).toString('utf8');
+}
+
+/**
+ * Runs a git command and hands its stdout to `onText` as decoded text, without buffering it.
+ * `onText` returns `false` to stop early: the process is killed and the promise resolves with
+ * `stopped: true`. A 100 MB diff is never held whole.
+ */
+export async function streamGit(args: readonly string[], run: GitRun, onText: (text: string) => boolean): Promise<{ stopped: boolean }> {
+  const decoder = new StringDecoder('utf8');
+  const { stopped, code, stderr } = await spawnGit(args, run, (chunk) => onText(decoder.write(chunk)));
+  if (stopped) return { stopped };
+  const rest = decoder.end();
+  if (rest) onText(rest);
+  if (code !== 0) {
+    const text = run.redact(stderr);
+    throw new GitExitError(describeExit(args, code, text), code, '', text);
+  }
+  return { stopped: false };
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import {
   type Baseline,
@@ -11,17 +11,22 @@ import {
   PublishGateError,
   type Workspace,
 } from '@publishgate/core';
-import { createPatchCollector, parseRawNumstat } from './diffSummary.js';
-import { AUTH_HEADER_ENV, baseEnv, GitExitError, type GitRun, runGit, streamGit, WORKSPACE_HARDENING } from './gitRunner.js';
+import { createCombinedDiffReader } from './diffSummary.js';
+import { AUTH_HEADER_ENV, baseEnv, GitExitError, type GitRun, runGit, runGitBytes, streamGit, WORKSPACE_HARDENING } from './gitRunner.js';
+import { type CommitDetails, type CommitFacts, createFactCache, parseCatFileBatch, readLooseCommit } from './objectFacts.js';
 import { basicAuthSecrets, createRedactor, type Redactor } from './redact.js';
 import { parseRemoteUrl } from './remoteUrl.js';
 import {
   CARRIED_KEYS_PATTERN,
   type CarriedSettings,
   createScratchRepo,
+  fileIdentity,
   lockIndex,
   openWorkspaceRepo,
   parseCarriedSettings,
+  readConfigForCache,
+  readHeadRef,
+  removeStaleScratchDirs,
   type ScratchRepo,
   type WorkspaceRepo,
 } from './workspaceRepo.js';
@@ -71,18 +76,20 @@ const MAX_MESSAGE_CHARS = 65_536;
 type Session = {
   repo: WorkspaceRepo;
   scratch: ScratchRepo;
-  head(): Promise<string | undefined>;
   /** A command against the builder's own repository (its config applies; hardening prefix on). */
-  inWorkspace(args: string[]): Promise<string>;
+  inWorkspace(args: string[], stdin?: string): Promise<string>;
   /** A command on the workspace's objects with the scratch config. */
   local(args: string[], extra?: { workTree?: boolean; indexFile?: string; stdin?: string; env?: Record<string, string> }): Promise<string>;
   stream(args: string[], onText: (text: string) => boolean): Promise<{ stopped: boolean }>;
+  /** A command fed `stdin` whose output is read as bytes, in the workspace or with the scratch config. */
+  bytes(args: string[], stdin: string, where: 'workspace' | 'scratch'): Promise<Buffer>;
   /** A command that talks to the remote (the only runner with a transport allowed). */
   network(args: string[]): Promise<string>;
 };
 
 /**
- * A {@link GitPort} on simple-git for workspaces that are git clones on the server's disk.
+ * A {@link GitPort} on the git CLI for workspaces that are git clones on the server's disk (the name
+ * stays from its simple-git days; arguments are still checked with simple-git's guard).
  *
  * The builder owns their workspace, `.git/config` included, so the adapter treats it as hostile:
  * everything that reads files, diffs, fetches or pushes runs with `GIT_DIR` pointing at a scratch
@@ -125,15 +132,46 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   const maxFilePatchChars = Math.max(1_000, Math.min(positive(options.maxFilePatchChars, 100_000), maxPatchChars));
   const maxFiles = Math.min(positive(options.maxFiles, MAX_DIFF_FILES), MAX_DIFF_FILES);
   const timeoutMs = positive(options.timeoutMs, 120_000);
+  // Facts that cannot change while this process runs: what a commit id names (objects are
+  // immutable), the blueprint base a publish commit was made against, and the carried settings of a
+  // config file with the same bytes. They save a git process each on every submit and approval.
+  const commits = createFactCache<CommitFacts>(2_000);
+  const blueprintBases = createFactCache<string>(2_000);
+  const carried = createFactCache<{ text: string; settings: CarriedSettings }>(2_000);
+  // Scratch directories of processes that died (SIGKILL) are removed once, before the first call.
+  let sweptScratch: Promise<void> | undefined;
+
+  /**
+   * The carried settings of the workspace's config, read with git once per distinct config file
+   * content. A config that includes other files is read every time: those files can change unseen.
+   */
+  async function carriedSettings(repo: WorkspaceRepo, inWorkspace: (args: string[]) => Promise<string>): Promise<CarriedSettings> {
+    const text = await readConfigForCache(repo.gitDir);
+    const known = text === undefined ? undefined : carried.get(repo.gitDir);
+    if (known && known.text === text) return known.settings;
+    const settings = await readCarriedSettings(inWorkspace);
+    if (text !== undefined) carried.set(repo.gitDir, { text, settings });
+    return settings;
+  }
 
   /** Opens a session, runs `work`, and always removes the scratch directory. Every error leaves redacted. */
-  async function withSession<T>(workspace: Workspace, signal: AbortSignal | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+  async function withSession<T>(
+    workspace: Workspace,
+    signal: AbortSignal | undefined,
+    work: (session: Session) => Promise<T>,
+    known?: CarriedSettings,
+  ): Promise<T> {
     let redact: Redactor = createRedactor();
     const redactNow: Redactor = (text) => redact(text);
     let authEnv: Record<string, string> | undefined;
     let scratch: ScratchRepo | undefined;
     try {
       signal?.throwIfAborted();
+      sweptScratch ??= removeStaleScratchDirs().then(
+        () => undefined,
+        () => undefined,
+      );
+      await sweptScratch;
       const repo = await openWorkspaceRepo(await options.resolveWorkspaceDir(workspace));
       const run = (cwd: string, env: Record<string, string>, extra: Partial<GitRun> = {}): GitRun => ({
         cwd,
@@ -144,8 +182,9 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
         ...extra,
       });
       const workspaceEnv = { ...baseEnv(), GIT_DIR: repo.gitDir };
-      const inWorkspace = (args: string[]) => runGit(args, run(repo.workTree, workspaceEnv, { config: WORKSPACE_HARDENING }));
-      const settings = await readCarriedSettings(inWorkspace);
+      const inWorkspace = (args: string[], stdin?: string) =>
+        runGit(args, run(repo.workTree, workspaceEnv, { config: WORKSPACE_HARDENING, ...(stdin === undefined ? {} : { stdin }) }));
+      const settings = known ?? (await carriedSettings(repo, inWorkspace));
       const opened = await createScratchRepo({
         settings,
         excludeFile: join(repo.gitDir, 'info', 'exclude'),
@@ -153,20 +192,9 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       });
       scratch = opened;
       const scratchEnv = { ...baseEnv(), GIT_DIR: opened.dir, GIT_OBJECT_DIRECTORY: repo.objectsDir };
-      let head: Promise<string | undefined> | undefined;
       const session: Session = {
         repo,
         scratch: opened,
-        head: () => {
-          head ??= inWorkspace(['rev-parse', '--verify', '--quiet', '--end-of-options', 'HEAD^{commit}']).then(
-            (out) => out.trim(),
-            (error: unknown) => {
-              if (error instanceof GitExitError && error.exitCode === 1) return undefined;
-              throw error;
-            },
-          );
-          return head;
-        },
         inWorkspace,
         local: (args, extra = {}) =>
           runGit(
@@ -183,6 +211,10 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
             ),
           ),
         stream: (args, onText) => streamGit(args, run(opened.dir, scratchEnv), onText),
+        bytes: (args, stdin, where) =>
+          where === 'workspace'
+            ? runGitBytes(args, run(repo.workTree, workspaceEnv, { config: WORKSPACE_HARDENING, stdin }))
+            : runGitBytes(args, run(opened.dir, scratchEnv, { stdin })),
         network: async (args) => {
           if (options.credentials && authEnv === undefined) {
             const credentials = await options.credentials();
@@ -216,31 +248,61 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
     }
   }
 
-  async function ensureCommit(session: Session, sha: string, what: string): Promise<string> {
-    assertSha(sha, what);
-    let type = '';
-    try {
-      type = (await session.local(['cat-file', '-t', '--end-of-options', sha])).trim();
-    } catch (error) {
-      if (!(error instanceof GitExitError)) throw error;
+  const factKey = (session: Session, sha: string) => `${session.repo.objectsDir}\0${sha}`;
+
+  /**
+   * Looks commits up by name, all in one `cat-file --batch` process (none when every name is a
+   * commit id seen before, unless `whole` asks for message, parents and committer). `HEAD` is read in the workspace, where its refs are; ids are read with
+   * the scratch config. A name that is not a commit comes back undefined.
+   */
+  async function readCommits(
+    session: Session,
+    names: string[],
+    whole = false,
+  ): Promise<Map<string, CommitDetails | CommitFacts | undefined>> {
+    const found = new Map<string, CommitDetails | CommitFacts | undefined>();
+    const unknown: string[] = [];
+    for (const name of names) {
+      const known = name === 'HEAD' || whole ? undefined : commits.get(factKey(session, name));
+      if (known) found.set(name, known);
+      else if (!unknown.includes(name)) unknown.push(name);
     }
-    if (type !== 'commit') {
+    if (unknown.length === 0) return found;
+    const input = `${unknown.join('\n')}\n`;
+    const output = unknown.includes('HEAD')
+      ? await session.bytes(['cat-file', '--batch'], input, 'workspace')
+      : await session.bytes(['cat-file', '--batch'], input, 'scratch');
+    parseCatFileBatch(output, unknown.length).forEach((details, index) => {
+      const name = unknown[index] as string;
+      // A full id must name itself; anything else (a ref shadowing an id) is not that commit.
+      const valid = details !== undefined && (name === 'HEAD' || details.sha === name);
+      found.set(name, valid ? details : undefined);
+      if (valid) commits.set(factKey(session, details.sha), { sha: details.sha, tree: details.tree });
+    });
+    return found;
+  }
+
+  function requireCommit(facts: CommitFacts | undefined, sha: string, what: string): CommitFacts {
+    if (!facts) {
       throw new PublishGateError('validation', `The ${what} ${sha} is not a commit in this workspace.`, {
         issues: [{ path: what, message: 'not a commit in this workspace' }],
       });
     }
-    return sha;
+    return facts;
   }
 
-  async function resolveBaseline(session: Session, baseline: Baseline): Promise<string> {
-    if (baseline?.kind === 'publication') return ensureCommit(session, baseline.sha, 'baseline');
-    if (baseline?.kind !== 'blueprint') throw new PublishGateError('validation', 'Unknown baseline kind.');
-    const head = await session.head();
-    if (head === undefined) throw new Error('The workspace has no commits, so it has no blueprint base.');
-    // Offer HEAD as a local ref, so fetch negotiates from it and transfers only what is missing.
+  /**
+   * The blueprint base of `commit`: its merge-base with the base branch fetched from the remote now.
+   * A publish commit made here remembers the base it was checked against, so the preview of that
+   * commit diffs against the same base without another fetch.
+   */
+  async function blueprintBase(session: Session, commit: string): Promise<CommitFacts> {
+    const remembered = blueprintBases.get(factKey(session, commit));
+    if (remembered) return requireCommit((await readCommits(session, [remembered])).get(remembered), remembered, 'baseline');
+    // Offer the commit as a local ref, so fetch negotiates from it and transfers only what is missing.
     const refs = join(session.scratch.dir, 'refs', 'publishgate');
     await mkdir(refs, { recursive: true });
-    await writeFile(join(refs, 'head'), `${head}\n`);
+    await writeFile(join(refs, 'head'), `${commit}\n`);
     await session.network([
       'fetch',
       '--quiet',
@@ -252,65 +314,71 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       remote.url,
       `refs/heads/${baseBranch}:refs/publishgate/base`,
     ]);
+    let base: string;
     try {
-      return (await session.local(['merge-base', '--end-of-options', head, 'refs/publishgate/base'])).trim();
+      base = (await session.local(['merge-base', '--end-of-options', commit, 'refs/publishgate/base'])).trim();
     } catch (error) {
       if (error instanceof GitExitError && error.exitCode === 1) {
         throw new Error(`The workspace shares no history with ${baseBranch} on the remote.`);
       }
       throw error;
     }
+    return requireCommit((await readCommits(session, [base])).get(base), base, 'baseline');
   }
 
-  async function treeOf(session: Session, commit: string): Promise<string> {
-    return (await session.local(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`])).trim();
+  function checkBaseline(baseline: Baseline): void {
+    if (baseline?.kind === 'publication') assertSha(baseline.sha, 'baseline');
+    else if (baseline?.kind !== 'blueprint') throw new PublishGateError('validation', 'Unknown baseline kind.');
   }
 
   /**
-   * Stages every change of the working tree into `indexFile` (starting from a copy of the builder's
-   * index, so unchanged files are not re-hashed) and writes its tree. The builder's index is not touched.
+   * Stages every change of the working tree into `indexFile`, starting from a copy of the builder's
+   * index so unchanged files are not re-hashed. The builder's index is not touched.
    */
-  async function snapshot(session: Session, indexFile: string): Promise<string> {
+  async function stage(session: Session, indexFile: string): Promise<void> {
     await copyFile(session.repo.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
     await session.local(['add', '--all'], { workTree: true, indexFile });
+  }
+
+  /** {@link stage}, then the staged tree's id. */
+  async function snapshot(session: Session, indexFile: string): Promise<string> {
+    await stage(session, indexFile);
     return (await session.local(['write-tree'], { indexFile })).trim();
   }
 
+  /** The commit the scratch repository's (detached) HEAD names: the one `git commit` just made there. */
+  async function scratchHead(session: Session): Promise<string> {
+    const sha = (await readFile(join(session.scratch.dir, 'HEAD'), 'utf8')).trim();
+    if (!SHA.test(sha)) throw new Error('git commit left no commit id behind.');
+    return sha;
+  }
+
+  /** The file listing and the bounded patch, from one `git diff` process. */
   async function summarize(session: Session, base: string, target: string): Promise<DiffSummary> {
-    const listing = await session.local([
-      'diff',
-      '--raw',
-      '--numstat',
-      '-z',
-      '-M',
-      '--no-color',
-      '--no-ext-diff',
-      '--no-textconv',
-      '--end-of-options',
-      base,
-      target,
-    ]);
-    const all = parseRawNumstat(listing);
-    if (all.length === 0) return { files: [], additions: 0, deletions: 0, patch: '', truncated: false };
-    const collector = createPatchCollector({ maxPatchChars, maxFilePatchChars });
+    const reader = createCombinedDiffReader({ maxPatchChars, maxFilePatchChars });
     const { stopped } = await session.stream(
       [
         'diff',
+        '--raw',
+        '--numstat',
+        '--patch',
+        '-z',
+        '-M',
         '--no-color',
         '--no-ext-diff',
         '--no-textconv',
-        '-M',
         '--src-prefix=a/',
         '--dst-prefix=b/',
         '--end-of-options',
         base,
         target,
       ],
-      (text) => collector.push(text),
+      (text) => reader.push(text),
     );
-    const { patch, truncated } = collector.finish(stopped);
+    const { files: all, patch, truncated } = reader.finish(stopped);
+    if (all.length === 0) return { files: [], additions: 0, deletions: 0, patch: '', truncated: false };
     return {
       files: all.slice(0, maxFiles),
       additions: all.reduce((sum, file) => sum + file.additions, 0),
@@ -330,16 +398,54 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
     return undefined;
   }
 
+  /**
+   * Takes the builder's index lock only for the last step: checks that their index is still the one
+   * the snapshot started from, runs `work` (create the commit, move HEAD), then puts the snapshot's
+   * index in place. Resolves `false`, having changed nothing, when the builder's git wrote the index
+   * meanwhile.
+   */
+  async function installIndex<T>(
+    session: Session,
+    indexFile: string,
+    before: string,
+    work: () => Promise<T>,
+  ): Promise<{ done: false } | { done: true; value: T }> {
+    const lock = await lockIndex(session.repo);
+    try {
+      if ((await fileIdentity(session.repo.indexFile)) !== before) return { done: false };
+      const value = await work();
+      await lock.commit(indexFile);
+      return { done: true, value };
+    } finally {
+      await lock.release();
+    }
+  }
+
   const port = {
     async preview({ workspace, baseline, sha, signal }) {
       // Malformed ids are refused before any git process starts.
       if (sha !== undefined) assertSha(sha, 'sha');
-      if (baseline?.kind === 'publication') assertSha(baseline.sha, 'baseline');
+      checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
-        const pinned = sha === undefined ? undefined : await ensureCommit(session, sha, 'sha');
-        const base = await resolveBaseline(session, baseline);
-        const target = pinned ?? (await snapshot(session, join(session.scratch.dir, 'index.preview')));
-        return summarize(session, base, target);
+        const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
+        if (sha !== undefined) {
+          // The pinned commit and the published one, looked up together (or known already).
+          const found = await readCommits(session, publication ? [sha, publication] : [sha]);
+          requireCommit(found.get(sha), sha, 'sha');
+          const base = publication ? requireCommit(found.get(publication), publication, 'baseline') : await blueprintBase(session, sha);
+          return summarize(session, base.sha, sha);
+        }
+        let base: CommitFacts;
+        if (publication) {
+          base = requireCommit((await readCommits(session, [publication])).get(publication), publication, 'baseline');
+        } else {
+          const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
+          const head = (await readCommits(session, [headName])).get(headName);
+          if (!head) throw new Error('The workspace has no commits, so it has no blueprint base.');
+          base = await blueprintBase(session, head.sha);
+        }
+        const target = await snapshot(session, join(session.scratch.dir, 'index.preview'));
+        return summarize(session, base.sha, target);
       });
     },
 
@@ -348,41 +454,77 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       if (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MESSAGE_CHARS || message.includes('\0')) {
         throw new PublishGateError('validation', `The commit message must be 1–${MAX_MESSAGE_CHARS} characters without NUL.`);
       }
+      checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
-        // The baseline may need the network; resolve it before holding the builder's index lock.
-        const base = await resolveBaseline(session, baseline);
-        const lock = await lockIndex(session.repo);
-        try {
-          const indexFile = join(session.scratch.dir, 'index.commit');
-          const tree = await snapshot(session, indexFile);
-          if (tree === (await treeOf(session, base))) {
-            throw new PublishGateError('nothing_to_publish', 'The workspace is identical to what is published.');
+        const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
+        // HEAD read from its ref file when that is plain, so a HEAD this adapter made (the usual
+        // case: builders edit files, publishing commits them) needs no git process at all.
+        const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
+        const found = await readCommits(session, publication ? [headName, publication] : [headName]);
+        const head = found.get(headName);
+        if (!head) throw new Error('The workspace has no commits.');
+        const base = publication ? requireCommit(found.get(publication), publication, 'baseline') : await blueprintBase(session, head.sha);
+        const indexFile = join(session.scratch.dir, 'index.commit');
+        const identity = {
+          GIT_AUTHOR_NAME: builder.name,
+          GIT_AUTHOR_EMAIL: builder.email,
+          GIT_COMMITTER_NAME: committer.name,
+          GIT_COMMITTER_EMAIL: committer.email,
+        };
+        for (let attempt = 1; attempt <= 3; attempt += 1) {
+          const before = await fileIdentity(session.repo.indexFile);
+          await stage(session, indexFile);
+          // `git commit` in the scratch repository, whose HEAD is the workspace's: one process writes
+          // the tree and the commit. The workspace's own HEAD moves only below, by compare-and-swap.
+          await writeFile(join(session.scratch.dir, 'HEAD'), `${head.sha}\n`);
+          await session.local(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--allow-empty', '--cleanup=verbatim', '--file=-'], {
+            workTree: true,
+            indexFile,
+            stdin: message,
+            env: identity,
+          });
+          const made = await scratchHead(session);
+          const tree = (await readLooseCommit(session.repo.objectsDir, made)) ?? (await readCommits(session, [made])).get(made)?.tree;
+          if (!tree) throw new Error('git commit wrote no commit.');
+          if (tree === base.tree) throw new PublishGateError('nothing_to_publish', 'The workspace is identical to what is published.');
+          let created = made;
+          if (tree === head.tree) {
+            // Clean: HEAD is what gets published (the commit just made is dropped), unless HEAD is a
+            // publish commit this adapter made for another request (say, one whose submit was killed
+            // before the request was stored): then that commit is made again, same parents and tree,
+            // with this request's message, so no commit ships a `Publish-Request:` trailer naming
+            // the wrong request.
+            const whole = (await readCommits(session, [head.sha], true)).get(head.sha);
+            const wanted = publishRequestOf(message);
+            const remake =
+              whole !== undefined &&
+              'message' in whole &&
+              whole.committer === `${committer.name} <${committer.email}>` &&
+              wanted !== undefined &&
+              publishRequestOf(whole.message) !== undefined &&
+              publishRequestOf(whole.message) !== wanted;
+            created =
+              remake && 'parents' in whole
+                ? (
+                    await session.local(
+                      ['commit-tree', '--no-gpg-sign', ...whole.parents.flatMap((parent) => ['-p', parent]), '--end-of-options', tree],
+                      { stdin: message, env: identity },
+                    )
+                  ).trim()
+                : head.sha;
           }
-          const head = await session.head();
-          if (head === undefined) throw new Error('The workspace has no commits.');
-          if (tree === (await treeOf(session, head))) {
-            // Clean, but ahead of the baseline: HEAD is what gets published.
-            await lock.commit(indexFile);
-            return { sha: head };
-          }
-          const created = (
-            await session.local(['commit-tree', '--no-gpg-sign', '-p', head, '--end-of-options', tree], {
-              stdin: message,
-              env: {
-                GIT_AUTHOR_NAME: builder.name,
-                GIT_AUTHOR_EMAIL: builder.email,
-                GIT_COMMITTER_NAME: committer.name,
-                GIT_COMMITTER_EMAIL: committer.email,
-              },
-            })
-          ).trim();
-          // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
-          await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head]);
-          await lock.commit(indexFile);
-          return { sha: created };
-        } finally {
-          await lock.release();
+          // The preview of the pinned commit that follows diffs against this same base, without a fetch.
+          if (!publication) blueprintBases.set(factKey(session, created), base.sha);
+          const outcome = await installIndex(session, indexFile, before, async () => {
+            if (created === head.sha) return head.sha;
+            // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
+            await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head.sha]);
+            commits.set(factKey(session, created), { sha: created, tree });
+            return created;
+          });
+          if (outcome.done) return { sha: outcome.value };
         }
+        throw new Error('The workspace index kept changing while the publish commit was made; try again shortly.');
       });
     },
 
@@ -393,35 +535,41 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
           issues: [{ path: 'branch', message: 'invalid branch name' }],
         });
       }
-      return withSession(workspace, signal, async (session) => {
-        await ensureCommit(session, sha, 'sha');
-        const current = await remoteBranchSha(session, branch);
-        if (current === sha) return { branch, sha, alreadyPushed: true };
-        if (current !== undefined) throw conflict(branch);
-        let output: string;
-        try {
-          // `--force-with-lease=<ref>:` with an empty expectation means "only if the ref does not
-          // exist": the push can create the branch and can never move one, even one created by
-          // someone else between the check above and this push. No `+`, no `--force`.
-          output = await session.network([
-            'push',
-            '--porcelain',
-            '--no-verify',
-            `--force-with-lease=refs/heads/${branch}:`,
-            '--end-of-options',
-            remote.url,
-            `${sha}:refs/heads/${branch}`,
-          ]);
-        } catch (error) {
-          if (!(error instanceof GitExitError)) throw error;
-          const after = await remoteBranchSha(session, branch);
-          if (after === sha) return { branch, sha, alreadyPushed: true };
-          if (after !== undefined) throw conflict(branch);
-          throw error;
-        }
-        const upToDate = output.split('\n').some((line) => line.startsWith('=\t') && line.includes(`:refs/heads/${branch}\t`));
-        return { branch, sha, alreadyPushed: upToDate };
-      });
+      // A push reads objects and talks to the remote, never the working tree: of the carried
+      // settings only the object format matters, and the id's length says which it is.
+      return withSession(
+        workspace,
+        signal,
+        async (session) => {
+          requireCommit((await readCommits(session, [sha])).get(sha), sha, 'sha');
+          let output: string;
+          try {
+            // Push first: `--force-with-lease=<ref>:` with an empty expectation means "only if the ref
+            // does not exist", so the push can create the branch and can never move one, even one
+            // created by someone else a moment earlier. No `+`, no `--force`. A branch already at
+            // this sha answers "up to date", which is the idempotent case.
+            output = await session.network([
+              'push',
+              '--porcelain',
+              '--no-verify',
+              `--force-with-lease=refs/heads/${branch}:`,
+              '--end-of-options',
+              remote.url,
+              `${sha}:refs/heads/${branch}`,
+            ]);
+          } catch (error) {
+            if (!(error instanceof GitExitError)) throw error;
+            // Refused: only now ask the remote what the branch points at.
+            const after = await remoteBranchSha(session, branch);
+            if (after === sha) return { branch, sha, alreadyPushed: true };
+            if (after !== undefined) throw conflict(branch);
+            throw error;
+          }
+          const upToDate = output.split('\n').some((line) => line.startsWith('=\t') && line.includes(`:refs/heads/${branch}\t`));
+          return { branch, sha, alreadyPushed: upToDate };
+        },
+        { 'extensions.objectformat': sha.length === 64 ? 'sha256' : 'sha1' },
+      );
     },
   } satisfies GitPort;
 
@@ -450,6 +598,16 @@ async function readCarriedSettings(inWorkspace: (args: string[]) => Promise<stri
   }
 }
 
+/** The value of the last `Publish-Request:` trailer line of a commit message (the gate writes one per request). */
+function publishRequestOf(message: string): string | undefined {
+  const lines = message.trimEnd().split('\n');
+  for (let index = lines.length - 1; index >= 0 && lines[index] !== ''; index -= 1) {
+    const match = /^Publish-Request:\s*(\S.*)$/.exec(lines[index] as string);
+    if (match) return (match[1] as string).trim();
+  }
+  return undefined;
+}
+
 function checkIdentity(identity: CommitAuthor, what: string): CommitAuthor {
   const name = identity?.name;
   const email = identity?.email;
@@ -475,9 +633,9 @@ function positive(value: number | undefined, fallback: number): number {
 }
 
 // Every error leaves the adapter with its message redacted and without the original as `cause`:
-// simple-git's errors carry the command's arguments and environment-derived detail.
+// a foreign error can carry a command's arguments and environment-derived detail.
 function sanitize(error: unknown, redact: Redactor, signal: AbortSignal | undefined): unknown {
-  // The caller's own abort (or timeout) surfaces as its reason, whatever git or simple-git made of it.
+  // The caller's own abort (or timeout) surfaces as its reason, whatever git made of it.
   if (signal?.aborted) return signal.reason ?? error;
   if (PublishGateError.is(error)) {
     return new PublishGateError(error.code, redact(error.message), {

@@ -1,8 +1,24 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, open, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { PublishGateError } from '@publishgate/core';
+import { isValidBranchName, PublishGateError } from '@publishgate/core';
 
 /** Where a workspace's repository lives, after its layout was checked. */
 export type WorkspaceRepo = {
@@ -115,6 +131,48 @@ export type ScratchOptions = {
   caFile?: string;
 };
 
+const SCRATCH_PREFIX = 'publishgate-git-';
+// Hostnames can hold anything; a short hash of it is safe in a file name and tells hosts apart when
+// several machines or containers share a temporary directory.
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const SCRATCH_NAME = /^publishgate-git-([0-9a-f]{8})-(\d+)-[A-Za-z0-9]{6}$/;
+
+/** Whether a process with this pid runs on this host (a process we may not signal still runs). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the scratch directories that processes on this host left behind when they were killed
+ * (SIGKILL skips every `finally`). Only directories named for this host, owned by this user, whose
+ * process is gone, are touched; a live process's directory and anything else in the temporary
+ * directory are left alone. Returns the names removed.
+ */
+export async function removeStaleScratchDirs(root: string = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(root)) {
+    const match = SCRATCH_NAME.exec(name);
+    if (!match || match[1] !== HOST_TAG) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    const path = join(root, name);
+    try {
+      const info = await lstat(path);
+      if (!info.isDirectory() || (process.getuid !== undefined && info.uid !== process.getuid())) continue;
+      await rm(path, { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Another process removed it first.
+    }
+  }
+  return removed;
+}
+
 /** A throwaway git directory whose config the adapter wrote. */
 export type ScratchRepo = { dir: string; dispose(): Promise<void> };
 
@@ -128,8 +186,9 @@ const MAX_EXCLUDE_BYTES = 256 * 1024;
  * never seen. The config pins everything that changes output the adapter parses.
  */
 export async function createScratchRepo(options: ScratchOptions): Promise<ScratchRepo> {
-  // mkdtemp creates the directory with mode 0700.
-  const dir = await mkdtemp(join(tmpdir(), 'publishgate-git-'));
+  // mkdtemp creates the directory with mode 0700. The name says which process on which host owns
+  // it, so a later process can remove it once that process is gone (see removeStaleScratchDirs).
+  const dir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${HOST_TAG}-${process.pid}-`));
   try {
     await mkdir(join(dir, 'refs', 'heads'), { recursive: true });
     await mkdir(join(dir, 'objects'), { recursive: true });
@@ -171,7 +230,8 @@ function scratchConfig(options: ScratchOptions): string {
     'fsmonitor = false',
     'untrackedCache = false',
     'splitIndex = false',
-    'quotePath = true',
+    // Real (UTF-8) names in patch headers; git still C-quotes names with tabs, newlines, quotes or backslashes.
+    'quotePath = false',
     'logAllRefUpdates = false',
     'askPass =',
   ];
@@ -199,7 +259,7 @@ function scratchConfig(options: ScratchOptions): string {
   return `${sections.map(([name, lines]) => `[${name}]\n${lines.map((line) => `\t${line}`).join('\n')}`).join('\n')}\n`;
 }
 
-/** The builder's index, locked the way git locks it, for the duration of a commit. */
+/** The builder's index, locked the way git locks it, while a publish commit is put in place. */
 export type IndexLock = {
   /** Replaces the builder's index with `source` and releases the lock. */
   commit(source: string): Promise<void>;
@@ -207,19 +267,79 @@ export type IndexLock = {
   release(): Promise<void>;
 };
 
+const LOCK_MARK = 'publishgate-index-lock';
+const MAX_LOCK_READ = 512;
+
+/** What the adapter writes into an `index.lock` it holds: who holds it, and a nonce that tells two holders apart. */
+function lockOwner(nonce: string): string {
+  return `${LOCK_MARK} host=${HOST_TAG} pid=${process.pid} nonce=${nonce}\n`;
+}
+
+/** A lock's owner when the lock is one this adapter wrote on this host, else undefined. */
+function parseLockOwner(text: string): { pid: number } | undefined {
+  const match = /^publishgate-index-lock host=([0-9a-f]{8}) pid=(\d+) nonce=[0-9a-f-]{36}\n$/.exec(text);
+  if (!match || match[1] !== HOST_TAG) return undefined;
+  return { pid: Number(match[2]) };
+}
+
+async function readSmall(path: string): Promise<string | undefined> {
+  try {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const buffer = Buffer.alloc(MAX_LOCK_READ);
+      const { bytesRead } = await handle.read(buffer, 0, MAX_LOCK_READ, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Takes `<gitDir>/index.lock` (as git itself does), so the builder's own git commands cannot change
- * the index while a publish commit is built from it. Retries briefly when the builder's git holds it.
+ * Removes `lockPath` if it is still exactly the dead lock `seen`. Renaming first makes the check and
+ * the removal one step: if a live holder's lock was caught in between (it replaced the dead one), it
+ * is linked back into place.
+ */
+async function breakDeadLock(lockPath: string, seen: string): Promise<void> {
+  const aside = `${lockPath}.publishgate-${randomUUID()}`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return;
+  }
+  if ((await readSmall(aside)) !== seen) await link(aside, lockPath).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+}
+
+/**
+ * Takes `<gitDir>/index.lock` (as git itself does), so the builder's own git cannot write the index
+ * while a publish commit is put in place. The lock records this process and host; a lock this
+ * adapter left behind when its process was killed (the process is gone) is broken, while a lock of
+ * git or of a live process is never touched: the call retries briefly, then fails.
  */
 export async function lockIndex(repo: WorkspaceRepo, attempts = 10, delayMs = 100): Promise<IndexLock> {
   const lockPath = `${repo.indexFile}.lock`;
+  const owner = lockOwner(randomUUID());
   for (let attempt = 1; ; attempt += 1) {
     try {
       const handle = await open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-      await handle.close();
+      try {
+        await handle.writeFile(owner);
+      } finally {
+        await handle.close();
+      }
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= attempts) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const seen = await readSmall(lockPath);
+      const holder = seen === undefined ? undefined : parseLockOwner(seen);
+      if (seen !== undefined && holder && holder.pid !== process.pid && !isProcessAlive(holder.pid)) {
+        await breakDeadLock(lockPath, seen);
+        continue;
+      }
+      if (attempt >= attempts) {
         throw new Error('The workspace index is locked by another git process (index.lock exists); try again shortly.');
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -229,19 +349,73 @@ export async function lockIndex(repo: WorkspaceRepo, attempts = 10, delayMs = 10
   const release = async () => {
     if (!held) return;
     held = false;
-    await rm(lockPath, { force: true });
+    // Only our own lock: never remove one that is not (any more) ours.
+    if ((await readSmall(lockPath)) === owner) await rm(lockPath, { force: true });
   };
   return {
     async commit(source) {
       if (!held) return;
+      // Written beside the lock and renamed over the index: the lock keeps its owner line until
+      // the index is replaced, so a crash here leaves a lock the next call can recognise.
+      const staged = `${lockPath}.publishgate-${randomUUID()}`;
       try {
-        await copyFile(source, lockPath);
-        await rename(lockPath, repo.indexFile);
-        held = false;
+        await copyFile(source, staged);
+        await rename(staged, repo.indexFile);
       } finally {
-        await release();
+        await rm(staged, { force: true });
       }
+      await release();
     },
     release,
   };
+}
+
+/** An identity of a file's current version (git replaces the index by rename, so it changes on every write), or 'absent'. */
+export async function fileIdentity(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw error;
+  }
+}
+
+const MAX_CONFIG_BYTES = 256 * 1024;
+const REF_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})\n$/;
+
+/**
+ * The commit id HEAD names, read from the files when they are plain (a detached HEAD, or a branch
+ * with a loose ref file); undefined otherwise (packed refs, reftable, symlinks, anything odd), and
+ * the caller asks git. Whatever it answers is checked later: HEAD only moves by compare-and-swap.
+ */
+export async function readHeadRef(repo: WorkspaceRepo): Promise<string | undefined> {
+  const head = await readPlain(join(repo.gitDir, 'HEAD'));
+  if (head === undefined) return undefined;
+  const detached = REF_SHA.exec(head);
+  if (detached) return detached[1];
+  const symbolic = /^ref: refs\/heads\/([^\n]+)\n$/.exec(head);
+  if (!symbolic || !isValidBranchName(symbolic[1] as string)) return undefined;
+  const ref = await readPlain(join(repo.gitDir, 'refs', 'heads', symbolic[1] as string));
+  return ref === undefined ? undefined : REF_SHA.exec(ref)?.[1];
+}
+
+async function readPlain(path: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(path);
+    if (!info.isFile() || info.size > 512) return undefined;
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The workspace config's text when its settings may be cached by content, or undefined when they
+ * may not: unreadable, too large, or including other files (which can change without it changing).
+ */
+export async function readConfigForCache(gitDir: string): Promise<string | undefined> {
+  const text = (await readBounded(join(gitDir, 'config'), MAX_CONFIG_BYTES))?.toString('utf8');
+  if (text === undefined || /^\s*\[\s*include/im.test(text)) return undefined;
+  return text;
 }

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import { createGitHubHost } from '@publishgate/adapter-git';
@@ -49,6 +50,31 @@ describe('createGitHubHost against the emulator', () => {
         .filter((entry) => entry.operation === 'pulls.create')
         .map((entry) => entry.status),
     ).toEqual([502, 422]);
+  });
+
+  it('opening a pull request is one API call (the create); a second open of the same branch lists only after the 422', async () => {
+    const emulator = await setup();
+    emulator.setBranch('publish/one-call');
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    expect(await open(host, 'publish/one-call')).toMatchObject({ number: 1, created: true });
+    expect(emulator.requests().map((entry) => `${entry.operation} ${entry.status}`)).toEqual(['pulls.create 201']);
+    expect(await open(host, 'publish/one-call')).toMatchObject({ number: 1, created: false });
+    expect(emulator.requests().map((entry) => `${entry.operation} ${entry.status}`)).toEqual([
+      'pulls.create 201',
+      'pulls.create 422',
+      'pulls.list 200',
+    ]);
+  });
+
+  it('regression: pull requests opened with one shared signal leave no abort listener on it', async () => {
+    const emulator = await setup();
+    const host = createGitHubHost(fastHostOptions(emulator, { baseBranch: 'main' }));
+    const signal = new AbortController().signal;
+    for (let index = 0; index < 12; index += 1) {
+      emulator.setBranch(`publish/signal-${index}`);
+      await host.openPullRequest({ branch: `publish/signal-${index}`, title: 'Publish', body: 'Body', requestId: `r${index}`, signal });
+    }
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('a 5xx before anything was created is retried and creates exactly one pull request', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,10 @@ async function harness(overrides: Parameters<typeof createGitHarness>[0] = {}) {
   return h;
 }
 
+// Only this process's directories: other processes on the machine (other test files, other
+// checkouts' tests) create and remove their own at any moment.
 async function scratchDirs(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => name.startsWith('publishgate-git-')).sort();
+  return (await readdir(tmpdir())).filter((name) => name.startsWith('publishgate-git-') && name.includes(`-${process.pid}-`)).sort();
 }
 
 describe('createSimpleGit: the builder’s repository', () => {
@@ -75,6 +78,25 @@ describe('createSimpleGit: the builder’s repository', () => {
     for (const name of names) await h.writeFile(name, 'x\n');
     const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
     expect(diff.files.map((file) => file.path).sort()).toEqual([...names].sort());
+  });
+
+  it('regression: non-ASCII names appear as themselves in the patch; names with tabs, quotes or newlines C-quoted, as git writes them', async () => {
+    const h = await harness();
+    const names = ['café.html', 'with space.txt', 'ünïcødé/日本.txt', 'tab\there.txt', 'quote "me".txt', 'new\nline.txt'];
+    for (const name of names) await h.writeFile(name, `${name.length}\n`);
+    const diff = await h.git.preview({ workspace: h.workspace, baseline: blueprint });
+    expect(diff.files.map((file) => file.path).sort()).toEqual([...names].sort());
+    // Real names, as a patch parser reads them (no octal escapes of UTF-8 bytes).
+    expect(diff.patch).toContain('diff --git a/café.html b/café.html\n');
+    expect(diff.patch).toContain('diff --git a/with space.txt b/with space.txt\n');
+    // A name with a space ends with a tab in the ---/+++ lines (GNU diff's convention, so the name's end is unambiguous).
+    expect(diff.patch).toContain('+++ b/with space.txt\t\n');
+    expect(diff.patch).toContain('+++ b/ünïcødé/日本.txt\n');
+    expect(diff.patch).not.toMatch(/\\3\d\d/);
+    // Git always C-quotes these; the React parsePatch unquotes them.
+    expect(diff.patch).toContain('diff --git "a/tab\\there.txt" "b/tab\\there.txt"\n');
+    expect(diff.patch).toContain('+++ "b/quote \\"me\\".txt"\t\n');
+    expect(diff.patch).toContain('+++ "b/new\\nline.txt"\n');
   });
 
   it('reports a rename with edits as renamed with line counts, and a deletion as deleted', async () => {
@@ -191,6 +213,16 @@ describe('createSimpleGit: robustness', () => {
     await h.git.preview({ workspace: h.workspace, baseline: blueprint });
     await rejectionOf(h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: 'b'.repeat(40) } }));
     expect((await scratchDirs()).filter((name) => !before.includes(name))).toEqual([]);
+  });
+
+  it('regression: calls sharing one signal leave no abort listener on it (no MaxListenersExceededWarning in a burst)', async () => {
+    const h = await harness();
+    const signal = new AbortController().signal;
+    await h.writeFile('x.txt', 'x\n');
+    const { sha } = await h.git.commit({ workspace: h.workspace, baseline: blueprint, message: 'x\n', author, signal });
+    for (let index = 0; index < 12; index += 1) await h.git.preview({ workspace: h.workspace, baseline: blueprint, sha, signal });
+    await h.git.push({ workspace: h.workspace, sha, branch: 'publish/listeners', signal });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('an aborted signal rejects with its reason and runs nothing', async () => {
