@@ -130,6 +130,22 @@ export function runGitConformance(options: GitConformanceOptions): void {
       expect(second.sha).toBe(first.sha);
     });
 
+    it('commit of a clean workspace whose HEAD is the publish commit of another request makes a commit for this request', {
+      timeout,
+    }, async () => {
+      const h = await fresh();
+      await h.writeFile('index.html', '<h1>Orphaned</h1>\n');
+      const baseline = { kind: 'blueprint' } as const;
+      // A submit that committed and then died before its request was stored leaves this HEAD.
+      const orphan = await h.git.commit({ workspace: h.workspace, baseline, message: 'Publish\n\nPublish-Request: req-lost\n', author });
+      const next = await h.git.commit({ workspace: h.workspace, baseline, message: 'Publish\n\nPublish-Request: req-next\n', author });
+      expect(next.sha).not.toBe(orphan.sha);
+      const again = await h.git.commit({ workspace: h.workspace, baseline, message: 'Publish\n\nPublish-Request: req-next\n', author });
+      expect(again.sha).toBe(next.sha);
+      const files = async (sha: string) => (await h.git.preview({ workspace: h.workspace, baseline, sha })).files;
+      expect(await files(next.sha)).toEqual(await files(orphan.sha));
+    });
+
     it('against a publication baseline: identical rejects with nothing_to_publish, later edits show alone', { timeout }, async () => {
       const h = await fresh();
       await h.writeFile('one.txt', 'one\n');

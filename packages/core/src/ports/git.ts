@@ -18,8 +18,11 @@ export interface GitPort {
 
   /**
    * Commits every change in the workspace with `author` and returns the commit id the request
-   * pins. A clean workspace ahead of the baseline returns its HEAD. Rejects with
-   * `nothing_to_publish` when the workspace is identical to the baseline.
+   * pins. A clean workspace ahead of the baseline returns its HEAD, unless HEAD is a publish
+   * commit whose `Publish-Request:` trailer names another request (its submit died before the
+   * request was stored): then a commit with the same parents and tree and this `message` is made,
+   * so a pinned commit always names its own request. Rejects with `nothing_to_publish` when the
+   * workspace is identical to the baseline.
    */
   commit(args: {
     workspace: Workspace;

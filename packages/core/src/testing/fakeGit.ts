@@ -177,10 +177,15 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       if (treesEqual(state.working, baselineTree(workspace, baseline))) {
         throw new PublishGateError('nothing_to_publish', 'The workspace is identical to what is published.');
       }
-      const headTree = (commits.get(state.head) as Commit).tree;
-      if (!treesEqual(state.working, headTree)) {
+      const head = commits.get(state.head) as Commit;
+      if (!treesEqual(state.working, head.tree)) {
         state.head = makeCommit(state.working, state.head, message, author, state.id);
         state.shared = true;
+        commitCount += 1;
+      } else if (publishRequestOf(head.message) !== undefined && publishRequestOf(message) !== publishRequestOf(head.message)) {
+        // HEAD is the commit of another request whose submit died before it was stored: make it
+        // again for this request, same parent and tree, so the pinned commit names its own request.
+        state.head = makeCommit(head.tree, head.parent, message, author, state.id);
         commitCount += 1;
       }
       return { sha: state.head };
@@ -352,4 +357,9 @@ function countChanges(oldLines: string[], newLines: string[]): { additions: numb
   let deletions = 0;
   for (const count of remaining.values()) deletions += count;
   return { additions, deletions };
+}
+
+// The last `Publish-Request:` trailer of a commit message, as the gate writes it.
+function publishRequestOf(message: string): string | undefined {
+  return /(?:^|\n)Publish-Request:\s*(\S+)\s*$/.exec(message.trimEnd())?.[1];
 }
