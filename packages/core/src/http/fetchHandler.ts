@@ -213,8 +213,8 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
     }),
     route('POST', '/dead-letters/:id/redeliver', async ({ url, params, actor, body }) => {
       readQuery(url, []);
-      bodyFields(body, ['id', 'actor']);
-      await gate.redeliver({ id: param(params, 0), actor });
+      const input = bodyFields(body, ['id', 'actor']);
+      await gate.redeliver({ ...input, id: param(params, 0), actor } as Parameters<PublishGate['redeliver']>[0]);
       return jsonResponse({ ok: true });
     }),
     route('GET', '/history', async ({ url, actor }) => {

@@ -1,7 +1,7 @@
 import { codeOf } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin, builder, workspace } from '../helpers';
-import { startServer, type TestServer } from './harness';
+import { bearer, startServer, type TestServer } from './harness';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -23,6 +23,14 @@ describe('dead letters over HTTP', () => {
     expect(await codeOf(clientFor(builder).listDeadLetters())).toBe('forbidden');
     expect(await codeOf(clientFor(builder).redeliver(dead[0]?.notification.id as string))).toBe('forbidden');
     expect(await codeOf(asAdmin.redeliver('no-such-notification'))).toBe('not_found');
+
+    const unknownKey = await fetch(`${server.baseUrl}/dead-letters/${dead[0]?.notification.id}/redeliver`, {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({ force: true }),
+    });
+    expect(unknownKey.status).toBe(400);
+    expect(await asAdmin.listDeadLetters()).toHaveLength(1);
 
     await asAdmin.redeliver(dead[0]?.notification.id as string);
     await gate.sweep();
