@@ -1,28 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createOpenApiValidator, extractOpenApiSubset, type OpenApiDocument, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createOpenApiValidator, extractOpenApiSubset, type OpenApiDocument } from '@publishgate/adapter-git/testing';
+import { describe, expect, it } from 'vitest';
 import shipped from '../src/testing/githubOpenApi.json';
-import { TOKEN } from './helpers/github.js';
+import { emulatorApi, emulatorsClosedAfterEach } from './helpers/github.js';
 
 const require = createRequire(import.meta.url);
-const emulators: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const emulator of emulators.splice(0)) await emulator.close();
-});
-
-async function start(options: Parameters<typeof startGitHubEmulator>[0] = {}) {
-  const emulator = await startGitHubEmulator({ token: TOKEN, ...options });
-  emulators.push(emulator);
-  return emulator;
-}
-
-function api(emulator: { url: string }, path: string, init: RequestInit = {}) {
-  return fetch(`${emulator.url}${path}`, {
-    ...init,
-    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
-  });
-}
+const start = emulatorsClosedAfterEach();
+const api = emulatorApi;
 
 describe('the shipped OpenAPI subset', () => {
   it('equals a fresh extraction from the installed @octokit/openapi (drift fails here)', async () => {

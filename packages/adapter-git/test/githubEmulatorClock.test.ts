@@ -1,24 +1,9 @@
 import { createManualClock, type RateLimitedAnswer, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TOKEN } from './helpers/github.js';
+import { describe, expect, it } from 'vitest';
+import { emulatorApi, emulatorsClosedAfterEach } from './helpers/github.js';
 
-const emulators: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const emulator of emulators.splice(0)) await emulator.close();
-});
-
-async function start(options: Parameters<typeof startGitHubEmulator>[0] = {}) {
-  const emulator = await startGitHubEmulator({ token: TOKEN, ...options });
-  emulators.push(emulator);
-  return emulator;
-}
-
-function api(emulator: { url: string }, path: string, init: RequestInit = {}) {
-  return fetch(`${emulator.url}${path}`, {
-    ...init,
-    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
-  });
-}
+const start = emulatorsClosedAfterEach();
+const api = emulatorApi;
 
 function createPull(emulator: { url: string; setBranch(name: string): void }, name: string) {
   emulator.setBranch(`publish/${name}`);

@@ -1,7 +1,7 @@
 import { createGitHubHost, type GitHubHostOptions } from '@publishgate/adapter-git';
 import { type GitHubEmulator, type GitHubEmulatorOptions, startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import type { GitHostHarness } from '@publishgate/core/conformance';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 export const TOKEN = 'ghp_emulatorTestToken000000000000000000000';
 
@@ -44,4 +44,28 @@ export async function createHostHarness(
       expect(violations).toEqual([]);
     },
   };
+}
+
+/**
+ * Starts emulators with the test token and closes them after each test of the calling file.
+ * Call once at the top level of a test file; it returns the function that starts one.
+ */
+export function emulatorsClosedAfterEach(): (options?: GitHubEmulatorOptions) => Promise<GitHubEmulator> {
+  const emulators: GitHubEmulator[] = [];
+  afterEach(async () => {
+    for (const emulator of emulators.splice(0)) await emulator.close();
+  });
+  return async (options = {}) => {
+    const emulator = await startGitHubEmulator({ token: TOKEN, ...options });
+    emulators.push(emulator);
+    return emulator;
+  };
+}
+
+/** A JSON call to the emulator's REST API with the test token. */
+export function emulatorApi(emulator: { url: string }, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${emulator.url}${path}`, {
+    ...init,
+    headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+  });
 }
