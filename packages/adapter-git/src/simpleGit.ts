@@ -9,6 +9,7 @@ import {
   MAX_DIFF_FILES,
   MAX_PATCH_CHARS,
   PublishGateError,
+  publishRequestIdOf,
   type Workspace,
 } from '@publishgate/core';
 import { createCombinedDiffReader } from './diffSummary.js';
@@ -495,14 +496,14 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
             // with this request's message, so no commit ships a `Publish-Request:` trailer naming
             // the wrong request.
             const whole = (await readCommits(session, [head.sha], true)).get(head.sha);
-            const wanted = publishRequestOf(message);
+            const wanted = publishRequestIdOf(message);
             const remake =
               whole !== undefined &&
               'message' in whole &&
               whole.committer === `${committer.name} <${committer.email}>` &&
               wanted !== undefined &&
-              publishRequestOf(whole.message) !== undefined &&
-              publishRequestOf(whole.message) !== wanted;
+              publishRequestIdOf(whole.message) !== undefined &&
+              publishRequestIdOf(whole.message) !== wanted;
             created =
               remake && 'parents' in whole
                 ? (
@@ -596,16 +597,6 @@ async function readCarriedSettings(inWorkspace: (args: string[]) => Promise<stri
     if (error instanceof GitExitError && error.exitCode === 1) return {};
     throw error;
   }
-}
-
-/** The value of the last `Publish-Request:` trailer line of a commit message (the gate writes one per request). */
-function publishRequestOf(message: string): string | undefined {
-  const lines = message.trimEnd().split('\n');
-  for (let index = lines.length - 1; index >= 0 && lines[index] !== ''; index -= 1) {
-    const match = /^Publish-Request:\s*(\S.*)$/.exec(lines[index] as string);
-    if (match) return (match[1] as string).trim();
-  }
-  return undefined;
 }
 
 function checkIdentity(identity: CommitAuthor, what: string): CommitAuthor {

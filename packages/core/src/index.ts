@@ -78,6 +78,7 @@ export {
 export { createPublishEffect, type PublishAction, type PublishEffect } from './lifecycle/publishEffect.js';
 export { createMemoryStorage, type MemoryStorageOptions } from './memoryStorage.js';
 export type * from './ports/index.js';
+export { publishRequestIdOf } from './publishCommitMessage.js';
 export { isValidBranchName } from './refNames.js';
 export {
   type Actor,

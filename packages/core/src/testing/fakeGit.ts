@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Baseline, DiffFile, DiffSummary, GitPort, Workspace } from '@publishgate/core';
-import { isValidBranchName, PublishGateError } from '@publishgate/core';
+import { isValidBranchName, PublishGateError, publishRequestIdOf } from '@publishgate/core';
 
 type Content = string | Uint8Array;
 type Tree = Map<string, Content>;
@@ -182,7 +182,7 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
         state.head = makeCommit(state.working, state.head, message, author, state.id);
         state.shared = true;
         commitCount += 1;
-      } else if (publishRequestOf(head.message) !== undefined && publishRequestOf(message) !== publishRequestOf(head.message)) {
+      } else if (publishRequestIdOf(head.message) !== undefined && publishRequestIdOf(message) !== publishRequestIdOf(head.message)) {
         // HEAD is the commit of another request whose submit died before it was stored: make it
         // again for this request, same parent and tree, so the pinned commit names its own request.
         state.head = makeCommit(head.tree, head.parent, message, author, state.id);
@@ -357,9 +357,4 @@ function countChanges(oldLines: string[], newLines: string[]): { additions: numb
   let deletions = 0;
   for (const count of remaining.values()) deletions += count;
   return { additions, deletions };
-}
-
-// The last `Publish-Request:` trailer of a commit message, as the gate writes it.
-function publishRequestOf(message: string): string | undefined {
-  return /(?:^|\n)Publish-Request:\s*(\S+)\s*$/.exec(message.trimEnd())?.[1];
 }

@@ -3,6 +3,7 @@ import { scanFindings } from '../../findings.js';
 import { checkPortResult } from '../../guardPort.js';
 import { decide } from '../../lifecycle/decide.js';
 import { parseOrThrow } from '../../parse.js';
+import { publishCommitMessage } from '../../publishCommitMessage.js';
 import { type Actor, diffSummarySchema, type PublishRequest, shaSchema, type Workspace } from '../../schemas/domain.js';
 import { requestPublishInputSchema } from '../../schemas/inputs.js';
 import { commit } from '../commit.js';
@@ -46,7 +47,7 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
   const committed = await ctx.git.commit({
     workspace,
     baseline,
-    message: commitMessage(workspace, normalized, draft.id, note),
+    message: publishCommitMessage(workspace, normalized, draft.id, note),
     author: { name: actor.name ?? actor.email, email: actor.email },
     signal,
   });
@@ -96,9 +97,4 @@ function newRequest(
 function sameOrConflict(previous: PublishRequest, workspaceId: string, subdomain: string): PublishRequest {
   if (previous.workspace.id === workspaceId && previous.subdomain === subdomain) return previous;
   throw new PublishGateError('conflict', 'This idempotency key was already used for a different publish request.');
-}
-
-function commitMessage(workspace: Workspace, subdomain: string, id: string, note: string | undefined): string {
-  const body = note ? `\n\n${note}` : '';
-  return `Publish ${workspace.name} to ${subdomain}${body}\n\nPublish-Request: ${id}\n`;
 }
