@@ -77,6 +77,7 @@ export {
 } from './lifecycle/machine.js';
 export { createPublishEffect, type PublishAction, type PublishEffect } from './lifecycle/publishEffect.js';
 export { createMemoryStorage, type MemoryStorageOptions } from './memoryStorage.js';
+export { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
 export type * from './ports/index.js';
 export { publishRequestIdOf } from './publishCommitMessage.js';
 export { isValidBranchName } from './refNames.js';
@@ -121,14 +122,20 @@ export {
   type Person,
   type Publication,
   type PublishEventType,
+  type PublishJob,
+  type PublishProgress,
   type PublishRequest,
   type PublishStatus,
+  type PublishStep,
   type PullRequestRef,
   personSchema,
   publicationSchema,
   publishEventTypeSchema,
+  publishJobSchema,
+  publishProgressSchema,
   publishRequestSchema,
   publishStatusSchema,
+  publishStepSchema,
   pullRequestRefSchema,
   type Recipient,
   type Role,

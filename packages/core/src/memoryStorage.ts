@@ -1,4 +1,5 @@
 import { PublishGateError } from './errors.js';
+import { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
 import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
 import {
   type AuditEntry,
@@ -7,6 +8,7 @@ import {
   IN_FLIGHT_STATUSES,
   type OutboxItem,
   type Publication,
+  type PublishJob,
   type PublishRequest,
   type TrustGrant,
 } from './schemas/domain.js';
@@ -57,6 +59,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const outbox = new Map<string, OutboxRow>();
   const delivered = new Set<string>();
   const watchers = new Set<() => void>();
+  const jobs = new Map<string, PublishJob>();
+  // Reservation times (ms, ascending) per pacing key.
+  const pacing = new Map<string, number[]>();
 
   const trustKey = (blueprintId: string, userId: string) => `${blueprintId}\u0000${userId}`;
   const idemKey = (builderId: string, key: string) => `${builderId}\u0000${key}`;
@@ -81,6 +86,19 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       else hi = mid;
     }
     ordered.splice(lo, 0, request.id);
+  }
+
+  // Checked before anything is written, so a bad job changes nothing.
+  function checkJob(request: PublishRequest, job: PublishJob | undefined) {
+    if (job === undefined) return;
+    if (job.requestId !== request.id || request.status !== 'approving') {
+      throw new PublishGateError('validation', 'A publish job belongs to its own request, and only while it is approving.');
+    }
+  }
+
+  function applyJob(request: PublishRequest, job: PublishJob | undefined) {
+    if (request.status !== 'approving') jobs.delete(request.id);
+    else if (job !== undefined) jobs.set(request.id, copy(job));
   }
 
   function applySideWrites(writes: SideWrites) {
@@ -122,9 +140,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   return {
-    async createRequest({ request, idempotencyKey, audit: auditEntries, outbox: notifications, signal }) {
+    async createRequest({ request, idempotencyKey, audit: auditEntries, outbox: notifications, job, signal }) {
       checkSignal(signal);
       if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
+      checkJob(request, job);
       if (requests.has(request.id)) throw new PublishGateError('conflict', `A request with id ${request.id} already exists.`);
       const workspaceId = request.workspace.id;
       if (idempotencyKey !== undefined && idempotency.has(idemKey(request.builder.id, idempotencyKey))) {
@@ -144,11 +163,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (idempotencyKey !== undefined) idempotency.set(idemKey(request.builder.id, idempotencyKey), stored.id);
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, stored.id);
       recomputeClaims(workspaceId);
+      applyJob(stored, job);
       applySideWrites({ audit: auditEntries, outbox: notifications });
       return stored;
     },
 
-    async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, signal }) {
+    async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, job, signal }) {
       checkSignal(signal);
       const current = requests.get(id);
       if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
@@ -158,6 +178,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (next.id !== id || next.version !== expectedVersion + 1 || next.workspace.id !== current.workspace.id) {
         throw new PublishGateError('validation', 'A transition must keep the id and workspace and add one to the version.');
       }
+      checkJob(next, job);
       const stored = copy(next);
       const workspaceId = stored.workspace.id;
       requests.set(id, stored);
@@ -185,6 +206,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       ) {
         recomputeClaims(workspaceId);
       }
+      applyJob(stored, job);
       applySideWrites({ audit: auditEntries, outbox: notifications });
       return stored;
     },
@@ -354,6 +376,38 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       row.retryAt = 0;
       row.leaseUntil = 0;
       return true;
+    },
+
+    async claimJobs({ now, limit, leaseMs, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      const leaseUntil = new Date(nowMs + leaseMs).toISOString();
+      const due = [...jobs.values()]
+        .filter((job) => Date.parse(job.runAt) <= nowMs && (job.leaseUntil === undefined || Date.parse(job.leaseUntil) <= nowMs))
+        .sort((a, b) => Date.parse(a.runAt) - Date.parse(b.runAt) || cmp(a.requestId, b.requestId))
+        .slice(0, limit);
+      return due.map((job) => {
+        const leased = copy({ ...job, leaseUntil });
+        jobs.set(job.requestId, leased);
+        return leased;
+      });
+    },
+
+    async getJob({ requestId, signal }) {
+      checkSignal(signal);
+      return jobs.get(requestId) ?? null;
+    },
+
+    async reservePacing({ key, now, limits, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      const horizon = nowMs - pacingHorizon(limits);
+      const depth = pacingDepth(limits);
+      const kept = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-depth);
+      const slot = nextPacingSlot(kept, nowMs, limits);
+      kept.push(slot);
+      pacing.set(key, kept);
+      return { at: new Date(slot).toISOString() };
     },
 
     async watchAudit({ onChange, signal }) {

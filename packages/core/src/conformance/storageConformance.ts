@@ -561,6 +561,167 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       });
     });
 
+    describe('publish jobs', () => {
+      // A request moved to approving with its job, as the gate stores it.
+      async function approving(storage: StoragePort, runAt = at(0), leaseUntil?: string) {
+        const request = await create(storage, requestFixture());
+        return storage.transitionRequest({
+          id: request.id,
+          expectedVersion: 1,
+          next: advance(request, 'approving'),
+          ...none,
+          job: { requestId: request.id, runAt, ...(leaseUntil ? { leaseUntil } : {}) },
+        });
+      }
+
+      it('a job stored with its request is returned by getJob and claimed once its runAt has come', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await approving(storage, at(10));
+        expect(await storage.getJob({ requestId: request.id })).toEqual({ requestId: request.id, runAt: at(10) });
+        expect(await storage.claimJobs({ now: at(9), limit: 10, leaseMs: 5_000 })).toEqual([]);
+        expect(await storage.claimJobs({ now: at(10), limit: 10, leaseMs: 5_000 })).toEqual([
+          { requestId: request.id, runAt: at(10), leaseUntil: at(15) },
+        ]);
+        expect(await storage.getJob({ requestId: request.id })).toEqual({ requestId: request.id, runAt: at(10), leaseUntil: at(15) });
+      });
+
+      it('a trusted request created in approving stores its job in the same write', { timeout }, async () => {
+        const storage = await fresh();
+        const request = requestFixture({ status: 'approving' });
+        await storage.createRequest({ request, ...none, job: { requestId: request.id, runAt: at(1) } });
+        expect(await storage.getJob({ requestId: request.id })).toEqual({ requestId: request.id, runAt: at(1) });
+      });
+
+      it('a job for another request or for a request not approving is refused with validation and changes nothing', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await create(storage, requestFixture());
+        await expectErrorCode(
+          storage.transitionRequest({
+            id: request.id,
+            expectedVersion: 1,
+            next: advance(request, 'rejected'),
+            ...none,
+            job: { requestId: request.id, runAt: at(0) },
+          }),
+          'validation',
+        );
+        await expectErrorCode(
+          storage.transitionRequest({
+            id: request.id,
+            expectedVersion: 1,
+            next: advance(request, 'approving'),
+            ...none,
+            job: { requestId: 'someone-else', runAt: at(0) },
+          }),
+          'validation',
+        );
+        expect(await storage.getRequest({ id: request.id })).toEqual(request);
+        expect(await storage.getJob({ requestId: request.id })).toBeNull();
+      });
+
+      it('a leased job is not claimed again until its lease runs out; then another worker gets it', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await approving(storage);
+        expect(await storage.claimJobs({ now: at(0), limit: 10, leaseMs: 30_000 })).toHaveLength(1);
+        expect(await storage.claimJobs({ now: at(29), limit: 10, leaseMs: 30_000 })).toEqual([]);
+        expect(await storage.claimJobs({ now: at(30), limit: 10, leaseMs: 30_000 })).toEqual([
+          { requestId: request.id, runAt: at(0), leaseUntil: at(60) },
+        ]);
+      });
+
+      it('a job stored already leased (the deciding server runs it) is not claimed before the lease runs out', { timeout }, async () => {
+        const storage = await fresh();
+        await approving(storage, at(0), at(20));
+        expect(await storage.claimJobs({ now: at(19), limit: 10, leaseMs: 5_000 })).toEqual([]);
+        expect(await storage.claimJobs({ now: at(20), limit: 10, leaseMs: 5_000 })).toHaveLength(1);
+      });
+
+      it('a transition that keeps approving replaces the job (rescheduled, lease released); one without a job keeps it', { timeout }, async () => {
+        const storage = await fresh();
+        const first = await approving(storage);
+        await storage.claimJobs({ now: at(0), limit: 10, leaseMs: 60_000 });
+        const kept = await storage.transitionRequest({ id: first.id, expectedVersion: 2, next: advance(first, 'approving'), ...none });
+        expect(await storage.getJob({ requestId: first.id })).toEqual({ requestId: first.id, runAt: at(0), leaseUntil: at(60) });
+        await storage.transitionRequest({
+          id: first.id,
+          expectedVersion: 3,
+          next: advance(kept, 'approving'),
+          ...none,
+          job: { requestId: first.id, runAt: at(90), slotAt: at(90) },
+        });
+        expect(await storage.getJob({ requestId: first.id })).toEqual({ requestId: first.id, runAt: at(90), slotAt: at(90) });
+        expect(await storage.claimJobs({ now: at(89), limit: 10, leaseMs: 60_000 })).toEqual([]);
+        expect(await storage.claimJobs({ now: at(90), limit: 10, leaseMs: 60_000 })).toHaveLength(1);
+      });
+
+      it('a completed job (its request moved on) is never claimed again', { timeout }, async () => {
+        const storage = await fresh();
+        for (const status of ['approved', 'failed'] as const) {
+          const request = await approving(storage);
+          await storage.transitionRequest({ id: request.id, expectedVersion: 2, next: advance(request, status), ...none });
+          expect(await storage.getJob({ requestId: request.id })).toBeNull();
+        }
+        expect(await storage.claimJobs({ now: at(100_000), limit: 10, leaseMs: 5_000 })).toEqual([]);
+      });
+
+      it('claims come earliest runAt first and stop at the limit', { timeout }, async () => {
+        const storage = await fresh();
+        const late = await approving(storage, at(5));
+        const early = await approving(storage, at(1));
+        const middle = await approving(storage, at(3));
+        const claimed = await storage.claimJobs({ now: at(10), limit: 2, leaseMs: 5_000 });
+        expect(claimed.map((job) => job.requestId)).toEqual([early.id, middle.id]);
+        expect((await storage.claimJobs({ now: at(10), limit: 2, leaseMs: 5_000 })).map((job) => job.requestId)).toEqual([late.id]);
+      });
+
+      it('8 concurrent claimers: every job is claimed exactly once', { timeout }, async () => {
+        const storage = await fresh();
+        for (let index = 0; index < 24; index += 1) await approving(storage);
+        const batches = await Promise.all(Array.from({ length: 8 }, () => storage.claimJobs({ now: at(0), limit: 5, leaseMs: 60_000 })));
+        const ids = batches.flat().map((job) => job.requestId);
+        expect(ids).toHaveLength(24);
+        expect(new Set(ids).size).toBe(24);
+      });
+    });
+
+    describe('pacing', () => {
+      const perMinute = [{ max: 3, perMs: 60_000 }];
+
+      it('reservePacing hands out now while the budget lasts, then the time the oldest leaves the window', { timeout }, async () => {
+        const storage = await fresh();
+        const slots = [];
+        for (let index = 0; index < 5; index += 1) slots.push((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at);
+        expect(slots).toEqual([at(0), at(0), at(0), at(60), at(60)]);
+      });
+
+      it('keys are independent budgets, and every limit holds at once', { timeout }, async () => {
+        const storage = await fresh();
+        const limits = [
+          { max: 2, perMs: 10_000 },
+          { max: 3, perMs: 60_000 },
+        ];
+        const slots = [];
+        for (let index = 0; index < 4; index += 1) slots.push((await storage.reservePacing({ key: 'a', now: at(0), limits })).at);
+        expect(slots).toEqual([at(0), at(0), at(10), at(60)]);
+        expect((await storage.reservePacing({ key: 'b', now: at(0), limits })).at).toBe(at(0));
+      });
+
+      it('reservations never go back in time, and old ones stop counting', { timeout }, async () => {
+        const storage = await fresh();
+        for (let index = 0; index < 3; index += 1) await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute });
+        expect((await storage.reservePacing({ key: 'k', now: at(30), limits: perMinute })).at).toBe(at(60));
+        expect((await storage.reservePacing({ key: 'k', now: at(500), limits: perMinute })).at).toBe(at(500));
+      });
+
+      it('8 concurrent reservations get slots that together keep the limit', { timeout }, async () => {
+        const storage = await fresh();
+        const slots = await Promise.all(
+          Array.from({ length: 8 }, () => storage.reservePacing({ key: 'k', now: at(0), limits: perMinute }).then((slot) => slot.at)),
+        );
+        expect([...slots].sort()).toEqual([at(0), at(0), at(0), at(60), at(60), at(60), at(120), at(120)]);
+      });
+    });
+
     if (options.createShared) {
       const createShared = options.createShared;
       describe('several instances over one store', () => {
@@ -636,6 +797,48 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
             const ids = batches.flat().map((item) => item.notification.id);
             expect(new Set(ids).size).toBe(ids.length);
             expect(ids.length).toBe(40);
+          } finally {
+            await destroy();
+          }
+        });
+
+        it('8 claimers on separate instances: every job is claimed exactly once', { timeout }, async () => {
+          const { instances, destroy } = await createShared(4);
+          try {
+            const [first] = instances;
+            if (!first) throw new Error('createShared returned no instances');
+            const ids: string[] = [];
+            for (let index = 0; index < 32; index += 1) {
+              const request = await create(first, requestFixture());
+              await first.transitionRequest({
+                id: request.id,
+                expectedVersion: 1,
+                next: advance(request, 'approving'),
+                ...none,
+                job: { requestId: request.id, runAt: at(0) },
+              });
+              ids.push(request.id);
+            }
+            const batches = await Promise.all(
+              instances.flatMap((storage) => [0, 1].map(() => storage.claimJobs({ now: at(0), limit: 6, leaseMs: 60_000 }))),
+            );
+            const claimed = batches.flat().map((job) => job.requestId);
+            expect(new Set(claimed).size).toBe(claimed.length);
+            expect(claimed.length).toBe(32);
+            expect([...claimed].sort()).toEqual([...ids].sort());
+          } finally {
+            await destroy();
+          }
+        });
+
+        it('reservations from separate instances share one budget', { timeout }, async () => {
+          const { instances, destroy } = await createShared(4);
+          try {
+            const limits = [{ max: 5, perMs: 60_000 }];
+            const slots = await Promise.all(
+              instances.flatMap((storage) => [0, 1, 2].map(() => storage.reservePacing({ key: 'shared', now: at(0), limits }).then((slot) => slot.at))),
+            );
+            expect([...slots].sort()).toEqual([...Array(5).fill(at(0)), ...Array(5).fill(at(60)), at(120), at(120)]);
           } finally {
             await destroy();
           }

@@ -63,6 +63,9 @@ const STORAGE_METHODS = [
   'countPendingOutbox',
   'listDeadLetters',
   'redeliverOutbox',
+  'claimJobs',
+  'getJob',
+  'reservePacing',
 ] as const;
 
 /** Checks and wraps the options of `createPublishGate` into the context its commands share. */

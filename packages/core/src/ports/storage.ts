@@ -5,6 +5,7 @@ import type {
   Notification,
   OutboxItem,
   Publication,
+  PublishJob,
   PublishRequest,
   PublishStatus,
   TrustGrant,
@@ -27,7 +28,15 @@ export type SideWrites = {
   audit: readonly AuditEntryInput[];
   /** Appended to the outbox; delivered later by the dispatcher. */
   outbox: readonly Notification[];
+  /**
+   * Only with `createRequest` and `transitionRequest`: the request's publish job as it is to be
+   * stored (created, or replacing every field of the one there). `job.requestId` is the request's id.
+   */
+  job?: PublishJob;
 };
+
+/** A pacing limit: at most `max` reservations in any `perMs` window. */
+export type PacingLimit = { max: number; perMs: number };
 
 /** The owner of a subdomain claim. */
 export type SubdomainClaim = { subdomain: string; workspaceId: string };
@@ -56,7 +65,8 @@ export interface StoragePort {
    * (compare-and-set); `next.version` must be `expectedVersion + 1`. Rejects with `conflict` and
    * changes nothing when the version is stale, with `not_found` when the id does not exist.
    * When `next.status` is `approved` the workspace's publication becomes `{ subdomain, sha }` of
-   * `next`. Afterwards the workspace's subdomain claims are exactly its publication's subdomain
+   * `next`. When `next.status` is not `approving`, the request's publish job is deleted in the same
+   * write (a `job` given with such a transition is refused with `validation`). Afterwards the workspace's subdomain claims are exactly its publication's subdomain
    * and its in-flight request's subdomain.
    */
   transitionRequest(
@@ -140,6 +150,25 @@ export interface StoragePort {
    * (and changes nothing) when `id` is not a dead letter.
    */
   redeliverOutbox(args: { id: string; signal?: AbortSignal }): Promise<boolean>;
+
+  /**
+   * Leases up to `limit` publish jobs whose `runAt` has come and whose lease (if any) has run out,
+   * earliest `runAt` first (then by request id): each is stored and returned with `leaseUntil` set
+   * to `now + leaseMs`. Concurrent callers, in this process or another, never get the same job
+   * while its lease holds (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimJobs(args: { now: string; limit: number; leaseMs: number; signal?: AbortSignal }): Promise<PublishJob[]>;
+
+  /** The request's publish job, or null when it has none (not in `approving`). */
+  getJob(args: { requestId: string; signal?: AbortSignal }): Promise<PublishJob | null>;
+
+  /**
+   * Reserves the earliest time at or after `now`, and at or after every earlier reservation under
+   * `key`, at which each limit still holds: fewer than `max` reservations in the `perMs` window
+   * ending there (see `nextPacingSlot`). Atomic across every instance sharing the store, so servers
+   * together keep one budget. Reservations older than the longest window may be forgotten.
+   */
+  reservePacing(args: { key: string; now: string; limits: readonly PacingLimit[]; signal?: AbortSignal }): Promise<{ at: string }>;
 
   /**
    * Optional. Calls `onChange` soon after audit entries are committed by any instance sharing

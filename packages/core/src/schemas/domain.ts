@@ -164,8 +164,39 @@ export const pullRequestRefSchema = z.strictObject({ number: z.number().int().po
 /** A pull request opened for deployment. */
 export type PullRequestRef = z.infer<typeof pullRequestRefSchema>;
 
-/** Why the last publish attempt failed. */
-export const requestErrorSchema = z.strictObject({ code: z.string().min(1).max(64), message: z.string().max(2000) });
+/**
+ * Why the publish failed: the last attempt's error, whether the host called it retryable, and how
+ * many attempts were made before the gate gave up. (`retryable` and `attempts` are absent on
+ * requests stored before automatic retries existed.)
+ */
+export const requestErrorSchema = z.strictObject({
+  code: z.string().min(1).max(64),
+  message: z.string().max(2000),
+  retryable: z.boolean().optional(),
+  attempts: z.number().int().nonnegative().optional(),
+});
+
+/** Where a publish in `approving` is: waiting its turn, pushing, opening the pull request, or waiting out a rate limit. */
+export const publishStepSchema = z.enum(['queued', 'pushing', 'opening-pull-request', 'waiting-rate-limit']);
+/** Where a publish in `approving` is. */
+export type PublishStep = z.infer<typeof publishStepSchema>;
+
+/**
+ * Progress of the publish of a request in `approving`: the step, the attempt it belongs to (1 for
+ * the first; 0 while nothing was tried yet), when the next attempt is due if it waits, and the
+ * error that made it wait.
+ */
+export const publishProgressSchema = z.strictObject({
+  step: publishStepSchema,
+  attempt: z.number().int().nonnegative(),
+  nextAttemptAt: timestampSchema.optional(),
+  /** When this publish was queued; retries stop when `policy.publishRetry.withinMs` has passed since. */
+  since: timestampSchema,
+  /** Why the previous attempt failed, when this one is a retry. */
+  lastError: z.string().max(2000).optional(),
+});
+/** Progress of the publish of a request in `approving`. */
+export type PublishProgress = z.infer<typeof publishProgressSchema>;
 
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
@@ -188,6 +219,8 @@ export const publishRequestSchema = z.strictObject({
   pullRequest: pullRequestRefSchema.optional(),
   error: requestErrorSchema.optional(),
   attempts: z.number().int().nonnegative().optional(),
+  /** Set while the request is `approving` (and kept after, showing the last step). */
+  progress: publishProgressSchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
@@ -230,11 +263,12 @@ export const publishEventTypeSchema = z.enum([
 export type PublishEventType = z.infer<typeof publishEventTypeSchema>;
 
 /**
- * Audit entry types: every {@link PublishEventType} plus the two steps that have no notification
- * of their own (`request.approving`: a decision or trust moved the request to pushing;
- * `request.retried`: an admin retried a failed publish).
+ * Audit entry types: every {@link PublishEventType} plus the steps that have no notification
+ * of their own (`request.approving`: a decision or trust queued the publish;
+ * `request.retried`: an admin retried a failed publish; `request.progress`: the publish moved to
+ * another step or was scheduled to try again).
  */
-export const auditTypeSchema = z.enum([...publishEventTypeSchema.options, 'request.approving', 'request.retried']);
+export const auditTypeSchema = z.enum([...publishEventTypeSchema.options, 'request.approving', 'request.retried', 'request.progress']);
 /** Audit entry types. */
 export type AuditType = z.infer<typeof auditTypeSchema>;
 
@@ -303,3 +337,20 @@ export type OutboxItem = z.infer<typeof outboxItemSchema>;
 export const deadLetterSchema = outboxItemSchema.extend({ deadAt: timestampSchema });
 /** An outbox row that is no longer delivered on its own. */
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+/**
+ * The durable half of a publish: one per request in `approving`, written in the same atomic write
+ * that stores the request, and deleted in the write that moves the request on. A worker claims it
+ * with a lease (`leaseUntil`); when the lease runs out, any worker may claim it again.
+ */
+export const publishJobSchema = z.strictObject({
+  requestId: idSchema,
+  /** Not claimed before this time. */
+  runAt: timestampSchema,
+  /** Claimed until this time by one worker. */
+  leaseUntil: timestampSchema.optional(),
+  /** A slot of the pacing budget already reserved for this job's next attempt. */
+  slotAt: timestampSchema.optional(),
+});
+/** The durable half of a publish. */
+export type PublishJob = z.infer<typeof publishJobSchema>;
