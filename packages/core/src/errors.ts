@@ -86,6 +86,13 @@ export type PublishGateErrorOptions = {
   issues?: ValidationIssue[];
   /** Whether repeating the same call later may succeed (rate limits, unreachable remotes). */
   retryable?: boolean;
+  /**
+   * How long the other side asked to wait before the call is repeated (`retry-after`, or until a
+   * rate limit resets), in ms. Automatic publish retries wait at least this long.
+   */
+  retryAfterMs?: number;
+  /** The failure is a rate limit (shown to people as "waiting for the rate limit"). */
+  rateLimited?: boolean;
 };
 
 /**
@@ -113,6 +120,10 @@ export class PublishGateError extends Error {
   readonly issues: ValidationIssue[] | undefined;
   /** Whether repeating the same call later may succeed. */
   readonly retryable: boolean;
+  /** How long the other side asked to wait before a repeat, in ms, when it said. */
+  readonly retryAfterMs: number | undefined;
+  /** The failure is a rate limit. */
+  readonly rateLimited: boolean;
 
   constructor(code: PublishGateErrorCode, message: string, options: PublishGateErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -121,6 +132,8 @@ export class PublishGateError extends Error {
     this.operation = options.operation;
     this.issues = options.issues;
     this.retryable = options.retryable ?? (code === 'port_failed' || code === 'internal');
+    this.retryAfterMs = options.retryAfterMs;
+    this.rateLimited = options.rateLimited ?? false;
   }
 
   /** The HTTP status for this error's code. */

@@ -30,12 +30,19 @@ export function toPortError(error: unknown, port: PortName, operation: string): 
   if (PublishGateError.is(error)) return error;
   const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
   // An adapter's own error may say it will never succeed (`retryable: false`); anything else may.
-  const retryable = !(typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === false);
+  const said =
+    typeof error === 'object' && error !== null ? (error as { retryable?: unknown; retryAfterMs?: unknown; rateLimited?: unknown }) : {};
+  const retryable = said.retryable !== false;
+  // An adapter's plain error may still say how long to wait and whether it was a rate limit.
+  const retryAfterMs =
+    typeof said.retryAfterMs === 'number' && Number.isFinite(said.retryAfterMs) && said.retryAfterMs >= 0 ? said.retryAfterMs : undefined;
   return new PublishGateError('port_failed', `The ${port} adapter failed in ${operation}: ${redact(reason)}`, {
     cause: error,
     port,
     operation,
     retryable,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    rateLimited: said.rateLimited === true,
   });
 }
 

@@ -592,7 +592,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.getJob({ requestId: request.id })).toEqual({ requestId: request.id, runAt: at(1) });
       });
 
-      it('a job for another request or for a request not approving is refused with validation and changes nothing', { timeout }, async () => {
+      it('a job for another request or for a request not approving is refused with validation and changes nothing', {
+        timeout,
+      }, async () => {
         const storage = await fresh();
         const request = await create(storage, requestFixture());
         await expectErrorCode(
@@ -636,7 +638,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await storage.claimJobs({ now: at(20), limit: 10, leaseMs: 5_000 })).toHaveLength(1);
       });
 
-      it('a transition that keeps approving replaces the job (rescheduled, lease released); one without a job keeps it', { timeout }, async () => {
+      it('a transition that keeps approving replaces the job (rescheduled, lease released); one without a job keeps it', {
+        timeout,
+      }, async () => {
         const storage = await fresh();
         const first = await approving(storage);
         await storage.claimJobs({ now: at(0), limit: 10, leaseMs: 60_000 });
@@ -690,7 +694,8 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       it('reservePacing hands out now while the budget lasts, then the time the oldest leaves the window', { timeout }, async () => {
         const storage = await fresh();
         const slots = [];
-        for (let index = 0; index < 5; index += 1) slots.push((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at);
+        for (let index = 0; index < 5; index += 1)
+          slots.push((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at);
         expect(slots).toEqual([at(0), at(0), at(0), at(60), at(60)]);
       });
 
@@ -836,7 +841,9 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
           try {
             const limits = [{ max: 5, perMs: 60_000 }];
             const slots = await Promise.all(
-              instances.flatMap((storage) => [0, 1, 2].map(() => storage.reservePacing({ key: 'shared', now: at(0), limits }).then((slot) => slot.at))),
+              instances.flatMap((storage) =>
+                [0, 1, 2].map(() => storage.reservePacing({ key: 'shared', now: at(0), limits }).then((slot) => slot.at)),
+              ),
             );
             expect([...slots].sort()).toEqual([...Array(5).fill(at(0)), ...Array(5).fill(at(60)), at(120), at(120)]);
           } finally {
