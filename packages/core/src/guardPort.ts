@@ -76,9 +76,11 @@ export function checkPortResult<S extends z.ZodType>(schema: S, value: unknown, 
   if (result.success) return result.data;
   const first = result.error.issues[0];
   const where = first ? ` (${first.path.join('.') || 'value'}: ${first.message})` : '';
+  // An adapter answering garbage is a bug in it: repeating the call will not help.
   throw new PublishGateError('port_failed', `The ${port} adapter returned invalid data from ${operation}${where}.`, {
     port,
     operation,
     cause: result.error,
+    retryable: false,
   });
 }

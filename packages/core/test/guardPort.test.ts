@@ -104,7 +104,10 @@ describe('adapter output is checked like input', () => {
     const env = setup({ gitHost: host });
     env.git.write(workspace, 'a.txt', 'a\n');
     const request = await env.gate.requestPublish({ workspace, subdomain: 'no-number', actor: builder });
-    expect(await env.gate.approve({ id: request.id, actor: admin })).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(await env.gate.approve({ id: request.id, actor: admin })).toMatchObject({
+      status: 'failed',
+      error: { code: 'port_failed', retryable: false, attempts: 1 },
+    });
   });
 
   it('an incomplete adapter is refused when the gate is created', () => {

@@ -28,11 +28,12 @@ export type GateContext = {
   branchName: (request: PublishRequest) => string;
   pullRequestText: (request: PublishRequest) => { title: string; body: string };
   requestUrl: ((request: PublishRequest) => string) | undefined;
+  /** How long a claimed publish job is held (its lease). */
   recoverAfterMs: number;
   events: Emitter<GateEvents>;
   dispatcher: OutboxDispatcher | undefined;
-  /** Publishes running in this process, so sweep() and a concurrent retry never start a second one. */
-  running: Map<string, Promise<PublishRequest>>;
+  /** Publish jobs running in this process, so a worker, sweep() and a decision never run one twice here. */
+  running: Map<string, Promise<PublishRequest | undefined>>;
   /** Emits stored audit entries as events, wakes change listeners and the outbox dispatcher. */
   emit: (audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant }) => void;
   /** Subscribes to stored changes (this gate's, and other servers' when storage can watch). */
@@ -115,7 +116,7 @@ export function createGateContext(options: PublishGateOptions): GateContext {
     branchName: options.branchName ?? ((request) => `publish/${request.subdomain}-${request.id}`),
     pullRequestText: options.pullRequestText ?? ((request) => defaultPullRequestText(request, policy.baseDomain, requestUrl?.(request))),
     requestUrl,
-    recoverAfterMs: options.recoverAfterMs ?? 120_000,
+    recoverAfterMs: options.recoverAfterMs ?? portTimeoutMs + 30_000,
     events,
     dispatcher,
     running: new Map(),

@@ -7,6 +7,7 @@ import { checkSubdomain } from './commands/subdomains.js';
 import { sweep } from './commands/sweep.js';
 import { listTrust, setTrust } from './commands/trust.js';
 import { createGateContext } from './context.js';
+import { startWorker } from './worker.js';
 import type { PublishGate, PublishGateOptions } from './types.js';
 
 /**
@@ -50,6 +51,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     listDeadLetters: (input) => listDeadLetters(ctx, input),
     redeliver: (input) => redeliver(ctx, input),
     sweep: () => sweep(ctx),
+    startWorker: (options) => startWorker(ctx, options),
     onChange: (listener) => ctx.onChange(listener),
     async close() {
       while (ctx.running.size > 0) await Promise.allSettled([...ctx.running.values()]);

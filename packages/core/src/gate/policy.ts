@@ -1,6 +1,28 @@
 import { PublishGateError } from '../errors.js';
 import type { FindingLimits } from '../findings.js';
+import type { PacingLimit } from '../ports/storage.js';
 import { DEFAULT_RESERVED_SUBDOMAINS } from '../subdomain.js';
+
+/** How failed publishes are retried on their own (failures the adapter calls retryable only). */
+export type PublishRetryPolicy = {
+  /** Attempts in all, the first included. Default 6. */
+  attempts?: number;
+  /** No attempt starts later than this after the publish was queued. Default 1 hour. */
+  withinMs?: number;
+  /** The wait before the second attempt; each later one doubles it, with jitter. Default 10 s. */
+  baseDelayMs?: number;
+  /** The longest wait between two attempts. Default 10 minutes. */
+  maxDelayMs?: number;
+};
+
+/**
+ * GitHub's documented secondary limits on content creation: about 80 per minute and 500 per hour.
+ * A pull request is content; one publish opens at most one.
+ */
+export const DEFAULT_PUBLISH_PACING: readonly PacingLimit[] = [
+  { max: 80, perMs: 60_000 },
+  { max: 500, perMs: 3_600_000 },
+];
 
 /** Rules the gate enforces; every field is optional with the default shown. */
 export type PublishGatePolicy = {
@@ -22,6 +44,19 @@ export type PublishGatePolicy = {
   findings?: FindingLimits;
   /** Failed deliveries after which a notification becomes a dead letter (`gate.listDeadLetters`). Default 12. */
   maxDeliveryAttempts?: number;
+  /**
+   * How long approve, retry and a trusted submit wait for their publish before answering with the
+   * request as it is (`approving`; the rest follows as events). Default 10 s.
+   */
+  publishWaitMs?: number;
+  /** Automatic retries of publishes that failed for a retryable reason. */
+  publishRetry?: PublishRetryPolicy;
+  /**
+   * The host-wide budget publishes share, kept in storage so every server counts against it:
+   * attempts are spread so that each limit holds. Default {@link DEFAULT_PUBLISH_PACING}; `false`
+   * turns pacing off.
+   */
+  publishPacing?: readonly PacingLimit[] | false;
 };
 
 /** The policy with its defaults filled in and its reserved names lower-cased. */
@@ -35,6 +70,9 @@ export type ResolvedPolicy = {
   trustReviewWindowMs: number;
   findings: FindingLimits | undefined;
   maxDeliveryAttempts: number;
+  publishWaitMs: number;
+  publishRetry: Required<PublishRetryPolicy>;
+  publishPacing: readonly PacingLimit[];
 };
 
 /** Fills in the defaults; a non-positive number is a `validation` error at start-up. */
@@ -45,6 +83,19 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
     }
     return value;
   };
+  const nonNegative = (value: number | undefined, name: string) => {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+      throw new PublishGateError('validation', `policy.${name} must be zero or more.`);
+    }
+    return value;
+  };
+  const retry = policy.publishRetry ?? {};
+  const pacing = policy.publishPacing === false ? [] : (policy.publishPacing ?? DEFAULT_PUBLISH_PACING);
+  pacing.forEach((limit, index) => {
+    positive(limit?.max, `publishPacing[${index}].max`);
+    positive(limit?.perMs, `publishPacing[${index}].perMs`);
+    if (!Number.isInteger(limit?.max)) throw new PublishGateError('validation', `policy.publishPacing[${index}].max must be a whole number.`);
+  });
   return {
     allowSelfReview: policy.allowSelfReview ?? false,
     pendingTtlMs: positive(policy.pendingTtlMs, 'pendingTtlMs'),
@@ -55,6 +106,14 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
     trustReviewWindowMs: positive(policy.trustReviewWindowMs, 'trustReviewWindowMs') ?? 7 * 24 * 3_600_000,
     findings: policy.findings,
     maxDeliveryAttempts: positive(policy.maxDeliveryAttempts, 'maxDeliveryAttempts') ?? 12,
+    publishWaitMs: nonNegative(policy.publishWaitMs, 'publishWaitMs') ?? 10_000,
+    publishRetry: {
+      attempts: positive(retry.attempts, 'publishRetry.attempts') ?? 6,
+      withinMs: positive(retry.withinMs, 'publishRetry.withinMs') ?? 3_600_000,
+      baseDelayMs: positive(retry.baseDelayMs, 'publishRetry.baseDelayMs') ?? 10_000,
+      maxDelayMs: positive(retry.maxDelayMs, 'publishRetry.maxDelayMs') ?? 600_000,
+    },
+    publishPacing: pacing.map(({ max, perMs }) => ({ max, perMs })),
   };
 }
 

@@ -77,6 +77,7 @@ function auditData(request: PublishRequest): Record<string, unknown> {
     ...(request.branch ? { branch: request.branch } : {}),
     ...(request.pullRequest ? { pullRequest: request.pullRequest } : {}),
     ...(request.error ? { error: request.error } : {}),
+    ...(request.progress ? { progress: request.progress } : {}),
   };
 }
 

@@ -41,7 +41,11 @@ export type PublishGateOptions = {
   pullRequestText?: (request: PublishRequest) => { title: string; body: string };
   /** Link to a request in your portal, put in the pull request body and in notifications. */
   requestUrl?: (request: PublishRequest) => string;
-  /** An `approving` request untouched for this long is treated as interrupted by `sweep()`. Default 2 min. */
+  /**
+   * How long a server holds a publish job it claimed (its lease): when the server dies mid-publish,
+   * any other worker or `sweep()` takes the job over once this has passed. Default: `portTimeoutMs`
+   * plus 30 s, so a live publish is never taken over.
+   */
   recoverAfterMs?: number;
   /** Timeout for each git and git-host call. Default 120 s. */
   portTimeoutMs?: number;
@@ -89,11 +93,28 @@ export type HistoryPage = { items: AuditEntry[]; nextAfterSeq: number | null };
 /** What one `sweep()` did. */
 export type SweepReport = {
   expired: number;
+  /** Publish jobs this sweep ran (interrupted, due for a retry, or waiting for the pacing budget). */
   recovered: number;
   delivered: number;
   failedDeliveries: number;
   /** Notifications that stopped retrying in this sweep (see `listDeadLetters`). */
   deadLettered: number;
+};
+
+/** Options of `gate.startWorker`. */
+export type WorkerOptions = {
+  /** Stops the worker when aborted (running publishes finish first). */
+  signal?: AbortSignal;
+  /** Publishes this worker runs at once. Default 4. */
+  concurrency?: number;
+  /** How often an idle worker looks for due jobs, in real milliseconds. Default 1,000. */
+  pollIntervalMs?: number;
+};
+
+/** A running worker; see `gate.startWorker`. */
+export type PublishWorker = {
+  /** Stops claiming jobs and resolves when the publishes it is running have finished. */
+  stop(): Promise<void>;
 };
 
 /** The publish approval workflow; see `createPublishGate`. */
@@ -103,8 +124,9 @@ export type PublishGate = {
   /** Whether a subdomain can be used by a workspace, with suggestions when not. */
   checkSubdomain(input: { subdomain: string; workspaceId?: string }): Promise<SubdomainCheck>;
   /**
-   * Commits the workspace and creates a request pinned to that commit. Resolves `pending`, or for a
-   * trusted builder `approved`/`failed` after the push was attempted. Idempotent per `idempotencyKey`.
+   * Commits the workspace and creates a request pinned to that commit. Resolves `pending`; for a
+   * trusted builder the publish starts at once and it resolves like `approve`. Idempotent per
+   * `idempotencyKey`.
    */
   requestPublish(input: {
     workspace: Workspace;
@@ -125,13 +147,18 @@ export type PublishGate = {
   }): Promise<RequestPage>;
   /** One request; `not_found` when it does not exist or the actor may not see it. */
   getRequest(input: { id: string; actor: Actor }): Promise<PublishRequest>;
-  /** Approves, pushes the pinned commit, opens the pull request; resolves `approved` or `failed`. Admin. */
+  /**
+   * Approves and queues the publish (push the pinned commit, open the pull request) as a durable
+   * job. Resolves with the outcome (`approved` or `failed`) when it comes within
+   * `policy.publishWaitMs`, otherwise with the request as stored (`approving`, with `progress`);
+   * the rest follows as `request.progress` / `request.approved` / `request.failed` events. Admin.
+   */
   approve(input: { id: string; actor: Actor; comment?: string; expectedVersion?: number }): Promise<PublishRequest>;
   /** Rejects with optional feedback the builder will see. Admin. */
   reject(input: { id: string; actor: Actor; feedback?: string; expectedVersion?: number }): Promise<PublishRequest>;
   /** Withdraws a pending request (owner), or a failed one (owner or admin). */
   withdraw(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
-  /** Retries a failed publish; reuses the same branch and pull request. Admin. */
+  /** Retries a failed publish; reuses the same branch and pull request; resolves like `approve`. Admin. */
   retry(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
   /** Grants (`trusted: true`) or revokes trust for a builder on a blueprint. Admin. */
   setTrust(input: {
@@ -152,8 +179,16 @@ export type PublishGate = {
   listDeadLetters(input: { actor: Actor; limit?: number }): Promise<DeadLetter[]>;
   /** Delivers a dead letter again, with a fresh run of attempts; `not_found` when `id` is not one. Admin. */
   redeliver(input: { id: string; actor: Actor }): Promise<void>;
-  /** Expires overdue requests, finishes interrupted publishes, delivers the outbox. Run it periodically. */
+  /**
+   * Expires overdue requests, runs due publish jobs (interrupted, retried or paced) to their next
+   * step, delivers the outbox. Run it periodically, or run `startWorker` for the jobs.
+   */
   sweep(): Promise<SweepReport>;
+  /**
+   * Starts a loop that claims due publish jobs (leased, so any number of servers can run one) and
+   * runs them: automatic retries and paced publishes happen here. Run one per server.
+   */
+  startWorker(options?: WorkerOptions): PublishWorker;
   /** Typed emitter of every stored change (`request.submitted`, `request.approved`, …). */
   events: Emitter<GateEvents>;
   /**

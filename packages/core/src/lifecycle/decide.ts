@@ -61,7 +61,7 @@ const VERBS: Record<PublishRequestEvent['type'], string> = {
   'request.withdraw': 'withdraw',
   'request.expire': 'expire',
   'review.retry': 'retry',
-  'publish.resume': 'resume publishing',
+  'publish.progress': 'report progress on',
   'publish.succeeded': 'finish publishing',
   'publish.failed': 'finish publishing',
 };

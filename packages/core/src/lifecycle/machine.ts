@@ -1,7 +1,15 @@
 import { and, assign, not, setup } from 'xstate';
 import type { PublishGateErrorCode } from '../errors.js';
 import { hasSecretFinding } from '../findings.js';
-import type { Actor, AuditType, PublishEventType, PublishRequest, PullRequestRef, TrustGrant } from '../schemas/domain.js';
+import type {
+  Actor,
+  AuditType,
+  PublishEventType,
+  PublishProgress,
+  PublishRequest,
+  PullRequestRef,
+  TrustGrant,
+} from '../schemas/domain.js';
 
 /** Guard settings the machine reads from its context. */
 export type MachinePolicy = {
@@ -22,8 +30,8 @@ export type PublishRequestInput = {
   policy?: Partial<MachinePolicy>;
 };
 
-/** Why a publish attempt failed, as stored on the request. */
-export type PublishFailure = { code: string; message: string };
+/** Why a publish failed, as stored on the request: the last error, and whether and how often it was tried. */
+export type PublishFailure = { code: string; message: string; retryable?: boolean; attempts?: number };
 
 /**
  * Commands the machine accepts. Every one carries `at` (ISO-8601 UTC) so the machine itself never
@@ -36,7 +44,7 @@ export type PublishRequestEvent =
   | { type: 'request.withdraw'; actor: Actor; at: string }
   | { type: 'request.expire'; at: string }
   | { type: 'review.retry'; actor: Actor; at: string }
-  | { type: 'publish.resume'; at: string }
+  | { type: 'publish.progress'; at: string; progress: PublishProgress }
   | { type: 'publish.succeeded'; at: string; branch: string; pullRequest: PullRequestRef }
   | { type: 'publish.failed'; at: string; error: PublishFailure };
 
@@ -65,6 +73,8 @@ const notify = (type: PublishEventType, to: NotifyParams['to'], data?: Record<st
 });
 const withRequest = (context: PublishRequestContext, patch: Partial<PublishRequest>): PublishRequest => ({ ...context.request, ...patch });
 const withoutError = ({ error: _cleared, ...rest }: PublishRequest): PublishRequest => rest;
+// Progress describes a publish under way; once it ends, the outcome (pull request or error) says the rest.
+const withoutProgress = ({ progress: _done, ...rest }: PublishRequest): PublishRequest => rest;
 // Said on the submission of a trusted builder whose diff needs a human anyway.
 const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
 
@@ -158,15 +168,27 @@ export const publishRequestMachine = setup({
     countAttempt: assign({
       request: ({ context }) => withRequest(context, { attempts: (context.request.attempts ?? 0) + 1 }),
     }),
+    queue: assign({
+      request: ({ context, event }) => withRequest(context, { progress: { step: 'queued', attempt: 0, since: event.at } }),
+    }),
+    recordProgress: assign({
+      request: ({ context, event }) =>
+        event.type === 'publish.progress' ? withRequest(context, { updatedAt: event.at, progress: event.progress }) : context.request,
+    }),
     recordPublished: assign({
       request: ({ context, event }) => {
         if (event.type !== 'publish.succeeded') return context.request;
-        return { ...withoutError(context.request), updatedAt: event.at, branch: event.branch, pullRequest: event.pullRequest };
+        return {
+          ...withoutProgress(withoutError(context.request)),
+          updatedAt: event.at,
+          branch: event.branch,
+          pullRequest: event.pullRequest,
+        };
       },
     }),
     recordFailure: assign({
       request: ({ context, event }) =>
-        event.type === 'publish.failed' ? withRequest(context, { updatedAt: event.at, error: event.error }) : context.request,
+        event.type === 'publish.failed' ? { ...withoutProgress(context.request), updatedAt: event.at, error: event.error } : context.request,
     }),
     clearFailure: assign({
       request: ({ context, event }) => ({ ...withoutError(context.request), updatedAt: event.at }),
@@ -254,11 +276,11 @@ export const publishRequestMachine = setup({
     approving: {
       // `publish` is declarative like `record` and `notify`: the gate runs the push and pull request
       // itself after storing this state; a live actor provides it (see createPublishEffect).
-      entry: [{ type: 'setStatus', params: { status: 'approving' } }, 'countAttempt', 'publish'],
+      entry: [{ type: 'setStatus', params: { status: 'approving' } }, 'countAttempt', 'queue', 'publish'],
       on: {
-        // An interrupted publish (the process died while pushing) is started again; push and pull
-        // request are idempotent, so running them twice is safe.
-        'publish.resume': { actions: ['touch', 'publish'] },
+        // The publish job moved to another step, or waits for its next attempt (a retry, or its turn
+        // in the pacing budget). Who retries, and when, is the gate's policy, not a lifecycle rule.
+        'publish.progress': { actions: ['recordProgress', record('request.progress')] },
         'publish.succeeded': {
           target: 'approved',
           actions: ['recordPublished', record('request.approved'), notify('request.approved', 'builder')],

@@ -219,7 +219,7 @@ export const publishRequestSchema = z.strictObject({
   pullRequest: pullRequestRefSchema.optional(),
   error: requestErrorSchema.optional(),
   attempts: z.number().int().nonnegative().optional(),
-  /** Set while the request is `approving` (and kept after, showing the last step). */
+  /** Set while the request is `approving`; removed when the publish ends (see `pullRequest` or `error`). */
   progress: publishProgressSchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */

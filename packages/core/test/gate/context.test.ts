@@ -13,11 +13,12 @@ describe('change signals and the default clock', () => {
     gate.onChange(() => changes.push(types.length));
     gate.events.on('*', (type) => types.push(type));
     git.write(workspace, 'index.html', '<h1>Trusted</h1>\n');
-    // A trusted submit stores one change with two entries (submitted, approving), then the outcome.
+    // A trusted submit stores one change with two entries (submitted, approving), then two
+    // progress steps (pushing, opening the pull request), then the outcome.
     const request = await gate.requestPublish({ workspace, subdomain: 'trusted-site', actor: builder });
     expect(request.status).toBe('approved');
-    expect(types).toEqual(['request.submitted', 'request.approving', 'request.approved']);
-    expect(changes).toEqual([2, 3]);
+    expect(types).toEqual(['request.submitted', 'request.approving', 'request.progress', 'request.progress', 'request.approved']);
+    expect(changes).toEqual([2, 3, 4, 5]);
   });
 
   it('without a clock option, stored timestamps are the current time in ISO-8601 UTC', async () => {

@@ -123,7 +123,7 @@ async function seeded() {
   git.write(idleWorkspace, 'index.html', 'idle\n');
   const pending = await gate.requestPublish({ workspace, subdomain: 'bobs-bikes', actor: builder });
   const other = await gate.requestPublish({ workspace: workspace2, subdomain: 'carols-blog', actor: builder2 });
-  git.failNext('push');
+  git.failNext('push', Object.assign(new Error('fake git: injected push failure'), { retryable: false }));
   const failed = await gate.approve({ id: other.id, actor: admin });
   return { handler, storage: context.storage, requestIds: [pending.id, failed.id] };
 }

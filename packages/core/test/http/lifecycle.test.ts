@@ -78,7 +78,7 @@ describe('the client against a real node:http server', () => {
 
     // A failed push, then a retry that publishes on the same branch and pull request.
     const again = await asBuilder2.requestPublish({ workspaceId: workspace2.id, subdomain: 'carols-blog' });
-    git.failNext('push');
+    git.failNext('push', Object.assign(new Error('fake git: injected push failure'), { retryable: false }));
     const failed = await asAdmin.approve(again.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
     const retried = await asAdmin.retry(failed.id, { expectedVersion: failed.version });
@@ -97,7 +97,13 @@ describe('the client against a real node:http server', () => {
     expect((await asBuilder.listRequests()).items.every((item) => item.builder.id === builder.id)).toBe(true);
 
     const history = await asAdmin.history({ requestId: second.id });
-    expect(history.items.map((entry) => entry.type)).toEqual(['request.submitted', 'request.approving', 'request.approved']);
+    expect(history.items.map((entry) => entry.type)).toEqual([
+      'request.submitted',
+      'request.approving',
+      'request.progress',
+      'request.progress',
+      'request.approved',
+    ]);
     const mine = await asBuilder.history({ limit: 1_000 });
     expect(mine.items.length).toBeGreaterThan(0);
     expect(mine.items.every((entry) => entry.builderId === builder.id)).toBe(true);
@@ -111,7 +117,7 @@ describe('the client against a real node:http server', () => {
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line).type),
-    ).toEqual(['request.submitted', 'request.approving', 'request.approved']);
+    ).toEqual(['request.submitted', 'request.approving', 'request.progress', 'request.progress', 'request.approved']);
     const csv = await asBuilder2.exportHistory({ format: 'csv' });
     expect(csv.split('\n')[0]).toMatch(/^seq,at,type/);
     expect(csv).not.toContain(builder.email);

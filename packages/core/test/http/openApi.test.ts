@@ -217,7 +217,7 @@ describe('the OpenAPI document', () => {
     expect(
       (await send('POST', `/requests/${second.body?.id}/reject`, { actor: admin, body: { feedback: 'No secrets, please.' } })).body,
     ).toMatchObject({ status: 'rejected' });
-    git.failNext('push');
+    git.failNext('push', Object.assign(new Error('fake git: injected push failure'), { retryable: false }));
     const failed = await send('POST', `/requests/${submitted.body?.id}/approve`, { actor: admin, body: { comment: 'Ship it' } });
     expect(failed.body).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
     expect((await send('POST', `/requests/${submitted.body?.id}/approve`, { actor: admin, body: {} })).status).toBe(409);

@@ -69,7 +69,11 @@ describe('decide: the machine through xstate transition(), its effects as data',
   it.each([
     ['approved', { type: 'review.approve', actor: admin, at: T0 }, 'Cannot approve a request that is approved.'],
     ['rejected', { type: 'review.retry', actor: admin, at: T0 }, 'Cannot retry a request that is rejected.'],
-    ['pending', { type: 'publish.resume', at: T0 }, 'Cannot resume publishing a request that is pending.'],
+    [
+      'pending',
+      { type: 'publish.progress', at: T0, progress: { step: 'pushing', attempt: 1, since: T0 } },
+      'Cannot report progress on a request that is pending.',
+    ],
     ['draft', { type: 'review.reject', actor: admin, at: T0 }, 'Cannot reject a request that is new.'],
   ] as const)('an event the machine ignores in %s is invalid_transition', (state, event, message) => {
     const error = refusalOf(() => decide(state, request(state === 'draft' ? 'pending' : state), event, policy));
@@ -77,11 +81,34 @@ describe('decide: the machine through xstate transition(), its effects as data',
     expect(error.message).toBe(message);
   });
 
-  it('resuming an interrupted publish touches the request and asks for the publish again, without counting an attempt', () => {
+  it('progress of a publish is stored on the request and recorded, without asking for another publish or counting one', () => {
     const approving = request('approving', { attempts: 1 });
-    const decided = decide('approving', approving, { type: 'publish.resume', at: '2026-05-01T11:00:00.000Z' }, policy);
-    expect(decided.request).toMatchObject({ status: 'approving', attempts: 1, updatedAt: '2026-05-01T11:00:00.000Z' });
-    expect(decided.records).toEqual([]);
+    const progress = { step: 'waiting-rate-limit', attempt: 1, since: T0, nextAttemptAt: '2026-05-01T11:05:00.000Z' } as const;
+    const decided = decide('approving', approving, { type: 'publish.progress', at: '2026-05-01T11:00:00.000Z', progress }, policy);
+    expect(decided.request).toMatchObject({ status: 'approving', attempts: 1, updatedAt: '2026-05-01T11:00:00.000Z', progress });
+    expect(decided.records).toEqual([{ type: 'request.progress' }]);
+    expect(decided.notifications).toEqual([]);
+    expect(decided.publish).toBe(false);
+  });
+
+  it('entering approving queues the publish: progress starts at queued, attempt 0, since the decision', () => {
+    const decided = decide('pending', request('pending'), { type: 'review.approve', actor: admin, at: T0 }, policy);
+    expect(decided.request.progress).toEqual({ step: 'queued', attempt: 0, since: T0 });
     expect(decided.publish).toBe(true);
+  });
+
+  it('a publish that ends drops its progress: the pull request or the error tells the rest', () => {
+    const approving = request('approving', { progress: { step: 'opening-pull-request', attempt: 2, since: T0 } });
+    const succeeded = decide(
+      'approving',
+      approving,
+      { type: 'publish.succeeded', at: T0, branch: 'publish/x', pullRequest: { number: 1, url: 'https://example.test/1' } },
+      policy,
+    );
+    expect(succeeded.request.progress).toBeUndefined();
+    const error = { code: 'port_failed', message: 'boom', retryable: false, attempts: 2 };
+    const failed = decide('approving', approving, { type: 'publish.failed', at: T0, error }, policy);
+    expect(failed.request).toMatchObject({ status: 'failed', error });
+    expect(failed.request.progress).toBeUndefined();
   });
 });

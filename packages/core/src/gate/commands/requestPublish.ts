@@ -9,7 +9,7 @@ import { requestPublishInputSchema } from '../../schemas/inputs.js';
 import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
 import { checkTextLength } from '../policy.js';
-import { runPublish } from '../runPublish.js';
+import { publishAndWait } from '../publishJob.js';
 import { baselineOf } from './preview.js';
 import { requestableSubdomain } from './subdomains.js';
 
@@ -67,7 +67,7 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
     }
     throw error;
   }
-  return stored.publish ? runPublish(ctx, stored.request) : stored.request;
+  return stored.job ? publishAndWait(ctx, stored.request, stored.job) : stored.request;
 }
 
 // The request before it is committed: what the machine's submit guards look at.

@@ -7,7 +7,7 @@ import { approveInputSchema, rejectInputSchema, retryInputSchema, withdrawInputS
 import { commit } from '../commit.js';
 import { type GateContext, loadVisible } from '../context.js';
 import { checkTextLength } from '../policy.js';
-import { runPublish } from '../runPublish.js';
+import { publishAndWait } from '../publishJob.js';
 
 type ReviewInput = { id: string; actor: Actor; expectedVersion?: number | undefined };
 
@@ -51,8 +51,9 @@ export const reviewCommands = {
 
 /**
  * Runs a command on a request the actor can see: checks the input, the version the actor
- * loaded (`expectedVersion`), commits what the machine decides, and runs the publish when the
- * machine asked for one (approve and retry), resolving with its outcome.
+ * loaded (`expectedVersion`), commits what the machine decides, and runs the publish job when the
+ * machine asked for one (approve and retry), resolving with its outcome if it comes within
+ * `policy.publishWaitMs`.
  */
 export async function runReview<S extends z.ZodType<ReviewInput>>(
   ctx: GateContext,
@@ -68,6 +69,6 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
       `The request changed since you loaded it (version ${current.version}, you had ${input.expectedVersion}).`,
     );
   }
-  const { request, publish } = await commit(ctx, current.status, current, row.event(input, ctx.now()));
-  return publish ? runPublish(ctx, request) : request;
+  const { request, job } = await commit(ctx, current.status, current, row.event(input, ctx.now()));
+  return job ? publishAndWait(ctx, request, job) : request;
 }

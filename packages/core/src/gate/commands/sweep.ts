@@ -1,22 +1,24 @@
 import { PublishGateError } from '../../errors.js';
-import type { RequestCursor } from '../../ports/storage.js';
 import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
-import { runPublish } from '../runPublish.js';
+import { runJob } from '../publishJob.js';
 import type { SweepReport } from '../types.js';
 
 const PAGE = 200;
+// Publishes one sweep runs at once: enough to keep a host busy, few enough to stay polite.
+const SWEEP_CONCURRENCY = 8;
 
 /**
- * `gate.sweep`: expires overdue pending requests, resumes publishes interrupted by a crash, and
- * delivers the outbox. Safe on several servers at once: every move is a compare-and-set commit,
- * and a request someone else moved first is skipped.
+ * `gate.sweep`: expires overdue pending requests, runs every publish job that is due (interrupted
+ * by a crash, due for a retry, or its turn in the pacing budget has come) to its next stop, and
+ * delivers the outbox. Safe on several servers at once: jobs are claimed with leases, every move
+ * is a compare-and-set commit, and a request someone else moved first is skipped.
  */
 export async function sweep(ctx: GateContext): Promise<SweepReport> {
   await ctx.dispatcher?.idle();
   const at = ctx.now();
   const expired = await expireOverdue(ctx, at);
-  const recovered = await resumeInterrupted(ctx, at);
+  const recovered = await runDueJobs(ctx);
   const delivery = ctx.dispatcher ? await ctx.dispatcher.drain() : { delivered: 0, failed: 0, deadLettered: 0 };
   return { expired, recovered, delivered: delivery.delivered, failedDeliveries: delivery.failed, deadLettered: delivery.deadLettered };
 }
@@ -34,23 +36,15 @@ async function expireOverdue(ctx: GateContext, at: string): Promise<number> {
   }
 }
 
-async function resumeInterrupted(ctx: GateContext, at: string): Promise<number> {
-  const staleBefore = Date.parse(at) - ctx.recoverAfterMs;
-  let recovered = 0;
-  let after: RequestCursor | undefined;
+// Claims due jobs a few at a time until none is due; a job that reschedules itself is not due
+// again within the same sweep (its next run is in the future).
+async function runDueJobs(ctx: GateContext): Promise<number> {
+  let ran = 0;
   for (;;) {
-    const approving = await ctx.storage.listRequests({ filter: { status: ['approving'] }, ...(after ? { after } : {}), limit: PAGE });
-    for (const request of approving) {
-      if (ctx.running.has(request.id) || Date.parse(request.updatedAt) > staleBefore) continue;
-      // The resume is a compare-and-set commit, so two sweepers never both resume one publish.
-      const resumed = await skipIfMoved(commit(ctx, 'approving', request, { type: 'publish.resume', at }));
-      if (!resumed?.publish) continue;
-      await runPublish(ctx, resumed.request);
-      recovered += 1;
-    }
-    const last = approving.at(-1);
-    if (!last || approving.length < PAGE) return recovered;
-    after = { createdAt: last.createdAt, id: last.id };
+    const jobs = await ctx.storage.claimJobs({ now: ctx.now(), limit: SWEEP_CONCURRENCY, leaseMs: ctx.recoverAfterMs });
+    await Promise.all(jobs.map((job) => runJob(ctx, job)));
+    ran += jobs.length;
+    if (jobs.length < SWEEP_CONCURRENCY) return ran;
   }
 }
 

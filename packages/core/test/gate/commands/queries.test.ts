@@ -102,7 +102,15 @@ describe('recovery', () => {
       },
     };
     const notifierA = createRecordingNotifier();
-    const processA = createPublishGate({ storage, git: hangingGit, gitHost, notifier: notifierA, clock: clock.now });
+    // A holds the publish job it stored for recoverAfterMs (its lease); then any server may take it.
+    const processA = createPublishGate({
+      storage,
+      git: hangingGit,
+      gitHost,
+      notifier: notifierA,
+      clock: clock.now,
+      recoverAfterMs: 60_000,
+    });
     git.write(workspace, 'a.txt', 'a\n');
     const request = await processA.requestPublish({ workspace, subdomain: 'crashy', actor: builder });
     const approvingInA = processA.approve({ id: request.id, actor: admin });
@@ -110,7 +118,7 @@ describe('recovery', () => {
     expect((await storage.getRequest({ id: request.id }))?.status).toBe('approving');
 
     const notifierB = createRecordingNotifier();
-    const processB = createPublishGate({ storage, git, gitHost, notifier: notifierB, clock: clock.now, recoverAfterMs: 60_000 });
+    const processB = createPublishGate({ storage, git, gitHost, notifier: notifierB, clock: clock.now });
     expect((await processB.sweep()).recovered).toBe(0);
     clock.advance(61_000);
     const report = await processB.sweep();

@@ -35,7 +35,9 @@ describe('publish and approve', () => {
     expect(notifier.notifications.map((note) => [note.type, note.to])).toEqual([['request.submitted', { role: 'admin' }]]);
 
     const approved = await gate.approve({ id: request.id, actor: admin, comment: 'Looks good' });
-    expect(approved).toMatchObject({ status: 'approved', version: 3, branch: `publish/bobs-bikes-${request.id}` });
+    // submitted (1), approving (2), pushing (3), opening the pull request (4), approved (5).
+    expect(approved).toMatchObject({ status: 'approved', version: 5, branch: `publish/bobs-bikes-${request.id}` });
+    expect(approved.progress).toBeUndefined();
     expect(approved.decision).toMatchObject({ kind: 'approved', by: { id: admin.id, email: admin.email }, comment: 'Looks good' });
     expect(git.remoteBranch(approved.branch as string)).toBe(request.sha);
     expect(gitHost.pullRequests()).toHaveLength(1);
@@ -48,7 +50,20 @@ describe('publish and approve', () => {
     expect(await storage.getPublication({ workspaceId: workspace.id })).toMatchObject({ subdomain: 'bobs-bikes', sha: request.sha });
 
     const history = await gate.history({ actor: admin, requestId: request.id });
-    expect(history.items.map((entry) => entry.type)).toEqual(['request.submitted', 'request.approving', 'request.approved']);
+    expect(history.items.map((entry) => entry.type)).toEqual([
+      'request.submitted',
+      'request.approving',
+      'request.progress',
+      'request.progress',
+      'request.approved',
+    ]);
+    expect(history.items.map((entry) => (entry.data.progress as { step?: string } | undefined)?.step)).toEqual([
+      undefined,
+      'queued',
+      'pushing',
+      'opening-pull-request',
+      undefined,
+    ]);
   });
 
   it('events are emitted only after the change is stored', async () => {
@@ -123,13 +138,13 @@ describe('withdraw, expiry, retry', () => {
     expect(await codeOf(gate.approve({ id: request.id, actor: admin }))).toBe('invalid_transition');
   });
 
-  it('push failure → failed → retry → approved, with still exactly one branch and one pull request', async () => {
+  it('a push failure that cannot heal → failed at once → admin retry → approved, with still exactly one branch and one pull request', async () => {
     const { gate, git, gitHost, notifier } = setup();
     git.write(workspace, 'a.txt', 'a\n');
     const request = await gate.requestPublish({ workspace, subdomain: 'flaky-remote', actor: builder });
-    git.failNext('push', new Error('remote hung up unexpectedly'));
+    git.failNext('push', Object.assign(new Error('remote hung up unexpectedly'), { retryable: false }));
     const failed = await gate.approve({ id: request.id, actor: admin });
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed', retryable: false, attempts: 1 } });
     expect(failed.error?.message).toContain('remote hung up');
     expect(gitHost.pullRequests()).toHaveLength(0);
     await gate.sweep();
@@ -143,14 +158,18 @@ describe('withdraw, expiry, retry', () => {
     expect(gitHost.pullRequests()).toHaveLength(1);
   });
 
-  it('a pull request created but answered with an error: retry finds it and creates no second one', async () => {
-    const { gate, git, gitHost } = setup();
+  it('a pull request created but answered with an error: the automatic retry finds it and creates no second one', async () => {
+    const { gate, git, gitHost, clock } = setup();
     git.write(workspace, 'a.txt', 'a\n');
     const request = await gate.requestPublish({ workspace, subdomain: 'lost-answer', actor: builder });
     gitHost.failNext(new Error('502 Bad Gateway'), { afterCreate: true });
-    expect((await gate.approve({ id: request.id, actor: admin })).status).toBe('failed');
+    const waiting = await gate.approve({ id: request.id, actor: admin });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toContain('502 Bad Gateway');
     expect(gitHost.pullRequests()).toHaveLength(1);
-    const approved = await gate.retry({ id: request.id, actor: admin });
+    clock.advance(Date.parse(waiting.progress?.nextAttemptAt as string) - clock.now().getTime());
+    expect((await gate.sweep()).recovered).toBe(1);
+    const approved = await gate.getRequest({ id: request.id, actor: admin });
     expect(approved.status).toBe('approved');
     expect(gitHost.pullRequests()).toHaveLength(1);
     expect(git.pushCount).toBe(1);
