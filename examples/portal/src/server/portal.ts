@@ -292,6 +292,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     }, options.sweepIntervalMs ?? 5_000);
     sweep.unref();
     cleanups.push(() => clearInterval(sweep));
+    // Publish jobs (retries, paced publishes, those of a crashed run) run here as soon as they are due.
+    const worker = gate.startWorker();
+    cleanups.push(() => worker.stop());
 
     return { url: publicUrl, gate, data, emulator, inbox, remote, workspaceDir, close: cleanup };
   } catch (error) {
