@@ -53,6 +53,7 @@ const STATUS_AFTER: Record<string, PublishRequest['status']> = {
   'request.submitted': 'pending',
   'request.approving': 'approving',
   'request.retried': 'approving',
+  'request.progress': 'approving',
   'request.approved': 'approved',
   'request.failed': 'failed',
   'request.rejected': 'rejected',
@@ -62,8 +63,9 @@ const STATUS_AFTER: Record<string, PublishRequest['status']> = {
 const ALLOWED_AFTER: Record<string, readonly string[]> = {
   start: ['request.submitted'],
   'request.submitted': ['request.approving', 'request.rejected', 'request.withdrawn', 'request.expired'],
-  'request.approving': ['request.approved', 'request.failed'],
-  'request.retried': ['request.approved', 'request.failed'],
+  'request.approving': ['request.progress', 'request.approved', 'request.failed'],
+  'request.retried': ['request.progress', 'request.approved', 'request.failed'],
+  'request.progress': ['request.progress', 'request.approved', 'request.failed'],
   'request.failed': ['request.retried', 'request.withdrawn'],
   'request.approved': [],
   'request.rejected': [],
@@ -81,7 +83,8 @@ export const NOTIFYING = new Set(['request.approved', 'request.failed', 'request
 export function auditProblems(request: PublishRequest, trail: readonly AuditEntry[]): string[] {
   const problems: string[] = [];
   let previous = 'start';
-  // A trusted submission records submitted then approving with the same stored version.
+  // A trusted submission records submitted then approving with the same stored version; a publish
+  // records its steps (request.progress) while approving.
   for (const entry of trail) {
     const allowed = ALLOWED_AFTER[previous] ?? [];
     if (!allowed.includes(entry.type)) problems.push(`${request.id}: ${entry.type} after ${previous}`);
