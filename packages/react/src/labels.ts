@@ -1,4 +1,7 @@
-import type { DiffFile, Finding, PublishStatus } from '@publishgate/core/client';
+import type { DiffFile, Finding, PublishRequest, PublishStatus } from '@publishgate/core/client';
+
+/** Where a publish in `approving` is (the request's `progress.step`). */
+type PublishStep = NonNullable<PublishRequest['progress']>['step'];
 
 // Created on first use and kept: building an Intl formatter costs far more than formatting, and a
 // queue formats one timestamp per row.
@@ -8,6 +11,14 @@ const dateFormat = (iso: string): string => {
   if (Number.isNaN(date.getTime())) return iso;
   formatter ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   return formatter.format(date);
+};
+
+const pad = (n: number) => String(n).padStart(2, '0');
+// Local HH:MM: the next try is minutes away, so the date would only be noise.
+const timeFormat = (iso: string): string => {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 };
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
@@ -26,6 +37,8 @@ export const defaultLabels = {
     cancel: 'Cancel',
     /** How timestamps are shown (the `<time>` element keeps the ISO value). */
     formatDateTime: dateFormat,
+    /** How a time later today is shown (the next publish attempt): local `HH:MM`. */
+    formatTime: timeFormat,
     /** An error from the server or the network, as shown to the user. */
     errorMessage: (error: Error): string => error.message || 'Something went wrong.',
   },
@@ -38,6 +51,31 @@ export const defaultLabels = {
     expired: 'Expired',
     failed: 'Publish failed',
   } satisfies Record<PublishStatus, string>,
+  /** The progress of a request while it is publishing (`approving`), and how a failed publish ended. */
+  progress: {
+    /** Accessible name of the progress indicator (`role="status"`). */
+    label: 'Publish progress',
+    steps: {
+      queued: 'Queued',
+      pushing: 'Pushing the commit',
+      'opening-pull-request': 'Opening the pull request',
+    } satisfies Record<Exclude<PublishStep, 'waiting-rate-limit'>, string>,
+    /** Whose rate limit the publish waits for, in `waitingRateLimit`: set `'GitHub'` or `'GitLab'` when you know. */
+    gitHost: 'the Git host',
+    /** `nextTry` is `common.formatTime(nextAttemptAt)`, undefined when the server gave no time. */
+    waitingRateLimit: (host: string, nextTry: string | undefined) =>
+      `Waiting for ${host}'s rate limit${nextTry === undefined ? '' : `, next try ${nextTry}`}`,
+    /** After another step that waits (a retry after a failed attempt). */
+    nextTry: (time: string) => `next try ${time}`,
+    /** Shown from the second attempt on. */
+    attempt: (attempt: number) => `Attempt ${attempt}`,
+    /** Why the previous attempt failed, under the progress in the review and the builder's status. */
+    lastError: (message: string) => `Previous attempt failed: ${message}`,
+    /** Under a failed publish's error. */
+    failedAfter: (attempts: number) => `Failed after ${plural(attempts, 'attempt', 'attempts')}`,
+    /** After the `status.failed` badge in a queue row ("Publish failed after 6 attempts"). */
+    afterAttempts: (attempts: number) => `after ${plural(attempts, 'attempt', 'attempts')}`,
+  },
   diff: {
     summary: (files: number, additions: number, deletions: number) =>
       `${plural(files, 'file', 'files')} changed, ${plural(additions, 'addition', 'additions')}, ${plural(deletions, 'deletion', 'deletions')}`,

@@ -154,6 +154,30 @@ describe('store', () => {
     for (const stop of stops) stop();
   });
 
+  it('refetches the request, its workspace and the lists on request.progress, like any other request event', async () => {
+    const fake = liveClient(() => ({ items: [], nextCursor: null }));
+    const getRequest = vi.fn(async (id: string) => requestFixture({ id }));
+    const preview = vi.fn(async () => ({}) as Awaited<ReturnType<typeof fake.client.preview>>);
+    const listTrust = vi.fn(async () => []);
+    const store = createPublishGateStore({ ...fake.client, getRequest, preview, listTrust }, { coalesceMs: 5 });
+    const stops = [
+      store.requests({ status: 'approving' }).subscribe(() => {}),
+      store.request('r-1').subscribe(() => {}),
+      store.request('r-2').subscribe(() => {}),
+      store.preview('ws-1').subscribe(() => {}),
+      store.trust().subscribe(() => {}),
+    ];
+    await tick();
+    for (const mock of [fake.listRequests, getRequest, preview, listTrust]) mock.mockClear();
+    fake.emit({ type: 'request.progress', requestId: 'r-1', workspaceId: 'ws-1', data: { step: 'pushing', attempt: 1 } });
+    await tick(20);
+    expect(fake.listRequests).toHaveBeenCalledTimes(1);
+    expect(getRequest.mock.calls.map(([id]) => id)).toEqual(['r-1']);
+    expect(preview).toHaveBeenCalledTimes(1);
+    expect(listTrust).not.toHaveBeenCalled();
+    for (const stop of stops) stop();
+  });
+
   it('reports a stream the server refused for good as closed', () => {
     const fake = liveClient(() => ({ items: [], nextCursor: null }));
     const onStreamError = vi.fn();

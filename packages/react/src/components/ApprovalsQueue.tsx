@@ -10,6 +10,7 @@ import { BuilderEmail } from './BuilderEmail.js';
 import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { PublishProgressStatus } from './PublishProgressStatus.js';
 import { RequestReview } from './RequestReview.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
@@ -239,12 +240,14 @@ type QueueRowProps = {
 
 // A refetch brings new objects for every row; a request's version changes with every stored
 // change (and the status with an optimistic one), so those decide whether a row re-renders.
+// Progress is compared too: it must show even if a server stored it without a new version.
 const QueueRow = memo(
   QueueRowView,
   (before, after) =>
     before.request.id === after.request.id &&
     before.request.version === after.request.version &&
     before.request.status === after.request.status &&
+    sameProgress(before.request.progress, after.request.progress) &&
     before.trusted === after.trusted &&
     before.labels === after.labels &&
     before.registerButton === after.registerButton &&
@@ -290,6 +293,20 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview }: Qu
       </td>
       <td data-pg-field="status">
         <StatusBadge status={request.status} labels={labels} />
+        {request.status === 'approving' && request.progress ? (
+          <>
+            {' '}
+            <PublishProgressStatus request={request} labels={labels} compact />
+          </>
+        ) : null}
+        {request.status === 'failed' && request.error?.attempts ? (
+          <>
+            {' '}
+            <span className="pg-muted" data-pg-attempts={request.error.attempts}>
+              {labels.progress.afterAttempts(request.error.attempts)}
+            </span>
+          </>
+        ) : null}
       </td>
       <td>
         <button ref={buttonRef} type="button" className="pg-button" onClick={() => onReview(request.id)}>
@@ -298,6 +315,10 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview }: Qu
       </td>
     </tr>
   );
+}
+
+function sameProgress(a: PublishRequest['progress'], b: PublishRequest['progress']): boolean {
+  return a === b || (a?.step === b?.step && a?.attempt === b?.attempt && a?.nextAttemptAt === b?.nextAttemptAt);
 }
 
 function trustKey(request: PublishRequest): string {

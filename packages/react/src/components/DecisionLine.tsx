@@ -1,6 +1,7 @@
 'use client';
 import type { PublishRequest } from '@publishgate/core/client';
 import type { PublishGateLabels } from '../labels.js';
+import { PublishFailure } from './PublishProgressStatus.js';
 import { PullRequestLink } from './PullRequestLink.js';
 
 /** Who decided a request, how and when, as one sentence of text (or nothing when undecided). */
@@ -15,7 +16,7 @@ export function DecisionLine({ request, labels }: { request: PublishRequest; lab
   );
 }
 
-/** The outcome details of a decided request: pull request link, or the last publish error. */
+/** The outcome details of a decided request: pull request link, or the last publish error and attempts. */
 export function Outcome({ request, labels }: { request: PublishRequest; labels: PublishGateLabels }) {
   return (
     <>
@@ -24,11 +25,7 @@ export function Outcome({ request, labels }: { request: PublishRequest; labels: 
           <PullRequestLink url={request.pullRequest.url} text={labels.requestReview.pullRequest(request.pullRequest.number)} />
         </p>
       ) : null}
-      {request.status === 'failed' && request.error ? (
-        <p className="pg-notice" data-pg-tone="error">
-          {labels.requestReview.error}: {request.error.message}
-        </p>
-      ) : null}
+      <PublishFailure request={request} labels={labels} />
     </>
   );
 }

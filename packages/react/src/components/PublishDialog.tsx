@@ -11,6 +11,7 @@ import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { PublishFailure, PublishProgressStatus } from './PublishProgressStatus.js';
 import { PullRequestLink } from './PullRequestLink.js';
 
 /** Props of {@link PublishDialog}. */
@@ -369,6 +370,12 @@ function ResultView({ request, labels, onDone }: { request: PublishRequest; labe
       <p className="pg-notice" data-pg-tone={request.status === 'failed' ? 'error' : 'success'}>
         {resultMessage(request, labels.publishDialog)}
       </p>
+      {request.status === 'approving' && request.progress ? (
+        <p>
+          <PublishProgressStatus request={request} labels={labels} />
+        </p>
+      ) : null}
+      <PublishFailure request={request} labels={labels} />
       {request.pullRequest ? (
         <PullRequestLink url={request.pullRequest.url} text={labels.publishDialog.pullRequest(request.pullRequest.number)} />
       ) : null}

@@ -7,6 +7,7 @@ import { useLabels } from '../PublishGateProvider.js';
 import { DecisionLine, Outcome } from './DecisionLine.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { PublishProgressStatus } from './PublishProgressStatus.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -134,6 +135,11 @@ function RequestDetails({ request, labels }: { request: PublishRequest; labels: 
           {text.submitted} <Time iso={request.createdAt} labels={labels} />
         </span>
       </p>
+      {request.status === 'approving' && request.progress ? (
+        <p className="pg-request-line">
+          <PublishProgressStatus request={request} labels={labels} />
+        </p>
+      ) : null}
       <DecisionLine request={request} labels={labels} />
       {request.status === 'rejected' && request.decision?.feedback ? (
         <div className="pg-feedback" data-pg-feedback="">

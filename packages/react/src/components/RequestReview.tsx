@@ -12,6 +12,7 @@ import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { PublishProgressStatus } from './PublishProgressStatus.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -186,6 +187,12 @@ export function RequestReview({
           <dt>{text.status}</dt>
           <dd data-pg-field="status">
             <StatusBadge status={request.status} labels={labels} />
+            {request.status === 'approving' && request.progress ? (
+              <>
+                {' '}
+                <PublishProgressStatus request={request} labels={labels} />
+              </>
+            ) : null}
           </dd>
         </div>
         <div>

@@ -16,6 +16,7 @@ const LABELS: Record<AuditEntry['type'], string> = {
   'request.expired': 'Expired',
   'request.failed': 'Publish failed',
   'request.retried': 'Retried',
+  'request.progress': 'Publish progress',
   'trust.granted': 'Trust granted',
   'trust.revoked': 'Trust revoked',
 };
@@ -122,6 +123,7 @@ export function HistoryList() {
                     text(entry.data.feedback) ? `feedback: “${text(entry.data.feedback)}”` : undefined,
                     text(entry.data.comment) ? `comment: “${text(entry.data.comment)}”` : undefined,
                     text(entry.data.branch) ? `branch ${text(entry.data.branch)}` : undefined,
+                    entry.type === 'request.progress' ? text(entry.data.step) : undefined,
                   ]
                     .filter((part) => part !== undefined)
                     .join(' · ')}
