@@ -123,7 +123,7 @@ export function HistoryList() {
                     text(entry.data.feedback) ? `feedback: “${text(entry.data.feedback)}”` : undefined,
                     text(entry.data.comment) ? `comment: “${text(entry.data.comment)}”` : undefined,
                     text(entry.data.branch) ? `branch ${text(entry.data.branch)}` : undefined,
-                    entry.type === 'request.progress' ? text(entry.data.step) : undefined,
+                    entry.type === 'request.progress' ? text((entry.data.progress as { step?: unknown } | undefined)?.step) : undefined,
                   ]
                     .filter((part) => part !== undefined)
                     .join(' · ')}
