@@ -21,6 +21,10 @@ export type Tables = {
   audit: string;
   outbox: string;
   counters: string;
+  /** Publish jobs, one per request in `approving`. */
+  jobs: string;
+  /** Pacing reservations (ms), per pacing key. */
+  pacing: string;
   migrations: string;
   /** PostgreSQL NOTIFY channel raised when audit entries are committed. */
   auditChannel: string;
@@ -43,6 +47,8 @@ export function tablesFor(tablePrefix: string | undefined): Tables {
     audit: `${prefix}audit_entries`,
     outbox: `${prefix}outbox`,
     counters: `${prefix}counters`,
+    jobs: `${prefix}publish_jobs`,
+    pacing: `${prefix}pacing_reservations`,
     migrations: `${prefix}migrations`,
     auditChannel: `${prefix}audit`,
   };

@@ -2,9 +2,13 @@ import {
   type AuditEntryInput,
   IN_FLIGHT_STATUSES,
   type Notification,
+  nextPacingSlot,
   type OutboxItem,
   PublishGateError,
+  type PublishJob,
   type PublishRequest,
+  pacingDepth,
+  pacingHorizon,
   type RequestFilter,
   type StoragePort,
   type SubdomainClaim,
@@ -58,6 +62,31 @@ function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
 }
 
+/** A job's times as the integer ms its columns hold, or null for an absent one. */
+type JobTimes = { runAt: number; leaseUntil: number | null; slotAt: number | null };
+
+/**
+ * Refuses a job the request cannot have (another request's, or a request not in `approving`) and
+ * one whose times do not parse, before anything is written; returns its times in ms.
+ */
+function jobTimes(request: PublishRequest, job: PublishJob): JobTimes {
+  if (job.requestId !== request.id || request.status !== 'approving') {
+    throw new PublishGateError('validation', 'A publish job belongs to its own request, and only while it is approving.');
+  }
+  const ms = (timestamp: string | undefined) => (timestamp === undefined ? null : Date.parse(timestamp));
+  const times = { runAt: Date.parse(job.runAt), leaseUntil: ms(job.leaseUntil), slotAt: ms(job.slotAt) };
+  if (![times.runAt, times.leaseUntil, times.slotAt].every((time) => time === null || Number.isFinite(time))) {
+    throw new PublishGateError('validation', 'A publish job needs ISO timestamps.');
+  }
+  return times;
+}
+
+const JOB_COLUMNS = '"request_id", "run_at_ms", "lease_until_ms", "slot_at_ms"';
+
+// Namespace for pg_advisory_xact_lock(int, int) taken by reservePacing: "PGPC". The second key
+// hashes the table prefix and the pacing key; a collision only makes two keys wait for each other.
+const PACING_LOCK_NAMESPACE = 0x50475043;
+
 /**
  * The {@link StoragePort} on knex: SQLite through better-sqlite3 (the embedded default) or
  * PostgreSQL through pg (several servers, one database). Every write is one transaction carrying
@@ -94,6 +123,8 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   const A = `"${t.audit}"`;
   const O = `"${t.outbox}"`;
   const K = `"${t.counters}"`;
+  const J = `"${t.jobs}"`;
+  const PR = `"${t.pacing}"`;
 
   function domainError(error: unknown, subdomain?: string): unknown {
     switch (violatedUniqueKey(error, dialect, t)) {
@@ -201,6 +232,16 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     );
   }
 
+  /** Creates the request's job, or replaces every field of the one there. */
+  async function putJob(q: Statements, requestId: string, times: JobTimes): Promise<void> {
+    await q.run(
+      `INSERT INTO ${J} (${JOB_COLUMNS}) VALUES (?, ?, ?, ?)
+       ON CONFLICT ("request_id") DO UPDATE SET "run_at_ms" = excluded."run_at_ms", "lease_until_ms" = excluded."lease_until_ms",
+         "slot_at_ms" = excluded."slot_at_ms"`,
+      [requestId, times.runAt, times.leaseUntil, times.slotAt],
+    );
+  }
+
   function requestValues(request: PublishRequest, json: string): Binding[] {
     return [
       request.version,
@@ -224,9 +265,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   }
 
   return {
-    async createRequest({ request, idempotencyKey, audit, outbox, signal }) {
+    async createRequest({ request, idempotencyKey, audit, outbox, job, signal }) {
       throwIfAborted(signal);
       if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
+      const times = job === undefined ? undefined : jobTimes(request, job);
       const json = JSON.stringify(request);
       const subdomain = request.subdomain.toLowerCase();
       const workspaceId = request.workspace.id;
@@ -250,6 +292,8 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           } else {
             await syncClaims(q, workspaceId);
           }
+          // A new request has no job yet (the foreign key rules out a stray one), so storing it is the whole rule.
+          if (times) await putJob(q, request.id, times);
           await appendSideWrites(q, audit, outbox);
         });
       } catch (error) {
@@ -259,7 +303,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return JSON.parse(json) as PublishRequest;
     },
 
-    async transitionRequest({ id, expectedVersion, next, audit, outbox, signal }) {
+    async transitionRequest({ id, expectedVersion, next, audit, outbox, job, signal }) {
       throwIfAborted(signal);
       const json = JSON.stringify(next);
       try {
@@ -273,6 +317,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           if (next.id !== id || next.version !== expectedVersion + 1 || next.workspace.id !== current.workspace_id) {
             throw new PublishGateError('validation', 'A transition must keep the id and workspace and add one to the version.');
           }
+          const times = job === undefined ? undefined : jobTimes(next, job);
           // The compare-and-set. On PostgreSQL a concurrent winner's uncommitted update makes this
           // wait, then re-check `version` against the committed row and match nothing.
           const updated = await q.run(
@@ -290,6 +335,9 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
               [workspaceId, next.subdomain.toLowerCase(), next.sha, id, next.updatedAt],
             );
           }
+          // A request has a job exactly while it is approving; staying there without a job keeps the one stored.
+          if (next.status !== 'approving') await q.run(`DELETE FROM ${J} WHERE "request_id" = ?`, [id]);
+          else if (times) await putJob(q, id, times);
           await syncClaims(q, workspaceId);
           await appendSideWrites(q, audit, outbox);
         });
@@ -534,6 +582,75 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
         ),
       );
       return changed > 0;
+    },
+
+    async claimJobs({ now, limit, leaseMs, signal }) {
+      const count = clampLimit(limit);
+      const nowMs = Date.parse(now);
+      throwIfAborted(signal);
+      if (count === 0 || !Number.isFinite(nowMs)) return [];
+      // Whole ms, as a Date holds them (the reference's `new Date(now + leaseMs)` truncates too).
+      const leaseUntil = Math.trunc(nowMs + leaseMs);
+      const due = `"run_at_ms" <= ? AND ("lease_until_ms" IS NULL OR "lease_until_ms" <= ?) ORDER BY "run_at_ms", "request_id" LIMIT ?`;
+      // As claimOutbox: one statement, with SKIP LOCKED on PostgreSQL so several servers claim at
+      // once without waiting for or double-claiming each other's jobs; a write transaction on SQLite.
+      const claimed =
+        dialect === 'postgres'
+          ? await read('claimJobs', signal, (q) =>
+              q.all(
+                `WITH picked AS (SELECT "request_id" FROM ${J} WHERE ${due} FOR UPDATE SKIP LOCKED)
+                 UPDATE ${J} AS j SET "lease_until_ms" = ? FROM picked WHERE j."request_id" = picked."request_id"
+                 RETURNING j."request_id", j."run_at_ms", j."lease_until_ms", j."slot_at_ms"`,
+                [nowMs, nowMs, count, leaseUntil],
+              ),
+            )
+          : await write('claimJobs', signal, (q) =>
+              q.all(
+                `UPDATE ${J} SET "lease_until_ms" = ? WHERE "request_id" IN (SELECT "request_id" FROM ${J} WHERE ${due})
+                 RETURNING ${JOB_COLUMNS}`,
+                [leaseUntil, nowMs, nowMs, count],
+              ),
+            );
+      // RETURNING order is unspecified; hand jobs out in claim order (ids compared byte-wise, as the index orders them).
+      claimed.sort(
+        (a, b) =>
+          toInteger(a.run_at_ms) - toInteger(b.run_at_ms) ||
+          (String(a.request_id) < String(b.request_id) ? -1 : String(a.request_id) > String(b.request_id) ? 1 : 0),
+      );
+      return claimed.map((row) => rows.job(t.jobs, row));
+    },
+
+    async getJob({ requestId, signal }) {
+      const [row] = await read('getJob', signal, (q) => q.all(`SELECT ${JOB_COLUMNS} FROM ${J} WHERE "request_id" = ?`, [requestId]));
+      return row ? rows.job(t.jobs, row) : null;
+    },
+
+    async reservePacing({ key, now, limits, signal }) {
+      const nowMs = Date.parse(now);
+      if (!Number.isFinite(nowMs)) throw new PublishGateError('validation', 'reservePacing needs `now` as an ISO timestamp.');
+      // Whole ms, as stored; for whole-ms rows `at_ms > horizon` means the same either way.
+      const horizon = Math.floor(nowMs - pacingHorizon(limits));
+      // At least the latest reservation: a new one never goes before it, whatever the limits.
+      const depth = Math.max(1, pacingDepth(limits));
+      const at = await write('reservePacing', signal, async (q) => {
+        // PostgreSQL: callers on one key queue here until the previous one commits, and each
+        // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
+        if (dialect === 'postgres') {
+          await q.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PACING_LOCK_NAMESPACE, `${t.prefix}:${key}`]);
+        }
+        const latest = await q.all(`SELECT "at_ms" FROM ${PR} WHERE "key" = ? AND "at_ms" > ? ORDER BY "at_ms" DESC LIMIT ?`, [
+          key,
+          horizon,
+          depth,
+        ]);
+        const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
+        // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
+        const slot = Math.ceil(nextPacingSlot(reserved, nowMs, limits));
+        await q.run(`INSERT INTO ${PR} ("key", "at_ms") VALUES (?, ?)`, [key, slot]);
+        await q.run(`DELETE FROM ${PR} WHERE "key" = ? AND "at_ms" <= ?`, [key, horizon]);
+        return slot;
+      });
+      return { at: new Date(at).toISOString() };
     },
 
     async watchAudit({ onChange, signal }) {

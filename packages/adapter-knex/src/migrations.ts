@@ -191,8 +191,47 @@ const deadLetters: PublishGateMigration = {
   },
 };
 
+const publishJobs: PublishGateMigration = {
+  name: '004_publish_jobs_and_pacing',
+  // The durable half of a publish (one job per approving request) and the shared pacing budget.
+  // Times are integer ms, as in the outbox, so claims and windows compare numbers.
+  async up(db, { dialect, tables: t }) {
+    const { key, bigint } = types(dialect);
+    await exec(db, [
+      `CREATE TABLE IF NOT EXISTS "${t.jobs}" (
+        "request_id" ${key} NOT NULL,
+        "run_at_ms" ${bigint} NOT NULL,
+        "lease_until_ms" ${bigint},
+        "slot_at_ms" ${bigint},
+        CONSTRAINT "${t.jobs}_pk" PRIMARY KEY ("request_id"),
+        CONSTRAINT "${t.jobs}_request_fk" FOREIGN KEY ("request_id") REFERENCES "${t.requests}" ("id")
+      )`,
+      // (run_at_ms, request_id) is the claim order, so the index serves it without a sort.
+      `CREATE INDEX IF NOT EXISTS "${t.jobs}_run_at_idx" ON "${t.jobs}" ("run_at_ms", "request_id")`,
+      `CREATE TABLE IF NOT EXISTS "${t.pacing}" (
+        "key" ${key} NOT NULL,
+        "at_ms" ${bigint} NOT NULL
+      )`,
+      `CREATE INDEX IF NOT EXISTS "${t.pacing}_key_at_idx" ON "${t.pacing}" ("key", "at_ms")`,
+    ]);
+    // Requests already approving were publishing when the server stopped for the upgrade: give
+    // each a job due now, so a worker resumes it. Idempotent: an existing job is kept as it is.
+    await db.raw(
+      `INSERT INTO "${t.jobs}" ("request_id", "run_at_ms") SELECT "id", ? FROM "${t.requests}" WHERE "status" = 'approving'
+       ON CONFLICT ("request_id") DO NOTHING`,
+      [Date.now()],
+    );
+  },
+  async down(db, { tables: t }) {
+    await exec(
+      db,
+      [t.pacing, t.jobs].map((table) => `DROP TABLE IF EXISTS "${table}"`),
+    );
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
-export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters];
+export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so
 // two prefixes in one database migrate independently.
@@ -252,7 +291,7 @@ export async function runMigrations(
  * import { createKnexStorage, migrate } from '@publishgate/adapter-knex';
  *
  * const db = knex({ client: 'pg', connection: process.env.DATABASE_URL });
- * await migrate(db); // → { applied: ['001_initial', '002_filtered_queue_indexes'] } the first time, then { applied: [] }
+ * await migrate(db); // → { applied: ['001_initial', …, '004_publish_jobs_and_pacing'] } the first time, then { applied: [] }
  * const storage = createKnexStorage({ knex: db });
  * ```
  */

@@ -6,8 +6,10 @@ import {
   type OutboxItem,
   outboxItemSchema,
   type Publication,
+  type PublishJob,
   type PublishRequest,
   publicationSchema,
+  publishJobSchema,
   publishRequestSchema,
   type TrustGrant,
   trustGrantSchema,
@@ -44,6 +46,18 @@ function check<T>(schema: Schema<T>, value: unknown, table: string, rowId: strin
   const issues = result.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
   const more = result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more)` : '';
   throw new CorruptRowError(table, rowId, `it does not match the schema (${issues.join('; ')}${more})`, { cause: result.error });
+}
+
+// Larger than any Date can hold: such a column is damage, reported as a corrupt row.
+const MAX_DATE_MS = 8.64e15;
+
+/** An integer ms column as an ISO timestamp, or undefined when it is null. */
+function timestampOf(table: string, rowId: string, column: string, value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ms = toInteger(value);
+  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_DATE_MS)
+    throw new CorruptRowError(table, rowId, `its ${column} column is not a time`);
+  return new Date(ms).toISOString();
 }
 
 /** Options for {@link createRowReader}. */
@@ -166,6 +180,25 @@ export function createRowReader(options: RowReaderOptions) {
       );
       if (item.notification.id !== id) throw new CorruptRowError(table, id, 'its JSON disagrees with its id column');
       return item;
+    },
+
+    /** A publish job row (`request_id`, `run_at_ms`, `lease_until_ms`, `slot_at_ms`) as a validated PublishJob. */
+    job(table: string, row: Row): PublishJob {
+      const id = String(row.request_id);
+      const leaseUntil = timestampOf(table, id, 'lease_until_ms', row.lease_until_ms);
+      const slotAt = timestampOf(table, id, 'slot_at_ms', row.slot_at_ms);
+      // Absent times are left out, not undefined: the job must equal the one that was stored.
+      return check(
+        publishJobSchema,
+        {
+          requestId: row.request_id,
+          runAt: timestampOf(table, id, 'run_at_ms', row.run_at_ms),
+          ...(leaseUntil === undefined ? {} : { leaseUntil }),
+          ...(slotAt === undefined ? {} : { slotAt }),
+        },
+        table,
+        id,
+      );
     },
 
     deadLetter(table: string, row: Row): DeadLetter {

@@ -2,7 +2,7 @@ import { IN_FLIGHT_STATUSES } from '@publishgate/core';
 import { notificationFixture, requestFixture } from '@publishgate/core/testing';
 import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rowsOf } from '../src/dialect.ts';
+import { rowsOf, tablesFor } from '../src/dialect.ts';
 import { createKnexStorage, createMigrationSource, migrate } from '../src/index.ts';
 import { MIGRATIONS, runMigrations } from '../src/migrations.ts';
 import { type Store, testBackends } from './backends.ts';
@@ -85,13 +85,54 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const notification = notificationFixture();
       await createKnexStorage({ knex: db, ...options }).createRequest({ request: requestFixture(), audit: [], outbox: [notification] });
 
-      expect(await migrate(db, options)).toEqual({ applied: ['003_outbox_dead_letters'] });
+      expect(await migrate(db, options)).toEqual({ applied: ['003_outbox_dead_letters', '004_publish_jobs_and_pacing'] });
       const after = createKnexStorage({ knex: db, ...options });
       const now = '2026-03-01T10:00:00.000Z';
       expect((await after.claimOutbox({ now, limit: 5, leaseMs: 1_000 })).map((item) => item.notification.id)).toEqual([notification.id]);
       await after.failOutbox({ id: notification.id, error: 'gone', retryAt: now, deadLetter: true, now });
       expect(await after.listDeadLetters({ limit: 5 })).toEqual([{ notification, attempts: 1, lastError: 'gone', deadAt: now }]);
       expect(await after.countPendingOutbox()).toBe(0);
+    });
+
+    it('requests approving before 004_publish_jobs_and_pacing get a job due now, so workers resume their interrupted publishes', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      await runMigrations(db, MIGRATIONS.slice(0, 3), options);
+      const approving = requestFixture({ status: 'approving' });
+      const pending = requestFixture();
+      const approved = requestFixture({ status: 'approved' });
+      // Written as the previous release did: no job table yet.
+      for (const request of [approving, pending, approved]) {
+        await db(`${store.tablePrefix}requests`).insert({
+          id: request.id,
+          version: request.version,
+          status: request.status,
+          workspace_id: request.workspace.id,
+          blueprint_id: request.workspace.blueprintId,
+          builder_id: request.builder.id,
+          subdomain: request.subdomain,
+          created_at: request.createdAt,
+          data: JSON.stringify(request),
+        });
+      }
+
+      const before = Date.now();
+      expect(await migrate(db, options)).toEqual({ applied: ['004_publish_jobs_and_pacing'] });
+      const after = Date.now();
+      const storage = createKnexStorage({ knex: db, ...options });
+      const job = await storage.getJob({ requestId: approving.id });
+      expect(job).toEqual({ requestId: approving.id, runAt: expect.any(String) });
+      expect(Date.parse(job?.runAt ?? '')).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(job?.runAt ?? '')).toBeLessThanOrEqual(after);
+      expect(await storage.getJob({ requestId: pending.id })).toBeNull();
+      expect(await storage.getJob({ requestId: approved.id })).toBeNull();
+      const now = new Date(after).toISOString();
+      expect((await storage.claimJobs({ now, limit: 10, leaseMs: 1_000 })).map((claimed) => claimed.requestId)).toEqual([approving.id]);
+
+      // Running the step again (knex's migrator after migrate(), say) keeps the job as it is, lease included.
+      await MIGRATIONS[3]?.up(db, { dialect: store.backend, tables: tablesFor(store.tablePrefix) });
+      expect(await storage.getJob({ requestId: approving.id })).toEqual({ ...job, leaseUntil: new Date(after + 1_000).toISOString() });
     });
 
     it('servers migrating at the same moment apply each migration exactly once', async () => {
