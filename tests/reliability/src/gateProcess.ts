@@ -25,7 +25,14 @@ import {
   type StoragePort,
   toNodeHandler,
 } from '@publishgate/core';
-import { CONFIG_ENV, type CrashPoint, type GateProcessConfig, type GateProcessEvent, type PublishTask } from './gateProcessConfig.js';
+import {
+  CONFIG_ENV,
+  type CrashPoint,
+  type GateProcessConfig,
+  type GateProcessEvent,
+  type PublishTask,
+  type ServeTask,
+} from './gateProcessConfig.js';
 import { ACTOR_HEADER, actorById, workspaceById } from './population.js';
 import { connectTo } from './stores.js';
 
@@ -60,6 +67,10 @@ function crashingGit(git: GitPort): GitPort {
   return {
     ...git,
     async push(args) {
+      if (config?.pushDelayMs) {
+        say({ event: 'pushing', requestId: args.branch.slice(-36) });
+        await new Promise((resolve) => setTimeout(resolve, config.pushDelayMs));
+      }
       const pushed = await git.push(args);
       crashIf('push', true);
       return pushed;
@@ -113,6 +124,7 @@ async function main(cfg: GateProcessConfig): Promise<void> {
     ...(notifier ? { notifier: crashingNotifier(notifier) } : {}),
     clock: () => new Date(Date.now() + offset),
     ...(cfg.recoverAfterMs === undefined ? {} : { recoverAfterMs: cfg.recoverAfterMs }),
+    ...(cfg.policy ? { policy: cfg.policy } : {}),
   });
 
   switch (cfg.task.kind) {
@@ -126,7 +138,7 @@ async function main(cfg: GateProcessConfig): Promise<void> {
       break;
     }
     case 'serve':
-      await serve(gate, cfg.task.sweepIntervalMs);
+      await serve(gate, cfg.task);
       break;
   }
   await gate.close();
@@ -144,7 +156,7 @@ async function publish(gate: PublishGate, task: PublishTask): Promise<void> {
   say({ event: 'approved', request: approved });
 }
 
-async function serve(gate: PublishGate, sweepIntervalMs: number | undefined): Promise<void> {
+async function serve(gate: PublishGate, { sweepIntervalMs, worker: workerOptions }: ServeTask): Promise<void> {
   const handler = createFetchHandler(gate, {
     // Test-only: the caller says who it is. A real portal reads its session here.
     authenticate: (request) => actorById(request.headers.get(ACTOR_HEADER) ?? ''),
@@ -166,9 +178,11 @@ async function serve(gate: PublishGate, sweepIntervalMs: number | undefined): Pr
       : setInterval(() => {
           sweeping = sweeping.then(() => gate.sweep()).catch((error: unknown) => console.error('[gate server] sweep', error));
         }, sweepIntervalMs);
+  const worker = workerOptions ? gate.startWorker(workerOptions) : undefined;
   say({ event: 'ready', port });
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
   if (timer) clearInterval(timer);
+  await worker?.stop();
   await sweeping;
   handler.closeStreams();
   server.closeAllConnections();

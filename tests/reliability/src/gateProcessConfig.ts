@@ -1,4 +1,4 @@
-import type { Actor, PublishRequest, SweepReport, Workspace } from '@publishgate/core';
+import type { Actor, PublishGatePolicy, PublishRequest, SweepReport, Workspace } from '@publishgate/core';
 import type { StoreLocation } from './stores.js';
 
 /**
@@ -24,8 +24,12 @@ export type GateProcessConfig = {
   webhook?: { url: string; secret: string };
   /** Added to the real time for the gate's clock, e.g. to get past outbox leases after a crash. */
   clockOffsetMs?: number;
-  /** The gate's `recoverAfterMs`. Default: the gate's own (2 min). */
+  /** The gate's `recoverAfterMs` (how long it holds a publish job it claimed). Default: the gate's own. */
   recoverAfterMs?: number;
+  /** The gate's policy. Default: the gate's own. */
+  policy?: PublishGatePolicy;
+  /** Every push waits this long first (real ms), so a test can kill the process mid-publish. */
+  pushDelayMs?: number;
   task: PublishTask | RecoverTask | ServeTask;
 };
 
@@ -46,7 +50,12 @@ export type RecoverTask = { kind: 'recover'; sweeps: number };
  * Serve the HTTP API on 127.0.0.1 until SIGTERM, with a test-only `authenticate` that trusts the
  * `x-test-actor` header, and `sweep()` every `sweepIntervalMs` as a production server would.
  */
-export type ServeTask = { kind: 'serve'; sweepIntervalMs?: number };
+export type ServeTask = {
+  kind: 'serve';
+  sweepIntervalMs?: number;
+  /** Runs `gate.startWorker` with these options while serving. */
+  worker?: { concurrency?: number; pollIntervalMs?: number };
+};
 
 /** One line a gate process writes to stdout (JSON). */
 export type GateProcessEvent =
@@ -55,6 +64,7 @@ export type GateProcessEvent =
   | { event: 'approved'; request: PublishRequest }
   | { event: 'swept'; reports: SweepReport[] }
   | { event: 'ready'; port: number }
+  | { event: 'pushing'; requestId: string }
   | { event: 'failed'; message: string };
 
 /** The environment variable carrying the JSON {@link GateProcessConfig}. */
