@@ -494,6 +494,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closed: Promise<void> | undefined;
 
   return {
     url,
@@ -523,11 +524,14 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     },
     requests: () => log.map((entry) => ({ ...entry })),
     violations: () => [...violations],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close() {
+      // Idempotent: a test may stop it early to stand for an unreachable GitLab, and clean up later.
+      closed ??= new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      return closed;
+    },
   };
 }
 
