@@ -1,2 +1,3 @@
 export { createGitHubHost, type GitHubHostLogger, type GitHubHostOptions, type GitHubRateLimitOptions } from './gitHubHost.js';
+export { createGitLabHost, type GitLabClient, type GitLabHostOptions } from './gitLabHost.js';
 export { createSimpleGit, type GitCredentials, type SimpleGitAdapterOptions } from './simpleGit.js';
