@@ -1,5 +1,6 @@
 import type * as Gitbeaker from '@gitbeaker/rest';
 import { type GitHostPort, isValidBranchName, PublishGateError } from '@publishgate/core';
+import { isGitLabProjectPath } from './gitLabRemote.js';
 import { createRedactor, type Redactor } from './redact.js';
 
 /**
@@ -71,7 +72,6 @@ type RequesterFn = NonNullable<NonNullable<ResourceConfig>['requesterFn']>;
 type MergeRequestRef = { number: number; url: string };
 
 const DEFAULT_HOST = 'https://gitlab.com';
-const PROJECT_PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})+$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // GitLab refuses longer titles; descriptions may hold 1,048,576 characters.
 const MAX_TITLE = 255;
@@ -251,7 +251,7 @@ function checkProject(options: GitLabHostOptions): string | number {
     return options.projectId;
   }
   const path = options.projectPath;
-  if (typeof path !== 'string' || !PROJECT_PATH.test(path) || /\.(?:git|atom)(?:\/|$)/.test(path)) {
+  if (!isGitLabProjectPath(path)) {
     throw new PublishGateError('validation', 'projectPath must be a GitLab project path such as acme/sites, or pass projectId.');
   }
   return path;
