@@ -151,10 +151,11 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
   let defaultBranch: Promise<string> | undefined;
   function baseBranch(client: GitLabClient): Promise<string> {
     if (options.baseBranch) return Promise.resolve(options.baseBranch);
-    defaultBranch ??= client.Projects.show(project).then(
-      (data) => {
+    defaultBranch ??= client.Projects.show(project)
+      .then((data) => {
         const branch = field(data, 'default_branch', 'defaultBranch');
         if (typeof branch !== 'string' || !isValidBranchName(branch)) {
+          // An empty project has none until its first push; not cached, so a later call sees it.
           throw new PublishGateError('port_failed', `GitLab project ${label} has no default branch; set baseBranch.`, {
             port: 'gitHost',
             operation: 'openPullRequest',
@@ -162,12 +163,11 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
           });
         }
         return branch;
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         defaultBranch = undefined;
         throw error;
-      },
-    );
+      });
     return defaultBranch;
   }
 

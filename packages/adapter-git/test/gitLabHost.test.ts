@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { createGitLabHost, type GitLabHostOptions } from '@publishgate/adapter-git';
+import { createGitLabHost, type GitLabClient, type GitLabHostOptions } from '@publishgate/adapter-git';
 import { createManualClock, type GitLabEmulator } from '@publishgate/adapter-git/testing';
 import { PublishGateError } from '@publishgate/core';
 import { describe, expect, it } from 'vitest';
@@ -304,6 +304,24 @@ describe('createGitLabHost with a token sends each request once (the gate retrie
 });
 
 describe('createGitLabHost with a gitbeaker instance (used as given)', () => {
+  it('a project without a default branch fails as not retryable and is asked again next time (regression: the failure was cached)', async () => {
+    const emulator = await start();
+    emulator.setBranch('publish/a');
+    const { gitlab } = gitLabHostOptions(emulator, 'gitlab') as { gitlab: GitLabClient };
+    const answers = [
+      { id: 1, default_branch: null },
+      { id: 1, default_branch: 'main' },
+    ];
+    const host = createGitLabHost({
+      gitlab: { Projects: { show: async () => answers.shift() }, MergeRequests: gitlab.MergeRequests },
+      projectPath: 'acme/sites',
+    });
+    const error = await failure(open(host, 'publish/a'));
+    expect(error).toMatchObject({ retryable: false });
+    expect(error.message).toMatch(/no default branch; set baseBranch/);
+    expect(await open(host, 'publish/a')).toMatchObject({ number: 1, created: true });
+  });
+
   it('gitbeaker’s own retry of a 502 lands on the merge request it created: created: false, one merge request', async () => {
     const emulator = await start();
     emulator.setBranch('publish/a');
