@@ -10,6 +10,7 @@ export default definePackageBuild(
     external: [
       '@publishgate/core',
       '@octokit/rest',
+      '@gitbeaker/rest',
       '@octokit/plugin-retry',
       '@octokit/plugin-throttling',
       '@simple-git/argv-parser',

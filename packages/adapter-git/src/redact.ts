@@ -4,13 +4,15 @@ export type Redactor = (text: string) => string;
 const MASK = '***';
 
 // Shapes that are secrets wherever they appear, whether or not the adapter knows the value:
-// URL user info, Authorization headers and the token formats GitHub issues.
+// URL user info, Authorization and PRIVATE-TOKEN headers and the token formats GitHub and GitLab issue.
 const GENERIC: ReadonlyArray<[RegExp, string]> = [
   [/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${MASK}@`],
   [/(authorization:\s*)(basic|bearer|token)\s+\S+/gi, `$1$2 ${MASK}`],
   [/\b(gh[pousr]_)[A-Za-z0-9]{8,}/g, `$1${MASK}`],
   [/\b(github_pat_)[A-Za-z0-9_]{8,}/g, `$1${MASK}`],
   [/\b(x-access-token:)\S+/gi, `$1${MASK}`],
+  [/(private-token:\s*)\S+/gi, `$1${MASK}`],
+  [/\b(gl(?:pat|oas|dt|rt|rtr|cbt|ptt|ft|imt|agent|soat|ffct)-)[A-Za-z0-9_-]{8,}/g, `$1${MASK}`],
 ];
 
 /**

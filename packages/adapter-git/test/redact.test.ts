@@ -22,6 +22,14 @@ describe('createRedactor', () => {
     expect(generic('gho_abcdefgh12345678')).toBe('gho_***');
   });
 
+  it('masks GitLab token shapes and PRIVATE-TOKEN headers', () => {
+    const generic = createRedactor();
+    expect(generic('glpat-AbCdEfGh12345678_-xy')).toBe('glpat-***');
+    expect(generic('token gloas-0123456789abcdef used')).toBe('token gloas-*** used');
+    expect(generic('PRIVATE-TOKEN: anything-at-all')).toBe('PRIVATE-TOKEN: ***');
+    expect(generic('a glob-pattern and glpat-short')).toBe('a glob-pattern and glpat-short');
+  });
+
   it('leaves ordinary text alone', () => {
     expect(redact('git push exited with 1: rejected (stale info)')).toBe('git push exited with 1: rejected (stale info)');
   });

@@ -11,6 +11,15 @@ export {
 } from './githubEmulator.js';
 export type { EmulatedPullRequest } from './githubFixtures.js';
 export {
+  type EmulatedMergeRequest,
+  type GitLabEmulatedOperation,
+  type GitLabEmulator,
+  type GitLabEmulatorFault,
+  type GitLabEmulatorOptions,
+  type GitLabRateLimitHeaders,
+  startGitLabEmulator,
+} from './gitlabEmulator.js';
+export {
   createOpenApiValidator,
   EMULATED_OPERATIONS,
   extractOpenApiSubset,

@@ -1,0 +1,106 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGitLabHost, createSimpleGit, gitLabRemote } from '@publishgate/adapter-git';
+import { type GitLabEmulator, startGitLabEmulator } from '@publishgate/adapter-git/testing';
+import { type Actor, createMemoryStorage, createPublishGate } from '@publishgate/core';
+import { createRecordingNotifier } from '@publishgate/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GITLAB_TOKEN } from './helpers/gitlab.js';
+import { type HttpsGitServer, startHttpsGitServer } from './helpers/httpsGitServer.js';
+import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
+
+const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
+const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Setup = { fixture: RepoFixture; emulator: GitLabEmulator; server: HttpsGitServer; gate: ReturnType<typeof createPublishGate> };
+
+/**
+ * A GitLab stand-in in two halves over one bare repository: git over https (Basic auth, user
+ * `oauth2`) at `acme/sites.git`, and the REST emulator reading its branches from the same repository.
+ */
+async function setup(): Promise<Setup> {
+  const fixture = await createRepoFixture();
+  cleanups.push(fixture.cleanup);
+  const projects = join(fixture.root, 'projects');
+  await mkdir(join(projects, 'acme'), { recursive: true });
+  await symlink(fixture.remoteDir, join(projects, 'acme', 'sites.git'));
+  const server = await startHttpsGitServer(projects, 'oauth2', GITLAB_TOKEN);
+  cleanups.push(server.close);
+  const emulator = await startGitLabEmulator({ token: GITLAB_TOKEN, projectPath: 'acme/sites', repositoryPath: fixture.remoteDir });
+  cleanups.push(async () => {
+    const violations = emulator.violations();
+    await emulator.close();
+    expect(violations).toEqual([]);
+  });
+  const gate = createPublishGate({
+    storage: createMemoryStorage(),
+    git: createSimpleGit({
+      resolveWorkspaceDir: () => fixture.workspaceDir,
+      ...gitLabRemote({ projectPath: 'acme/sites', token: GITLAB_TOKEN, host: server.url }),
+      caFile: server.caFile,
+      baseBranch: 'main',
+    }),
+    gitHost: createGitLabHost({
+      token: GITLAB_TOKEN,
+      host: emulator.url,
+      projectPath: 'acme/sites',
+      requestUrl: (id) => `https://portal.example/requests/${id}`,
+    }),
+    notifier: createRecordingNotifier(),
+  });
+  return { fixture, emulator, server, gate };
+}
+
+describe('a publish gate on the simple-git adapter and the GitLab host (emulated)', () => {
+  it('request → approve pushes the pinned sha over https as oauth2 and opens exactly one merge request', async () => {
+    const { fixture, emulator, server, gate } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
+    await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
+
+    const request = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    expect(request.diff.files.map((file) => file.path)).toEqual(['about.html']);
+    const approved = await gate.approve({ id: request.id, actor: admin, comment: 'Looks good' });
+    expect(approved.status).toBe('approved');
+    const branch = `publish/bobs-shop-${request.id}`;
+    expect(await fixture.remoteBranchSha(branch)).toBe(request.sha);
+
+    const mergeRequests = emulator.mergeRequests();
+    expect(mergeRequests).toHaveLength(1);
+    expect(mergeRequests[0]).toMatchObject({ sourceBranch: branch, targetBranch: 'main', sha: request.sha, state: 'opened' });
+    expect(approved.pullRequest).toEqual({ number: mergeRequests[0]?.iid, url: mergeRequests[0]?.webUrl });
+    expect(mergeRequests[0]?.description).toContain("Bob's shop");
+    expect(mergeRequests[0]?.description).toContain(`https://portal.example/requests/${request.id}`);
+    expect(mergeRequests[0]?.description).toContain(`<!-- publishgate:request ${request.id} -->`);
+
+    // Every git request carried the token as oauth2's password, and only there.
+    const basic = `Basic ${Buffer.from(`oauth2:${GITLAB_TOKEN}`).toString('base64')}`;
+    expect(server.authorizations.length).toBeGreaterThan(0);
+    expect(new Set(server.authorizations)).toEqual(new Set([basic]));
+  });
+
+  it('a lost answer after the merge request was created fails the approval; retry ends approved with one merge request', async () => {
+    const { fixture, emulator, gate } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id };
+    await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
+    const request = await gate.requestPublish({ workspace, subdomain: 'flaky-site', actor: builder });
+    emulator.failNext({ operation: 'mergeRequests.create', status: 502, afterCreate: true });
+
+    const failed = await gate.approve({ id: request.id, actor: admin });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.code).toBe('port_failed');
+    expect(emulator.mergeRequests()).toHaveLength(1);
+
+    const retried = await gate.retry({ id: request.id, actor: admin });
+    expect(retried.status).toBe('approved');
+    expect(retried.pullRequest?.number).toBe(emulator.mergeRequests()[0]?.iid);
+    expect(emulator.mergeRequests()).toHaveLength(1);
+    expect(await git(fixture.remoteDir, ['for-each-ref', '--format=%(refname)', 'refs/heads/publish/'])).toBe(
+      `refs/heads/publish/flaky-site-${request.id}`,
+    );
+  });
+});
