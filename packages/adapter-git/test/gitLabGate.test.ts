@@ -37,7 +37,10 @@ async function setup(): Promise<Setup> {
     await emulator.close();
     expect(violations).toEqual([]);
   });
+  let now = Date.parse('2026-06-01T09:00:00.000Z');
+  const clock = { now: () => new Date(now), advanceTo: (iso: string) => (now = Math.max(now, Date.parse(iso))) };
   const gate = createPublishGate({
+    clock: clock.now,
     storage: createMemoryStorage(),
     git: createSimpleGit({
       resolveWorkspaceDir: () => fixture.workspaceDir,
@@ -53,7 +56,7 @@ async function setup(): Promise<Setup> {
     }),
     notifier: createRecordingNotifier(),
   });
-  return { fixture, emulator, server, gate };
+  return { fixture, emulator, server, gate, clock };
 }
 
 describe('a publish gate on the simple-git adapter and the GitLab host (emulated)', () => {
@@ -83,19 +86,21 @@ describe('a publish gate on the simple-git adapter and the GitLab host (emulated
     expect(new Set(server.authorizations)).toEqual(new Set([basic]));
   });
 
-  it('a lost answer after the merge request was created fails the approval; retry ends approved with one merge request', async () => {
-    const { fixture, emulator, gate } = await setup();
+  it('a lost answer after the merge request was created: the automatic retry ends approved with one merge request', async () => {
+    const { fixture, emulator, gate, clock } = await setup();
     const workspace = { ...fixture.workspace, ownerId: builder.id };
     await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
     const request = await gate.requestPublish({ workspace, subdomain: 'flaky-site', actor: builder });
     emulator.failNext({ operation: 'mergeRequests.create', status: 502, afterCreate: true });
 
-    const failed = await gate.approve({ id: request.id, actor: admin });
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.code).toBe('port_failed');
+    const waiting = await gate.approve({ id: request.id, actor: admin });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toMatch(/502/);
     expect(emulator.mergeRequests()).toHaveLength(1);
 
-    const retried = await gate.retry({ id: request.id, actor: admin });
+    clock.advanceTo(waiting.progress?.nextAttemptAt as string);
+    expect((await gate.sweep()).recovered).toBe(1);
+    const retried = await gate.getRequest({ id: request.id, actor: admin });
     expect(retried.status).toBe('approved');
     expect(retried.pullRequest?.number).toBe(emulator.mergeRequests()[0]?.iid);
     expect(emulator.mergeRequests()).toHaveLength(1);
