@@ -7,8 +7,8 @@ import { checkSubdomain } from './commands/subdomains.js';
 import { sweep } from './commands/sweep.js';
 import { listTrust, setTrust } from './commands/trust.js';
 import { createGateContext } from './context.js';
-import { startWorker } from './worker.js';
 import type { PublishGate, PublishGateOptions } from './types.js';
+import { startWorker } from './worker.js';
 
 /**
  * Creates the publish gate: the facade a portal server calls. Each command checks its input,

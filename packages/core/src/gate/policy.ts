@@ -94,7 +94,8 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
   pacing.forEach((limit, index) => {
     positive(limit?.max, `publishPacing[${index}].max`);
     positive(limit?.perMs, `publishPacing[${index}].perMs`);
-    if (!Number.isInteger(limit?.max)) throw new PublishGateError('validation', `policy.publishPacing[${index}].max must be a whole number.`);
+    if (!Number.isInteger(limit?.max))
+      throw new PublishGateError('validation', `policy.publishPacing[${index}].max must be a whole number.`);
   });
   return {
     allowSelfReview: policy.allowSelfReview ?? false,

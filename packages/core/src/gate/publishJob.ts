@@ -1,4 +1,4 @@
-import { type PublishGateError, PublishGateError as GateError } from '../errors.js';
+import { PublishGateError as GateError, type PublishGateError } from '../errors.js';
 import { checkPortResult, toPortError } from '../guardPort.js';
 import type { PublishRequestEvent } from '../lifecycle/machine.js';
 import { type PublishJob, type PublishProgress, type PublishRequest, pullRequestRefSchema } from '../schemas/domain.js';
@@ -66,7 +66,13 @@ async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishReq
     if (Date.parse(slot) > Date.parse(now)) {
       // The budget is spent until `slot`, which is reserved for this job: it runs then, once.
       const lastError = stored.progress?.lastError;
-      const waiting: PublishProgress = { step: 'waiting-rate-limit', attempt: tried, nextAttemptAt: slot, since, ...(lastError ? { lastError } : {}) };
+      const waiting: PublishProgress = {
+        step: 'waiting-rate-limit',
+        attempt: tried,
+        nextAttemptAt: slot,
+        since,
+        ...(lastError ? { lastError } : {}),
+      };
       return step(ctx, stored, waiting, { requestId: stored.id, runAt: slot, slotAt: slot });
     }
   }
@@ -97,7 +103,14 @@ async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishReq
     if (!request || request.status !== 'approving') return request;
     try {
       const { title, body } = ctx.pullRequestText(request);
-      const opened = await ctx.gitHost.openPullRequest({ branch, title, body, requestId: request.id, signal });
+      const opened = await ctx.gitHost.openPullRequest({
+        branch,
+        title,
+        body,
+        requestId: request.id,
+        workspace: request.workspace,
+        signal,
+      });
       const pullRequest = checkPortResult(pullRequestRefSchema, { number: opened?.number, url: opened?.url }, 'gitHost', 'openPullRequest');
       return finish(ctx, request, { type: 'publish.succeeded', at: ctx.now(), branch, pullRequest });
     } catch (error) {

@@ -12,8 +12,10 @@ import type { PublishWorker, WorkerOptions } from './types.js';
 export function startWorker(ctx: GateContext, options: WorkerOptions = {}): PublishWorker {
   const concurrency = options.concurrency ?? 4;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('startWorker: concurrency must be a whole number of at least 1.');
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) throw new TypeError('startWorker: pollIntervalMs must be a positive number.');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TypeError('startWorker: concurrency must be a whole number of at least 1.');
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0)
+    throw new TypeError('startWorker: pollIntervalMs must be a positive number.');
 
   const active = new Set<Promise<unknown>>();
   let stopped = false;

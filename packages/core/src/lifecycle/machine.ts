@@ -1,15 +1,7 @@
 import { and, assign, not, setup } from 'xstate';
 import type { PublishGateErrorCode } from '../errors.js';
 import { hasSecretFinding } from '../findings.js';
-import type {
-  Actor,
-  AuditType,
-  PublishEventType,
-  PublishProgress,
-  PublishRequest,
-  PullRequestRef,
-  TrustGrant,
-} from '../schemas/domain.js';
+import type { Actor, AuditType, PublishEventType, PublishProgress, PublishRequest, PullRequestRef, TrustGrant } from '../schemas/domain.js';
 
 /** Guard settings the machine reads from its context. */
 export type MachinePolicy = {
@@ -188,7 +180,9 @@ export const publishRequestMachine = setup({
     }),
     recordFailure: assign({
       request: ({ context, event }) =>
-        event.type === 'publish.failed' ? { ...withoutProgress(context.request), updatedAt: event.at, error: event.error } : context.request,
+        event.type === 'publish.failed'
+          ? { ...withoutProgress(context.request), updatedAt: event.at, error: event.error }
+          : context.request,
     }),
     clearFailure: assign({
       request: ({ context, event }) => ({ ...withoutError(context.request), updatedAt: event.at }),

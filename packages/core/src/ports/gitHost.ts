@@ -1,3 +1,5 @@
+import type { Workspace } from '../schemas/domain.js';
+
 /**
  * The code host where deployment pull requests are opened. `runGitHostConformance` is the
  * contract.
@@ -13,6 +15,8 @@ export interface GitHostPort {
     title: string;
     body: string;
     requestId: string;
+    /** The workspace being published, for hosts whose repository depends on it (one per blueprint). */
+    workspace?: Workspace;
     signal?: AbortSignal;
   }): Promise<{ number: number; url: string; created: boolean }>;
 }
