@@ -18,6 +18,8 @@ const IN_FLIGHT = DECISIONS;
 /** Pull request creations the emulator answers with 401: approvals that fail and can be retried. */
 const FAILING_CREATES = 15;
 const ADMINS = 4;
+/** The publish budget the four servers share through PostgreSQL: publishes per second, all servers together. */
+const PACE_PER_SECOND = 20;
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -80,7 +82,8 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
       Array.from({ length: SERVERS }, () =>
         startGateServer({
           ...gateProcessTargets(testWorld, store),
-          task: { kind: 'serve', sweepIntervalMs: 2_000 },
+          policy: { publishPacing: [{ max: PACE_PER_SECOND, perMs: 1_000 }] },
+          task: { kind: 'serve', sweepIntervalMs: 2_000, worker: { concurrency: 4, pollIntervalMs: 100 } },
         }),
       ),
     );
@@ -177,9 +180,18 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
     }
     expect([...refusals.keys()].filter((code) => code !== 'conflict' && code !== 'invalid_transition')).toEqual([]);
 
-    // Stop the servers (each finishes its in-flight work), then look at what they left.
-    await Promise.all(servers.map((server) => server.stop()));
+    // The workers finish what the budget made wait; then stop the servers (each finishes its
+    // in-flight work) and look at what they left.
     const { db, storage } = store.open({ poolMax: 4 });
+    const drainStarted = Date.now();
+    for (;;) {
+      const approving = await storage.listRequests({ filter: { status: ['approving'] }, limit: 1 });
+      if (approving.length === 0) break;
+      expect(Date.now() - drainStarted).toBeLessThan(120_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const drainMs = Date.now() - drainStarted;
+    await Promise.all(servers.map((server) => server.stop()));
     const requests = await allRequests(storage);
     const audit = await allAudit(storage);
     expect(requests).toHaveLength(REQUESTS);
@@ -209,6 +221,26 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
       withdraw: accepted.get('withdraw') ?? 0,
       retry: accepted.get('retry') ?? 0,
     });
+
+    // Each decision that started a publish (approve, retry) ran it exactly once: one push attempt
+    // per decision, whichever server's worker or decision ran it.
+    for (const request of requests) {
+      const trail = audit.filter((entry) => entry.requestId === request.id);
+      const started = trail.filter((entry) => entry.type === 'request.approving' || entry.type === 'request.retried').length;
+      const pushes = trail.filter((entry) => (entry.data.progress as { step?: string } | undefined)?.step === 'pushing').length;
+      expect({ id: request.id, pushes }).toEqual({ id: request.id, pushes: started });
+    }
+    // The servers shared one budget: the publishes were spread over at least the time it allows,
+    // not four budgets' worth at once.
+    const pushTimes = audit
+      .filter((entry) => (entry.data.progress as { step?: string } | undefined)?.step === 'pushing')
+      .map((entry) => Date.parse(entry.at))
+      .sort((a, b) => a - b);
+    const pacedMs = (pushTimes.at(-1) ?? 0) - (pushTimes[0] ?? 0);
+    expect(pacedMs).toBeGreaterThanOrEqual((Math.ceil(pushTimes.length / PACE_PER_SECOND) - 1) * 1_000 - 50);
+    const waitedForBudget = audit.filter(
+      (entry) => (entry.data.progress as { step?: string } | undefined)?.step === 'waiting-rate-limit',
+    ).length;
 
     // Pull requests = approved requests, one each; each approved branch at its pinned sha; every
     // other publish branch belongs to a request that got as far as pushing.
@@ -252,9 +284,73 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
     console.log(
       `[reliability] several servers (seed ${seed}): ${SERVERS} servers, setup ${setupMs} ms, ${REQUESTS} submits in ${submitMs} ms (${((REQUESTS / submitMs) * 1000).toFixed(1)}/s, 16 in flight), ` +
         `${DECISIONS} decisions in ${decideMs} ms = ${throughput.toFixed(1)} decisions/s (${IN_FLIGHT} in flight; latency p50 ${percentile(50)} ms, p95 ${percentile(95)} ms, max ${percentile(100)} ms)\n` +
+        `  ${pushTimes.length} publishes, each run once, paced over ${pacedMs} ms by the shared budget of ${PACE_PER_SECOND}/s (${waitedForBudget} waited for a slot; workers drained in ${drainMs} ms)\n` +
         `  accepted ${JSON.stringify(Object.fromEntries(accepted))}, refused ${JSON.stringify(Object.fromEntries(refusals))}, HTTP ${JSON.stringify(Object.fromEntries(statuses))}\n` +
         `  final ${JSON.stringify(Object.fromEntries(byStatus))}, ${pulls.length} pull requests, ${branches.size} publish branches, ` +
         `${rows.length} notifications (${receiver.deliveries().length - receiver.unique().size} duplicate deliveries; ${retriedRows.length} rows needed another attempt: ${JSON.stringify([...errors])}), final sweep ${JSON.stringify(final)}`,
     );
   }, 420_000);
+  it('SIGKILL of the server running a publish: another server’s worker takes the job over once its lease runs out and finishes it, once', async () => {
+    const testWorld = await startWorld(cleanups);
+    const { world, emulator } = testWorld;
+    const store = await freshPostgresStore();
+    cleanups.push(store.drop);
+    await world.addWorkspace(workspace(1).id);
+    await world.write(workspace(1).id, 'index.html', '<p>killed mid-publish</p>\n');
+    const leaseMs = 3_000;
+    // A: decides, holds the job for leaseMs, and is slow to push, so the test can kill it mid-publish.
+    const serverA = await startGateServer({
+      ...gateProcessTargets(testWorld, store),
+      recoverAfterMs: leaseMs,
+      pushDelayMs: 60_000,
+      task: { kind: 'serve', worker: { pollIntervalMs: 100 } },
+    });
+    const serverB = await startGateServer({
+      ...gateProcessTargets(testWorld, store),
+      task: { kind: 'serve', worker: { pollIntervalMs: 100 } },
+    });
+    cleanups.push(async () => {
+      await Promise.all([serverA.stop(), serverB.stop()]);
+    });
+    const client = (server: GateServer, actor: Actor) =>
+      createPublishGateClient({ baseUrl: `${server.url}/api/publishgate`, headers: { [ACTOR_HEADER]: actor.id } });
+    const request = await client(serverA, builder(1)).requestPublish({ workspaceId: workspace(1).id, subdomain: 'killed-site' });
+    const approving = client(serverA, admin(1))
+      .approve(request.id)
+      .catch((error: unknown) => error);
+    await serverA.process.waitFor((event) => event.event === 'pushing');
+    const killedAt = Date.now();
+    serverA.process.child.kill('SIGKILL');
+    const exit = await serverA.process.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    // The admin's call died with the server: the client reports it, nothing claims a result.
+    expect(await approving).toBeInstanceOf(Error);
+
+    const { storage } = store.open({ poolMax: 2 });
+    let finished: PublishRequest | null = null;
+    for (;;) {
+      finished = await storage.getRequest({ id: request.id });
+      if (finished?.status !== 'approving') break;
+      expect(Date.now() - killedAt).toBeLessThan(60_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const tookOverMs = Date.now() - killedAt;
+    expect(finished).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
+    expect(emulator.pulls()).toHaveLength(1);
+    expect((await world.publishBranches()).get(finished?.branch ?? '')).toBe(request.sha);
+    const trail = await allAudit(storage, { requestId: request.id });
+    expect(auditProblems(finished as PublishRequest, trail)).toEqual([]);
+    // A's attempt started and died; B's is the second attempt of the same job.
+    expect(trail.map((entry) => [entry.type, (entry.data.progress as { step?: string; attempt?: number } | undefined)?.attempt])).toEqual([
+      ['request.submitted', undefined],
+      ['request.approving', 0],
+      ['request.progress', 1],
+      ['request.progress', 2],
+      ['request.progress', 2],
+      ['request.approved', undefined],
+    ]);
+    console.log(
+      `[reliability] SIGKILL mid-publish on PostgreSQL: the other server's worker finished it ${tookOverMs} ms after the kill (lease ${leaseMs} ms), one pull request`,
+    );
+  }, 120_000);
 });
