@@ -1,2 +1,2 @@
-export { createGitHubHost, type GitHubHostLogger, type GitHubHostOptions, type GitHubRateLimitOptions } from './gitHubHost.js';
+export { createGitHubHost, type GitHubHostLogger, type GitHubHostOptions } from './gitHubHost.js';
 export { createSimpleGit, type GitCredentials, type SimpleGitAdapterOptions } from './simpleGit.js';

@@ -10,11 +10,10 @@ import { freshSqliteStore } from '../src/stores.js';
 
 // GitHub's time is a manual clock: the content-creation minute ends when the test (or a client
 // waiting out a limit) moves it, never because the machine was slow, so the counts below are the
-// same at any load. The host's own waits are real time, 1 ms per second of retry-after.
+// same at any load.
 const COUNT = 500;
 const LIMIT_PER_MINUTE = 80;
 const MINUTE_MS = 60_000;
-const HOST_SECOND_MS = 1;
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -78,18 +77,8 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
           return pushed;
         },
       };
-      // The host as a portal would configure it; pacing between writes is off so that the burst really
-      // reaches the limit (with the default 3 s pacing it never would).
-      const gitHost = createGitHubHost(
-        emulatedHostOptions(emulator, {
-          rateLimit: {
-            secondMs: HOST_SECOND_MS,
-            writeIntervalMs: 0,
-            notificationIntervalMs: 0,
-            ...(variant.maxRetries === undefined ? {} : { maxRetries: variant.maxRetries }),
-          },
-        }),
-      );
+      // The host as a portal would configure it.
+      const gitHost = createGitHubHost(emulatedHostOptions(emulator));
       const gate = createPublishGate({ storage, git, gitHost });
       cleanups.push(() => gate.close());
 

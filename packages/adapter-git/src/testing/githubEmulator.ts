@@ -90,8 +90,8 @@ export type GitHubEmulatorOptions = {
   secondMs?: number;
   /**
    * The emulated time, e.g. {@link createManualClock}: rate-limit windows, content-creation minutes,
-   * `retry-after` and the wait in `x-ratelimit-reset` follow it, and timestamps of pull requests
-   * come from it. Default: wall-clock time scaled by `secondMs`.
+   * `retry-after` and `x-ratelimit-reset` (written in this clock's frame) follow it, and timestamps
+   * of pull requests come from it. Default: wall-clock time scaled by `secondMs`.
    */
   clock?: EmulatorClock;
   /**
@@ -137,7 +137,11 @@ export type GitHubEmulator = {
   url: string;
   owner: string;
   repo: string;
-  /** The emulator's clock (the `clock` option, or the scaled default). */
+  /**
+   * The emulator's clock (the `clock` option, or the scaled default). `x-ratelimit-reset` is written
+   * in its frame, so a client computes the emulated wait when given the same time:
+   * `createGitHubHost({ ..., clock: () => github.clock.now() })`.
+   */
   clock: EmulatorClock;
   /** Every pull request, open or closed, in creation order. */
   pulls(): EmulatedPullRequest[];
@@ -322,12 +326,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   });
 
   /**
-   * `x-ratelimit-reset` for a limit that lifts in `seconds` emulated seconds. Clients compute their
-   * wait as "reset minus my own wall-clock now", so the reset is written in that frame: whatever the
-   * emulated clock says, the client's computed wait is the emulated one.
+   * `x-ratelimit-reset` for a limit that lifts at `atMs` on the emulator's clock, in epoch seconds
+   * of that clock, rounded up so a client waiting until then finds the limit lifted. A client
+   * computes its wait as "reset minus now", so it needs the emulator's clock as its now.
    */
-  function resetAfter(seconds: number): string {
-    return String(Math.floor(Date.now() / 1000) + seconds);
+  function resetAt(atMs: number): string {
+    return String(Math.ceil(atMs / 1000));
   }
 
   function rateHeaders(): Record<string, string> {
@@ -335,7 +339,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return {
       'x-ratelimit-limit': String(RATE_LIMIT),
       'x-ratelimit-remaining': String(remaining),
-      'x-ratelimit-reset': resetAfter(3600),
+      'x-ratelimit-reset': resetAt(clock.now() + 3_600_000),
       'x-ratelimit-used': String(RATE_LIMIT - remaining),
       'x-ratelimit-resource': 'core',
     };
@@ -365,7 +369,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       ...basicError(403, 'API rate limit exceeded for installation ID 1.'),
       headers: {
         'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': resetAfter(seconds),
+        'x-ratelimit-reset': resetAt(limit.until),
         'x-ratelimit-used': String(RATE_LIMIT),
       },
     };
@@ -491,7 +495,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 
   async function handle(route: Route, query: URLSearchParams, body: unknown, fault: ReturnType<typeof takeFault>): Promise<Reply> {
     if (route.operation === 'rateLimit.get')
-      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAfter(3600))) };
+      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAt(clock.now() + 3_600_000))) };
     if (route.params.owner !== owner || route.params.repo !== repo) return basicError(404, 'Not Found');
     switch (route.operation) {
       case 'repos.get':
