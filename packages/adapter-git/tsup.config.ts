@@ -7,15 +7,6 @@ export default definePackageBuild(
   },
   {
     // Peers, dependencies and Node built-ins stay imports; the OpenAPI subset JSON is bundled into testing.
-    external: [
-      '@publishgate/core',
-      '@octokit/rest',
-      '@gitbeaker/rest',
-      '@octokit/plugin-retry',
-      '@octokit/plugin-throttling',
-      '@simple-git/argv-parser',
-      'bottleneck',
-      /^node:/,
-    ],
+    external: ['@publishgate/core', '@octokit/rest', '@gitbeaker/rest', '@simple-git/argv-parser', /^node:/],
   },
 );

@@ -1,9 +1,6 @@
 import { inspect } from 'node:util';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { type GitHostPort, isValidBranchName, PublishGateError } from '@publishgate/core';
-import Bottleneck from 'bottleneck';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Where the adapter's (and Octokit's) log lines go. Every argument arrives redacted, as a string. */
@@ -14,21 +11,21 @@ export type GitHubHostLogger = {
   error(message: string): void;
 };
 
-/** How rate limits are waited out before the adapter gives up. */
-export type GitHubRateLimitOptions = {
-  /** A limit that asks to wait longer than this is not waited out: the call fails as retryable. Default 60. */
-  maxWaitSeconds?: number;
-  /** How many times one request is retried after a rate limit. Default 1. */
-  maxRetries?: number;
-  /** Real milliseconds per second of `retry-after`. Default 1,000; tests shrink it together with the emulator's clock. */
-  secondMs?: number;
-  /** Least time between two writes (GitHub asks for about one second). Default 1,000 ms. */
-  writeIntervalMs?: number;
-  /** Least time between two writes that notify people, such as opening a pull request. Default 3,000 ms. */
-  notificationIntervalMs?: number;
-};
-
-type Connection = { auth: string; octokit?: undefined } | { octokit: Octokit; auth?: undefined };
+type Connection =
+  | {
+      /** A GitHub token; the adapter builds a plain Octokit with it. */
+      auth: string;
+      octokit?: undefined;
+    }
+  | {
+      /**
+       * Your Octokit, used as given (`baseUrl`, `userAgent` and `log` are then yours to set). Leave
+       * out `@octokit/plugin-throttling`: it would wait out rate limits inside the call, which is the
+       * gate's job. `@octokit/plugin-retry` is harmless: every call asks it for no retries.
+       */
+      octokit: Octokit;
+      auth?: undefined;
+    };
 
 /** Options for {@link createGitHubHost}. */
 export type GitHubHostOptions = Connection & {
@@ -46,10 +43,11 @@ export type GitHubHostOptions = Connection & {
   userAgent?: string;
   /** Log sink for Octokit's messages. Default: warnings to `console.warn`, everything else dropped. */
   log?: Partial<GitHubHostLogger>;
-  /** Retries of failed requests (5xx, network errors). Only with `auth`. */
-  retry?: { retries?: number; delayMs?: number };
-  /** Rate-limit handling. Only with `auth`. */
-  rateLimit?: GitHubRateLimitOptions;
+  /**
+   * Now, in milliseconds since the epoch, used only to turn GitHub's `x-ratelimit-reset` into a
+   * wait (`retryAfterMs`). Default `Date.now`; tests pass the emulator's clock.
+   */
+  clock?: () => number;
 };
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -67,12 +65,15 @@ type HttpError = Error & {
  *
  * `openPullRequest` is idempotent with one API call in the common case: it creates the pull request,
  * and only when GitHub answers `422 A pull request already exists` (an earlier attempt made it, or
- * a POST retried after a 5xx did create it) looks up the open pull request from the branch into the
- * base branch and returns it (`created: false`); calls for one branch in this process run one at a
- * time. With `auth`, the client
- * retries 5xx responses and waits out rate limits (403/429 with `retry-after` or an exhausted quota)
- * while the wait is at most `rateLimit.maxWaitSeconds`; past that the call fails with a retryable
- * `port_failed`. The token never appears in an error or log line.
+ * a POST repeated after a 5xx that did create it) looks up the open pull request from the branch into
+ * the base branch and returns it (`created: false`); calls for one branch in this process run one at
+ * a time. The adapter neither retries nor waits: each API call is one HTTP request, and a failure
+ * rejects at once with a `port_failed` error. Rate limits (403/429) come back with
+ * `retryable: true`, `rateLimited: true` and `retryAfterMs` (from `retry-after`, from
+ * `x-ratelimit-reset`, else GitHub's advice of one minute), 5xx and unreachable GitHub with
+ * `retryable: true` (and `retryAfterMs` when GitHub sent `retry-after`); the gate retries and paces
+ * publishes (`policy.publishRetry`, `policy.publishPacing`). The token never appears in an error or
+ * log line.
  *
  * @example
  * ```ts
@@ -101,11 +102,15 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
   }
   const redact = createRedactor([token]);
   const octokit = options.octokit ?? createOctokit(options, token as string, redact);
+  const clock = options.clock ?? Date.now;
+  // `retries: 0` keeps an Octokit passed in with @octokit/plugin-retry to one HTTP request per call;
+  // plain Octokit ignores it. Retrying is the gate's job.
+  const request = (signal: AbortSignal | undefined) => ({ signal, retries: 0 });
 
   let defaultBranch: Promise<string> | undefined;
   function baseBranch(signal: AbortSignal | undefined): Promise<string> {
     if (options.baseBranch) return Promise.resolve(options.baseBranch);
-    defaultBranch ??= octokit.rest.repos.get({ owner, repo, request: { signal } }).then(
+    defaultBranch ??= octokit.rest.repos.get({ owner, repo, request: request(signal) }).then(
       ({ data }) => data.default_branch,
       (error: unknown) => {
         defaultBranch = undefined;
@@ -123,7 +128,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
       head: `${owner}:${branch}`,
       base,
       per_page: 100,
-      request: { signal },
+      request: request(signal),
     });
     const pull = data.find((candidate) => candidate.head.ref === branch && candidate.base.ref === base);
     return pull ? { number: pull.number, url: pull.html_url } : undefined;
@@ -154,7 +159,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
           try {
             const base = await baseBranch(callSignal);
             // Create first: one POST in the common case. An open pull request for this head already
-            // exists (an earlier attempt, or this POST retried after a 5xx that did create it) when
+            // exists (an earlier attempt, or a POST answered 5xx that did create it) when
             // GitHub answers 422 "already exists"; only then is it looked up.
             try {
               const { data } = await octokit.rest.pulls.create({
@@ -164,7 +169,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
                 base,
                 title: title.slice(0, MAX_TITLE),
                 body: decorateBody(body, requestId, options.requestUrl),
-                request: { signal: callSignal },
+                request: request(callSignal),
               });
               return { number: data.number, url: data.html_url, created: true };
             } catch (error) {
@@ -175,7 +180,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
               throw error;
             }
           } catch (error) {
-            throw toHostError(error, redact, `${owner}/${repo}`, signal);
+            throw toHostError(error, { redact, repository: `${owner}/${repo}`, now: clock }, signal);
           }
         }),
       );
@@ -204,32 +209,12 @@ async function withCallSignal<T>(signal: AbortSignal | undefined, work: (signal:
 }
 
 function createOctokit(options: GitHubHostOptions, token: string, redact: Redactor): Octokit {
-  const limits = options.rateLimit ?? {};
-  const maxWaitSeconds = limits.maxWaitSeconds ?? 60;
-  const maxRetries = limits.maxRetries ?? 1;
-  // Both limits: retry while the wait is bounded, otherwise give up (the error surfaces as retryable).
-  const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
-    retryCount < maxRetries && retryAfter <= maxWaitSeconds;
-  const GitHubOctokit = Octokit.plugin(retry, throttling);
-  return new GitHubOctokit({
+  // Plain Octokit: no retry or throttling plugin, so no request is repeated or held back here.
+  return new Octokit({
     auth: token,
     userAgent: options.userAgent ?? 'publishgate',
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     log: redactingLogger(options.log, redact),
-    retry: {
-      retries: options.retry?.retries ?? 3,
-      retryAfterBaseValue: options.retry?.delayMs ?? 1_000,
-      // Rate limits (403, 429) belong to the throttling plugin; client errors are final.
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-    },
-    throttle: {
-      onRateLimit: onLimit,
-      onSecondaryRateLimit: onLimit,
-      retryAfterBaseValue: limits.secondMs ?? 1_000,
-      // Groups of this host only, so its pacing neither waits for nor slows other Octokit clients.
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: limits.writeIntervalMs ?? 1_000 }),
-      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: limits.notificationIntervalMs ?? 3_000 }),
-    },
   });
 }
 
@@ -270,27 +255,44 @@ function header(error: HttpError, name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
+type ErrorContext = { redact: Redactor; repository: string; now: () => number };
+
+// GitHub's advice when a rate-limit answer says neither `retry-after` nor `x-ratelimit-reset`.
+const UNSPECIFIED_RATE_LIMIT_WAIT_MS = 60_000;
+
 /** Turns whatever Octokit threw into a PublishGateError with a redacted message and no raw cause. */
-function toHostError(error: unknown, redact: Redactor, repository: string, signal: AbortSignal | undefined): unknown {
+function toHostError(error: unknown, context: ErrorContext, signal: AbortSignal | undefined): unknown {
   // The caller's own abort (or timeout) surfaces as its reason, not as a GitHub failure.
   if (signal?.aborted) return signal.reason ?? error;
   if (PublishGateError.is(error)) return error;
-  const fail = (message: string, retryable: boolean) =>
-    new PublishGateError('port_failed', redact(message).slice(0, 1_000), { port: 'gitHost', operation: 'openPullRequest', retryable });
+  const { repository } = context;
+  const fail = (message: string, retryable: boolean, extra: { retryAfterMs?: number; rateLimited?: boolean } = {}) =>
+    new PublishGateError('port_failed', context.redact(message).slice(0, 1_000), {
+      port: 'gitHost',
+      operation: 'openPullRequest',
+      retryable,
+      ...extra,
+    });
   const http = error as HttpError;
   const status = typeof http?.status === 'number' ? http.status : undefined;
   const data = http?.response?.data as
     | { message?: unknown; errors?: Array<{ message?: unknown; field?: unknown; code?: unknown }> }
     | undefined;
   const said = typeof data?.message === 'string' ? data.message.split('\n')[0] : undefined;
-  if (status === undefined || status === 0) {
+  // Octokit reports a network failure as status 500 without a response.
+  if (status === undefined || status === 0 || http.response === undefined) {
     return fail(`GitHub could not be reached: ${error instanceof Error ? error.message : String(error)}`, true);
   }
-  const retryAfter = header(http, 'retry-after');
+  const retryAfter = retryAfterMs(header(http, 'retry-after'), context.now);
   const exhausted = header(http, 'x-ratelimit-remaining') === '0';
-  if ((status === 403 || status === 429) && (retryAfter !== undefined || exhausted || /rate limit/i.test(said ?? ''))) {
-    const wait = retryAfter ?? (exhausted ? resetIn(header(http, 'x-ratelimit-reset')) : undefined);
-    return fail(`GitHub rate limit reached for ${repository}${wait ? `; retry after ${wait} s` : ''}.`, true);
+  if (status === 429 || (status === 403 && (retryAfter !== undefined || exhausted || /rate limit/i.test(said ?? '')))) {
+    // GitHub's order: retry-after, else the reset of an exhausted quota, else at least a minute.
+    const wait =
+      retryAfter ?? (exhausted ? resetInMs(header(http, 'x-ratelimit-reset'), context.now) : undefined) ?? UNSPECIFIED_RATE_LIMIT_WAIT_MS;
+    return fail(`GitHub rate limit reached for ${repository}; retry after ${Math.ceil(wait / 1000)} s.`, true, {
+      rateLimited: true,
+      retryAfterMs: wait,
+    });
   }
   if (status === 401) return fail(`GitHub rejected the credentials (401${said ? ` ${said}` : ''}).`, false);
   if (status === 404) return fail(`GitHub repository ${repository} was not found or the token cannot see it (404).`, false);
@@ -301,12 +303,27 @@ function toHostError(error: unknown, redact: Redactor, repository: string, signa
       .join('; ');
     return fail(`GitHub refused the pull request (422${said ? ` ${said}` : ''}${details ? `: ${details}` : ''}).`, false);
   }
-  if (status >= 500) return fail(`GitHub failed with ${status}${said ? ` ${said}` : ''}; the request can be retried.`, true);
+  if (status >= 500) {
+    return fail(
+      `GitHub failed with ${status}${said ? ` ${said}` : ''}; the request can be retried.`,
+      true,
+      retryAfter === undefined ? {} : { retryAfterMs: retryAfter },
+    );
+  }
   return fail(`GitHub refused the request (${status}${said ? ` ${said}` : ''}).`, false);
 }
 
-function resetIn(reset: string | undefined): string | undefined {
+/** `retry-after` in ms: delay-seconds (what GitHub sends) or an HTTP date. */
+function retryAfterMs(value: string | undefined, now: () => number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now()) : undefined;
+}
+
+/** `x-ratelimit-reset` (epoch seconds) as a wait from now in ms, never negative. */
+function resetInMs(reset: string | undefined, now: () => number): number | undefined {
   const at = Number(reset);
-  if (!Number.isFinite(at) || at <= 0) return undefined;
-  return String(Math.max(0, Math.ceil(at - Date.now() / 1000)));
+  if (reset === undefined || !Number.isFinite(at) || at <= 0) return undefined;
+  return Math.max(0, at * 1000 - now());
 }

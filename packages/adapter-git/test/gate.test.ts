@@ -5,7 +5,7 @@ import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-g
 import { type Actor, createMemoryStorage, createPublishGate } from '@publishgate/core';
 import { createRecordingNotifier } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastHostOptions, SECOND_MS, TOKEN } from './helpers/github.js';
+import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
 import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
 
 const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
@@ -30,7 +30,7 @@ async function setup(): Promise<{ fixture: RepoFixture; emulator: GitHubEmulator
     storage: createMemoryStorage(),
     git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
     gitHost: createGitHubHost(
-      fastHostOptions(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
+      hostOptionsFor(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
     ),
     notifier: createRecordingNotifier(),
   });
@@ -71,14 +71,20 @@ describe('a publish gate on the simple-git adapter and the GitHub host (emulated
     expect(pulls[0]?.body).toContain(`https://portal.example/requests/${request.id}`);
   });
 
-  it('a 502 after the pull request was created still ends approved with one pull request', async () => {
+  // The adapter no longer retries the 502 itself; until the gate retries publishes automatically,
+  // the admin's retry is what repeats the call.
+  it('a 502 after the pull request was created: the repeated call ends approved with that one pull request', async () => {
     const { fixture, emulator, gate } = await setup();
     const workspace = { ...fixture.workspace, ownerId: builder.id };
     await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
     const request = await gate.requestPublish({ workspace, subdomain: 'flaky-site', actor: builder });
     emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
-    const approved = await gate.approve({ id: request.id, actor: admin });
+    const failed = await gate.approve({ id: request.id, actor: admin });
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toMatch(/502/);
+    const approved = await gate.retry({ id: request.id, actor: admin });
     expect(approved.status).toBe('approved');
+    expect(approved.pullRequest?.number).toBe(1);
     expect(emulator.pulls()).toHaveLength(1);
   });
 

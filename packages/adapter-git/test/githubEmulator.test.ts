@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createOpenApiValidator, extractOpenApiSubset, type OpenApiDocument } from '@publishgate/adapter-git/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import shipped from '../src/testing/githubOpenApi.json';
 import { emulatorApi, emulatorsClosedAfterEach } from './helpers/github.js';
 
@@ -123,5 +123,49 @@ describe('startGitHubEmulator', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([201, 201, 403]);
+  });
+
+  it('holdPullRequests: creations wait until release, other requests are answered meanwhile', async () => {
+    const emulator = await start();
+    emulator.setBranch('publish/held');
+    const hold = emulator.holdPullRequests();
+    let answered = false;
+    const creating = api(emulator, '/repos/acme/sites/pulls', {
+      method: 'POST',
+      body: JSON.stringify({ head: 'publish/held', base: 'main', title: 'Held' }),
+    }).then((response) => {
+      answered = true;
+      return response;
+    });
+    await vi.waitFor(() => expect(hold.waiting()).toBe(1));
+    expect((await api(emulator, '/repos/acme/sites')).status).toBe(200);
+    expect(answered).toBe(false);
+    expect(emulator.pulls()).toHaveLength(0);
+    hold.release();
+    expect((await creating).status).toBe(201);
+    expect(hold.waiting()).toBe(0);
+    expect(emulator.pulls().map((pull) => pull.head)).toEqual(['publish/held']);
+    hold.release();
+    emulator.setBranch('publish/after');
+    const after = await api(emulator, '/repos/acme/sites/pulls', {
+      method: 'POST',
+      body: JSON.stringify({ head: 'publish/after', base: 'main', title: 'After' }),
+    });
+    expect(after.status).toBe(201);
+    expect(emulator.violations()).toEqual([]);
+  });
+
+  it('close() releases held creations without creating anything', async () => {
+    const emulator = await start();
+    emulator.setBranch('publish/closed');
+    const hold = emulator.holdPullRequests();
+    const creating = api(emulator, '/repos/acme/sites/pulls', {
+      method: 'POST',
+      body: JSON.stringify({ head: 'publish/closed', base: 'main', title: 'Closed' }),
+    }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(hold.waiting()).toBe(1));
+    await emulator.close();
+    expect(await creating).toBeInstanceOf(Error);
+    expect(emulator.pulls()).toHaveLength(0);
   });
 });

@@ -47,10 +47,8 @@ describe('the GitHub emulator on a clock the test controls', () => {
     const primary = await api(emulator, '/repos/acme/sites');
     expect(primary.status).toBe(403);
     expect(primary.headers.get('x-ratelimit-remaining')).toBe('0');
-    // Clients compute the wait against their own wall clock; the emulator writes the reset in that frame.
-    const wait = Number(primary.headers.get('x-ratelimit-reset')) - Date.now() / 1000;
-    expect(wait).toBeGreaterThan(23);
-    expect(wait).toBeLessThanOrEqual(25);
+    // The reset is in the emulator clock's frame: a client given that clock computes the emulated wait.
+    expect(Number(primary.headers.get('x-ratelimit-reset')) * 1000 - clock.now()).toBe(25_000);
     clock.advance(25_000);
     expect((await api(emulator, '/repos/acme/sites')).status).toBe(200);
     expect(emulator.violations()).toEqual([]);
@@ -64,6 +62,19 @@ describe('the GitHub emulator on a clock the test controls', () => {
     const refused = await api(emulator, '/repos/acme/sites/pulls');
     expect(refused.status).toBe(403);
     expect(heard).toEqual([{ kind: 'secondary', operation: 'pulls.list', retryAfterSeconds: 45 }]);
+  });
+
+  it('on the scaled default clock, x-ratelimit-reset is in the frame of emulator.clock, not the wall clock', async () => {
+    const emulator = await start({ secondMs: 10 });
+    // Let the scaled clock (100 emulated seconds per real second) run ahead of the wall clock.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = emulator.clock.now();
+    emulator.rateLimit({ kind: 'primary', seconds: 600 });
+    const primary = await api(emulator, '/repos/acme/sites');
+    const after = emulator.clock.now();
+    const resetMs = Number(primary.headers.get('x-ratelimit-reset')) * 1000;
+    expect(resetMs).toBeGreaterThanOrEqual(before + 600_000);
+    expect(resetMs).toBeLessThanOrEqual(after + 601_000);
   });
 
   it('pull request timestamps come from the clock', async () => {

@@ -166,8 +166,6 @@ async function createStack(db: Knex, base: string, size: number): Promise<Stack 
     repo: emulator.repo,
     baseUrl: emulator.url,
     baseBranch: 'main',
-    // The floor paces nothing; GitHub's advice of one write a second would measure the pacing.
-    rateLimit: { writeIntervalMs: 0, notificationIntervalMs: 0 },
     log: { warn: () => undefined },
   });
   const gate = createPublishGate({

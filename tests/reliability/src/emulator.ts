@@ -21,10 +21,7 @@ export async function startCheckedEmulator(options: GitHubEmulatorOptions, clean
   return emulator;
 }
 
-/**
- * Options for `createGitHubHost` against `emulator`, on the emulator's clock, with short retry
- * delays and no pacing between writes (so a test reaches limits instead of being paced below them).
- */
+/** Options for `createGitHubHost` against `emulator`, on the emulator's clock (for `x-ratelimit-reset`). */
 export function emulatedHostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
   return {
     auth: EMULATOR_TOKEN,
@@ -32,8 +29,7 @@ export function emulatedHostOptions(emulator: GitHubEmulator, overrides: Partial
     repo: emulator.repo,
     baseUrl: emulator.url,
     baseBranch: 'main',
-    retry: { delayMs: 5 },
-    rateLimit: { secondMs: EMULATED_SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
+    clock: () => emulator.clock.now(),
     log: { warn: () => {} },
     ...overrides,
   } as GitHubHostOptions;

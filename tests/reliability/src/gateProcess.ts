@@ -111,8 +111,6 @@ async function main(cfg: GateProcessConfig): Promise<void> {
     repo: cfg.github.repo,
     baseUrl: cfg.github.url,
     baseBranch: 'main',
-    retry: { delayMs: 5 },
-    rateLimit: { secondMs: cfg.github.secondMs, writeIntervalMs: 0, notificationIntervalMs: 0 },
     log: { warn: () => {} },
   });
   const notifier = cfg.webhook ? createWebhookNotifier({ url: cfg.webhook.url, secret: cfg.webhook.secret }) : undefined;

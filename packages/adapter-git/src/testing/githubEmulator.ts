@@ -90,8 +90,8 @@ export type GitHubEmulatorOptions = {
   secondMs?: number;
   /**
    * The emulated time, e.g. {@link createManualClock}: rate-limit windows, content-creation minutes,
-   * `retry-after` and the wait in `x-ratelimit-reset` follow it, and timestamps of pull requests
-   * come from it. Default: wall-clock time scaled by `secondMs`.
+   * `retry-after` and `x-ratelimit-reset` (written in this clock's frame) follow it, and timestamps
+   * of pull requests come from it. Default: wall-clock time scaled by `secondMs`.
    */
   clock?: EmulatorClock;
   /**
@@ -123,12 +123,26 @@ export type EmulatorFault = {
   times?: number;
 };
 
+/** A hold on pull-request creation, from {@link GitHubEmulator.holdPullRequests}. */
+export type PullRequestHold = {
+  /** How many `pulls.create` requests are waiting on this hold now. */
+  waiting(): number;
+  /** Answers the requests held by this hold (as if they had just arrived) and lets later ones through. Idempotent. */
+  release(): void;
+};
+
 /** A running emulator. */
 export type GitHubEmulator = {
   /** API base URL, e.g. `http://127.0.0.1:4010`; pass it as `baseUrl`. */
   url: string;
   owner: string;
   repo: string;
+  /**
+   * The emulator's clock (the `clock` option, or the scaled default). `x-ratelimit-reset` is written
+   * in its frame, so a client computes the emulated wait when given the same time:
+   * `createGitHubHost({ ..., clock: () => github.clock.now() })`.
+   */
+  clock: EmulatorClock;
   /** Every pull request, open or closed, in creation order. */
   pulls(): EmulatedPullRequest[];
   /** Closes a pull request, as a maintainer would. */
@@ -142,11 +156,28 @@ export type GitHubEmulator = {
    * an exhausted `x-ratelimit-remaining`, for `seconds` emulated seconds of the emulator's clock.
    */
   rateLimit(limit: { kind: 'secondary' | 'primary'; seconds: number }): void;
+  /**
+   * Holds back pull-request creation: from now until `release()`, every `pulls.create` request waits
+   * before it is looked at (faults, limits, validation and creation all happen on release). A
+   * request whose client gave up meanwhile is still processed, as GitHub would.
+   * Other operations are answered as usual. `close()` drops held requests unanswered.
+   *
+   * @example
+   * ```ts
+   * const hold = github.holdPullRequests();
+   * const approving = gate.approve({ id, actor }); // pushes, then waits for the pull request
+   * await vi.waitFor(() => expect(hold.waiting()).toBe(1));
+   * // ... assert what the portal shows while the pull request is being opened
+   * hold.release();
+   * await approving;
+   * ```
+   */
+  holdPullRequests(): PullRequestHold;
   /** Every request received, in order. */
   requests(): Array<{ method: string; path: string; operation: EmulatedOperation | undefined; status: number }>;
   /** Requests and responses that did not match GitHub's OpenAPI description. Tests expect none. */
   violations(): string[];
-  /** Stops the server. */
+  /** Stops the server (again: the same promise). Held pull-request creations are dropped unanswered. */
   close(): Promise<void>;
 };
 
@@ -198,7 +229,8 @@ const ROUTES: Array<{ operation: EmulatedOperation; method: string; pattern: Reg
  * OpenAPI description (a subset extracted from `@octokit/openapi`, shipped with this package, so
  * `@octokit/openapi` is not needed at run time). Switches inject the failures the adapter must
  * survive: a 5xx after the pull request was created, secondary and primary rate limits (on a clock
- * the test controls, or scaled wall-clock time), bad credentials, and GitHub's content-creation limit. Pull requests also get a
+ * the test controls, or scaled wall-clock time), bad credentials, and GitHub's content-creation limit; and
+ * pull-request creation can be held back to observe a publish mid-way. Pull requests also get a
  * small HTML page at their `html_url`.
  *
  * @example
@@ -235,6 +267,19 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   let limit: { kind: 'secondary' | 'primary'; until: number } | undefined;
   let used = 0;
   let ctx: FixtureContext;
+  let closed = false;
+  let stopped: Promise<void> | undefined;
+  type Hold = { released: Promise<void>; release: () => void; waiting: number };
+  const holds = new Set<Hold>();
+
+  /** Waits until every hold active now is released; false when the emulator closed meanwhile. */
+  async function passHolds(): Promise<boolean> {
+    const active = [...holds];
+    for (const hold of active) hold.waiting += 1;
+    await Promise.all(active.map((hold) => hold.released));
+    for (const hold of active) hold.waiting -= 1;
+    return !closed;
+  }
 
   async function resolveBranch(name: string): Promise<string | undefined> {
     if (!isValidBranchName(name)) return undefined;
@@ -281,12 +326,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   });
 
   /**
-   * `x-ratelimit-reset` for a limit that lifts in `seconds` emulated seconds. Clients compute their
-   * wait as "reset minus my own wall-clock now", so the reset is written in that frame: whatever the
-   * emulated clock says, the client's computed wait is the emulated one.
+   * `x-ratelimit-reset` for a limit that lifts at `atMs` on the emulator's clock, in epoch seconds
+   * of that clock, rounded up so a client waiting until then finds the limit lifted. A client
+   * computes its wait as "reset minus now", so it needs the emulator's clock as its now.
    */
-  function resetAfter(seconds: number): string {
-    return String(Math.floor(Date.now() / 1000) + seconds);
+  function resetAt(atMs: number): string {
+    return String(Math.ceil(atMs / 1000));
   }
 
   function rateHeaders(): Record<string, string> {
@@ -294,7 +339,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return {
       'x-ratelimit-limit': String(RATE_LIMIT),
       'x-ratelimit-remaining': String(remaining),
-      'x-ratelimit-reset': resetAfter(3600),
+      'x-ratelimit-reset': resetAt(clock.now() + 3_600_000),
       'x-ratelimit-used': String(RATE_LIMIT - remaining),
       'x-ratelimit-resource': 'core',
     };
@@ -324,7 +369,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       ...basicError(403, 'API rate limit exceeded for installation ID 1.'),
       headers: {
         'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': resetAfter(seconds),
+        'x-ratelimit-reset': resetAt(limit.until),
         'x-ratelimit-used': String(RATE_LIMIT),
       },
     };
@@ -450,7 +495,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
 
   async function handle(route: Route, query: URLSearchParams, body: unknown, fault: ReturnType<typeof takeFault>): Promise<Reply> {
     if (route.operation === 'rateLimit.get')
-      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAfter(3600))) };
+      return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAt(clock.now() + 3_600_000))) };
     if (route.params.owner !== owner || route.params.repo !== repo) return basicError(404, 'Not Found');
     switch (route.operation) {
       case 'repos.get':
@@ -508,6 +553,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
       if (presented !== options.token) return send(basicError(401, 'Bad credentials'));
     }
+    if (route.operation === 'pulls.create' && holds.size > 0 && !(await passHolds())) {
+      response.destroy();
+      return;
+    }
     used += 1;
     const operation = validator.operation(route.specPath, route.method.toLowerCase());
     const fault = takeFault(route.operation);
@@ -561,6 +610,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     url: base,
     owner,
     repo,
+    clock,
     pulls: () => pulls.map((pull) => ({ ...pull })),
     closePullRequest(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
@@ -583,13 +633,33 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     rateLimit({ kind, seconds }) {
       limit = { kind, until: clock.now() + seconds * 1000 };
     },
+    holdPullRequests() {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const hold: Hold = { released, release, waiting: 0 };
+      holds.add(hold);
+      return {
+        waiting: () => hold.waiting,
+        release() {
+          holds.delete(hold);
+          hold.release();
+        },
+      };
+    },
     requests: () => log.map((entry) => ({ ...entry })),
     violations: () => [...violations],
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close() {
+      stopped ??= new Promise<void>((resolve, reject) => {
+        closed = true;
+        for (const hold of holds) hold.release();
+        holds.clear();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+      return stopped;
+    },
   };
 }
 

@@ -6,6 +6,7 @@ export {
   type GitHubEmulator,
   type GitHubEmulatorOptions,
   type ManualClock,
+  type PullRequestHold,
   type RateLimitedAnswer,
   startGitHubEmulator,
 } from './githubEmulator.js';

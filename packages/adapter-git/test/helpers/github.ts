@@ -8,15 +8,14 @@ export const TOKEN = 'ghp_emulatorTestToken000000000000000000000';
 /** Emulator seconds last 10 ms, so a 60 s retry-after is 600 ms. */
 export const SECOND_MS = 10;
 
-/** Host options that keep tests fast: tiny retry delays and no write pacing. */
-export function fastHostOptions(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
+/** Host options for `emulator`: its token and URL, its clock (for `x-ratelimit-reset`), warnings dropped. */
+export function hostOptionsFor(emulator: GitHubEmulator, overrides: Partial<GitHubHostOptions> = {}): GitHubHostOptions {
   return {
     auth: TOKEN,
     owner: emulator.owner,
     repo: emulator.repo,
     baseUrl: emulator.url,
-    retry: { delayMs: 5 },
-    rateLimit: { secondMs: SECOND_MS, writeIntervalMs: 0, notificationIntervalMs: 0 },
+    clock: () => emulator.clock.now(),
     log: { warn: () => {} },
     ...overrides,
   } as GitHubHostOptions;
@@ -28,7 +27,7 @@ export async function createHostHarness(
   hostOverrides: Partial<GitHubHostOptions> = {},
 ): Promise<GitHostHarness & { emulator: GitHubEmulator }> {
   const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, ...emulatorOptions });
-  const host = createGitHubHost(fastHostOptions(emulator, hostOverrides));
+  const host = createGitHubHost(hostOptionsFor(emulator, hostOverrides));
   return {
     emulator,
     host,
