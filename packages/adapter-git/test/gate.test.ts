@@ -16,7 +16,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(): Promise<{ fixture: RepoFixture; emulator: GitHubEmulator; gate: ReturnType<typeof createPublishGate> }> {
+async function setup(): Promise<{
+  fixture: RepoFixture;
+  emulator: GitHubEmulator;
+  gate: ReturnType<typeof createPublishGate>;
+  clock: { now: () => Date; advanceTo: (iso: string) => number };
+}> {
   const fixture = await createRepoFixture();
   cleanups.push(fixture.cleanup);
   // The emulator reads branches from the same bare repository the adapter pushes to.
@@ -26,7 +31,10 @@ async function setup(): Promise<{ fixture: RepoFixture; emulator: GitHubEmulator
     await emulator.close();
     expect(violations).toEqual([]);
   });
+  let now = Date.parse('2026-06-01T09:00:00.000Z');
+  const clock = { now: () => new Date(now), advanceTo: (iso: string) => (now = Math.max(now, Date.parse(iso))) };
   const gate = createPublishGate({
+    clock: clock.now,
     storage: createMemoryStorage(),
     git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
     gitHost: createGitHubHost(
@@ -34,7 +42,7 @@ async function setup(): Promise<{ fixture: RepoFixture; emulator: GitHubEmulator
     ),
     notifier: createRecordingNotifier(),
   });
-  return { fixture, emulator, gate };
+  return { fixture, emulator, gate, clock };
 }
 
 describe('a publish gate on the simple-git adapter and the GitHub host (emulated)', () => {
@@ -73,16 +81,18 @@ describe('a publish gate on the simple-git adapter and the GitHub host (emulated
 
   // The adapter no longer retries the 502 itself; until the gate retries publishes automatically,
   // the admin's retry is what repeats the call.
-  it('a 502 after the pull request was created: the repeated call ends approved with that one pull request', async () => {
-    const { fixture, emulator, gate } = await setup();
+  it('a 502 after the pull request was created: the automatic retry of the gate ends approved with that one pull request', async () => {
+    const { fixture, emulator, gate, clock } = await setup();
     const workspace = { ...fixture.workspace, ownerId: builder.id };
     await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>page</p>\n');
     const request = await gate.requestPublish({ workspace, subdomain: 'flaky-site', actor: builder });
     emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
-    const failed = await gate.approve({ id: request.id, actor: admin });
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.message).toMatch(/502/);
-    const approved = await gate.retry({ id: request.id, actor: admin });
+    const waiting = await gate.approve({ id: request.id, actor: admin });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toMatch(/502/);
+    clock.advanceTo(waiting.progress?.nextAttemptAt as string);
+    expect((await gate.sweep()).recovered).toBe(1);
+    const approved = await gate.getRequest({ id: request.id, actor: admin });
     expect(approved.status).toBe('approved');
     expect(approved.pullRequest?.number).toBe(1);
     expect(emulator.pulls()).toHaveLength(1);

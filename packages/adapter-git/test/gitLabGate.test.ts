@@ -17,7 +17,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-type Setup = { fixture: RepoFixture; emulator: GitLabEmulator; server: HttpsGitServer; gate: ReturnType<typeof createPublishGate> };
+type Setup = {
+  fixture: RepoFixture;
+  emulator: GitLabEmulator;
+  server: HttpsGitServer;
+  gate: ReturnType<typeof createPublishGate>;
+  /** The gate's clock, moved by the test. */
+  clock: { now: () => Date; advanceTo: (iso: string) => number };
+};
 
 /**
  * A GitLab stand-in in two halves over one bare repository: git over https (Basic auth, user

@@ -168,12 +168,13 @@ describe('through the gate, a failing push', () => {
     const workspace = { ...fixture.workspace, ownerId: builder.id };
     const request = await gate.requestPublish({ workspace, subdomain: 'canary-site', actor: builder });
     await breakRemote(server);
-    const failed = await gate.approve({ id: request.id, actor: admin });
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.code).toBe('port_failed');
+    // Retryable: the request waits for its next attempt and shows why, in progress.lastError.
+    const waiting = await gate.approve({ id: request.id, actor: admin });
+    expect(waiting.status).toBe('approving');
+    expect(waiting.progress?.lastError).toMatch(/git adapter failed in push/);
     await gate.sweep();
     const everything = [
-      exposed(failed),
+      exposed(waiting),
       exposed(await gate.getRequest({ id: request.id, actor: admin })),
       exposed(await gate.history({ actor: admin, requestId: request.id })),
       exposed(events),
