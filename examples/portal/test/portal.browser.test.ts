@@ -222,6 +222,37 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await shoot(bob, '07-remote-branch');
   });
 
+  it('while GitHub holds back the pull request, the review and the builder follow the publish steps live; released, it is published', async () => {
+    const emulator = portal.emulator;
+    if (!emulator) throw new Error('the portal runs without the GitHub emulator');
+    const bob = await signIn('Bob');
+    await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
+    await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs</h1>\n');
+    expect(await publish(bob, 'bike-shop')).toContain('Request sent');
+    const request = await latestRequest('ws-bob');
+
+    const hold = emulator.holdPullRequests();
+    try {
+      const ada = await signIn('Ada');
+      await review(ada, request);
+      const reviewPanel = ada.getByRole('region', { name: /^Review: Bike shop/ });
+      await reviewPanel.getByRole('button', { name: 'Approve and publish' }).click();
+      await expect.poll(() => hold.waiting(), UI_WAIT).toBe(1);
+      // The commit is pushed; the pull request is being opened: both pages show that step, live.
+      const step = 'Opening the pull request';
+      await reviewPanel.getByRole('status', { name: 'Publish progress' }).filter({ hasText: step }).waitFor();
+      await publishStatus(bob).getByRole('status', { name: 'Publish progress' }).filter({ hasText: step }).waitFor();
+      await shoot(bob, '06b-builder-publishing');
+      const during = await portal.gate.getRequest({ id: request.id, actor: admin });
+      expect(during).toMatchObject({ status: 'approving', progress: { step: 'opening-pull-request', attempt: 1 } });
+    } finally {
+      hold.release();
+    }
+    await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
+    await expect.poll(() => publishStatus(bob).getByRole('status', { name: 'Publish progress' }).count(), UI_WAIT).toBe(0);
+    await expectPublished(await portal.gate.getRequest({ id: request.id, actor: admin }));
+  });
+
   it('admin rejects with feedback; the builder sees the feedback, resubmits, and the resubmission is approved', async () => {
     const carol = await signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
