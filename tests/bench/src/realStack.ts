@@ -172,6 +172,10 @@ async function createStack(db: Knex, base: string, size: number): Promise<Stack 
     storage: timed<StoragePort>(createKnexStorage({ knex: db, tablePrefix: `bench${size}_` }), clock, 'storage'),
     git: timed<GitPort>(git, clock, 'git'),
     gitHost: timed<GitHostPort>(gitHost, clock, 'gitHost'),
+    // The bench measures the work of a publish; GitHub's pacing (80 per minute by default) would
+    // turn a few hundred approvals into a measurement of waiting.
+    // It times each approval to its outcome, so the call waits for it however loaded the machine is.
+    policy: { publishPacing: false, publishWaitMs: 600_000 },
   });
   return { size, root, remoteDir, emulator, gate, clock, workspaces, template };
 }
@@ -235,7 +239,9 @@ async function gateSubmit(stack: Stack, workspace: Workspace): Promise<string> {
 
 async function gateApprove(stack: Stack, id: string): Promise<void> {
   const approved = await stack.gate.approve({ id, actor: admin });
-  if (approved.status !== 'approved') throw new Error(`approve ended ${approved.status}: ${approved.error?.message}`);
+  if (approved.status !== 'approved') {
+    throw new Error(`approve ended ${approved.status}: ${approved.error?.message ?? JSON.stringify(approved.progress)}`);
+  }
 }
 
 async function timeIt(work: () => Promise<unknown>): Promise<number> {
