@@ -47,6 +47,19 @@ export async function allRequests(storage: StoragePort): Promise<PublishRequest[
   }
 }
 
+/**
+ * One request's audit trail as readable steps, in order: the entry type, and for a
+ * `request.progress` entry its step and attempt (`request.progress pushing #1`), so a test can
+ * assert the whole sequence a publish went through.
+ */
+export function trailSteps(entries: readonly AuditEntry[]): string[] {
+  return entries.map((entry) => {
+    if (entry.type !== 'request.progress') return entry.type;
+    const progress = entry.data.progress as { step?: unknown; attempt?: unknown } | undefined;
+    return `request.progress ${String(progress?.step)} #${String(progress?.attempt)}`;
+  });
+}
+
 // Which status each audit type leaves a request in, and which notification it sends (DESIGN.md's
 // lifecycle; trusted submissions record `request.submitted` then `request.approving`).
 const STATUS_AFTER: Record<string, PublishRequest['status']> = {

@@ -55,8 +55,10 @@ function crashingStorage(storage: StoragePort): StoragePort {
     ...storage,
     async transitionRequest(args) {
       const stored = await storage.transitionRequest(args);
-      // The decision's claim writes an audit entry; a recovery touch (also to `approving`) does not.
-      crashIf('claim', stored.status === 'approving' && args.audit.length > 0);
+      // The decision's claim records `request.approving`; the publish's progress writes (also
+      // `approving`, with `request.progress` entries) come after it.
+      const decision = args.audit.some((entry) => entry.type === 'request.approving');
+      crashIf('claim', decision);
       crashIf('store', stored.status === 'approved');
       return stored;
     },

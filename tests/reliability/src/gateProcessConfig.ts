@@ -5,7 +5,7 @@ import type { StoreLocation } from './stores.js';
  * The effect boundaries a publish crosses, in order. A gate process told to crash at one is
  * SIGKILLed by itself right after that step resolved, before it can do anything else:
  *
- * - `claim`: the compare-and-set to `approving` is committed;
+ * - `claim`: the decision's compare-and-set to `approving` is committed, with its publish job;
  * - `push`: the pinned commit is on the remote branch;
  * - `pullRequest`: the pull request is open;
  * - `store`: `approved` is committed (with its outbox row);
@@ -22,9 +22,9 @@ export type GateProcessConfig = {
   git: { remoteUrl: string; workspacesDir: string };
   github: { url: string; owner: string; repo: string; token: string; secondMs: number };
   webhook?: { url: string; secret: string };
-  /** Added to the real time for the gate's clock, e.g. to get past outbox leases after a crash. */
+  /** Added to the real time for the gate's clock, e.g. to get past the job and outbox leases a crashed process held. */
   clockOffsetMs?: number;
-  /** The gate's `recoverAfterMs` (how long it holds a publish job it claimed). Default: the gate's own. */
+  /** The gate's `recoverAfterMs` (how long a publish job is leased). Default: the gate's own (150 s). */
   recoverAfterMs?: number;
   /** The gate's policy. Default: the gate's own. */
   policy?: PublishGatePolicy;

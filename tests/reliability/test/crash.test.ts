@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { allAudit, outboxRows } from '../src/checks.js';
+import { allAudit, outboxRows, trailSteps } from '../src/checks.js';
 import { CRASH_POINTS, type CrashPoint } from '../src/gateProcessConfig.js';
 import { describe as describeExit, runGateProcess } from '../src/gateProcesses.js';
 import { admin, builder, workspace } from '../src/population.js';
@@ -16,21 +16,57 @@ afterAll(() => {
   if (figures.length > 0) console.log(`[reliability] crash points\n${figures.join('\n')}`);
 });
 
+type StateAtCrash = {
+  status: string;
+  /** The stored publish progress, as `step #attempt`. */
+  progress: string | undefined;
+  /** The publish job: none, or still leased to the dead process. */
+  job: 'none' | 'leased' | 'claimable';
+  /** Jobs another server claiming right now (real time) gets. */
+  claimableNow: number;
+  branches: number;
+  pulls: number;
+  approvedDelivered: boolean;
+  approvedRowDelivered: boolean | undefined;
+};
+
 /** What the store, the remote, the emulator and the receiver hold right after the crash. */
-async function expectStateAtCrash(
-  point: CrashPoint,
-  seen: { status: string; branches: number; pulls: number; approvedDelivered: boolean; approvedRowDelivered: boolean | undefined },
-) {
-  const expected = {
-    claim: { status: 'approving', branches: 0, pulls: 0, approvedDelivered: false, approvedRowDelivered: undefined },
-    push: { status: 'approving', branches: 1, pulls: 0, approvedDelivered: false, approvedRowDelivered: undefined },
-    pullRequest: { status: 'approving', branches: 1, pulls: 1, approvedDelivered: false, approvedRowDelivered: undefined },
-    store: { status: 'approved', branches: 1, pulls: 1, approvedDelivered: false, approvedRowDelivered: false },
+function expectStateAtCrash(point: CrashPoint, seen: StateAtCrash) {
+  // Until `approved` is stored, the job stored with the decision is leased to the dead process for
+  // its recoverAfterMs (the default, 150 s): nobody picks it up before then.
+  const publishing = {
+    status: 'approving',
+    job: 'leased',
+    claimableNow: 0,
+    approvedDelivered: false,
+    approvedRowDelivered: undefined,
+  } as const;
+  const done = { status: 'approved', progress: undefined, job: 'none', claimableNow: 0, branches: 1, pulls: 1 } as const;
+  const expected: Record<CrashPoint, StateAtCrash> = {
+    claim: { ...publishing, progress: 'queued #0', branches: 0, pulls: 0 },
+    push: { ...publishing, progress: 'pushing #1', branches: 1, pulls: 0 },
+    pullRequest: { ...publishing, progress: 'opening-pull-request #1', branches: 1, pulls: 1 },
+    store: { ...done, approvedDelivered: false, approvedRowDelivered: false },
     // Delivered to the receiver, but the process died before marking the row: it will go out again.
-    notify: { status: 'approved', branches: 1, pulls: 1, approvedDelivered: true, approvedRowDelivered: false },
-  }[point];
-  expect(seen, `state right after the crash at ${point}`).toEqual(expected);
+    notify: { ...done, approvedDelivered: true, approvedRowDelivered: false },
+  };
+  expect(seen, `state right after the crash at ${point}`).toEqual(expected[point]);
 }
+
+const FIRST_ATTEMPT = ['request.progress pushing #1', 'request.progress opening-pull-request #1'];
+const SECOND_ATTEMPT = ['request.progress pushing #2', 'request.progress opening-pull-request #2'];
+
+/**
+ * The audit trail once recovered: the decision, every attempt's steps exactly once, one approval.
+ * An attempt cut short by the crash stays on record and the recovery is the next attempt.
+ */
+const EXPECTED_TRAIL: Record<CrashPoint, string[]> = {
+  claim: FIRST_ATTEMPT,
+  push: ['request.progress pushing #1', ...SECOND_ATTEMPT],
+  pullRequest: [...FIRST_ATTEMPT, ...SECOND_ATTEMPT],
+  store: FIRST_ATTEMPT,
+  notify: FIRST_ATTEMPT,
+};
 
 for (const { name, available, fresh } of backends('reliability crash points')) {
   describe(`crash points on ${name}`, () => {
@@ -65,19 +101,22 @@ for (const { name, available, fresh } of backends('reliability crash points')) {
         const { db, storage } = store.open({ poolMax: 2 });
         const atCrash = await storage.getRequest({ id: request.id });
         const rowsAtCrash = await outboxRows(db, store.tablePrefix);
-        await expectStateAtCrash(point, {
+        const jobAtCrash = await storage.getJob({ requestId: request.id });
+        expectStateAtCrash(point, {
           status: atCrash?.status ?? 'missing',
+          progress: atCrash?.progress ? `${atCrash.progress.step} #${atCrash.progress.attempt}` : undefined,
+          job: !jobAtCrash ? 'none' : Date.parse(jobAtCrash.leaseUntil ?? '') > Date.now() ? 'leased' : 'claimable',
+          claimableNow: (await storage.claimJobs({ now: new Date().toISOString(), limit: 10, leaseMs: 0 })).length,
           branches: (await world.publishBranches()).size,
           pulls: emulator.pulls().length,
           approvedDelivered: receiver.deliveries().some((delivery) => delivery.type === 'request.approved'),
           approvedRowDelivered: rowsAtCrash.find((row) => row.notification.type === 'request.approved')?.delivered,
         });
 
-        // A new process, with a clock past the outbox lease the dead one held.
+        // A new process, with a clock past the job and outbox leases the dead one held.
         const recoverStarted = Date.now();
         const recovery = await runGateProcess({
           ...base,
-          recoverAfterMs: 0,
           clockOffsetMs: 5 * 60_000,
           task: { kind: 'recover', sweeps: 2 },
         });
@@ -85,6 +124,9 @@ for (const { name, available, fresh } of backends('reliability crash points')) {
         expect(recovery.code, describeExit(recovery)).toBe(0);
         const swept = recovery.events.find((event) => event.event === 'swept');
         if (swept?.event !== 'swept') throw new Error(`no sweep report:\n${describeExit(recovery)}`);
+        // The first sweep ran the interrupted publish (if the crash left one); the second found nothing.
+        const interrupted = point === 'claim' || point === 'push' || point === 'pullRequest' ? 1 : 0;
+        expect(swept.reports.map((report) => report.recovered)).toEqual([interrupted, 0]);
 
         // Exactly one branch, at the pinned sha.
         expect(Object.fromEntries(await world.publishBranches())).toEqual({ [branch]: request.sha });
@@ -92,13 +134,16 @@ for (const { name, available, fresh } of backends('reliability crash points')) {
         expect(emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha, state: pull.state }))).toEqual([
           { head: branch, headSha: request.sha, state: 'open' },
         ]);
-        // Approved, with that branch and pull request.
+        // Approved, with that branch and pull request; the publish is over (no progress, no job).
         const final = await storage.getRequest({ id: request.id });
         expect(final).toMatchObject({ status: 'approved', branch, pullRequest: { number: 1 } });
-        // Audit complete: each step exactly once, no duplicates from the second attempt.
-        expect((await allAudit(storage, { requestId: request.id })).map((entry) => entry.type)).toEqual([
+        expect(final?.progress).toBeUndefined();
+        expect(await storage.getJob({ requestId: request.id })).toBeNull();
+        // Audit complete: the decision, each attempt's steps once, one approval.
+        expect(trailSteps(await allAudit(storage, { requestId: request.id }))).toEqual([
           'request.submitted',
           'request.approving',
+          ...EXPECTED_TRAIL[point],
           'request.approved',
         ]);
         // Every notification delivered; duplicates (the `notify` crash) collapse by id.

@@ -15,7 +15,7 @@ import {
 import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows } from '../src/checks.js';
+import { allAudit, allRequests, auditProblems, outboxProblems, outboxRows, trailSteps } from '../src/checks.js';
 import { emulatedHostOptions } from '../src/emulator.js';
 import { admin, builder, workspace } from '../src/population.js';
 import { type GitWorld, git } from '../src/repos.js';
@@ -59,8 +59,16 @@ type Rig = {
   gate: PublishGate;
   git: { use(next: GitPort): void; good: GitPort; at(remote: string): GitPort };
   host: { use(next: GitHostPort): void; good: GitHostPort; with(overrides: Partial<GitHubHostOptions>): GitHostPort };
+  /** The gate's time: it moves only when a test moves it. */
+  now(): number;
   /** Moves the gate's clock forward (outbox backoff, leases). */
   advance(ms: number): void;
+  /**
+   * Runs the publish attempt a request in `approving` waits for, as time passing does: a sweep a
+   * millisecond before `progress.nextAttemptAt` runs nothing; the gate's clock is moved to it and a
+   * sweep runs the job. Resolves with the request as stored after that attempt.
+   */
+  nextAttempt(id: string): Promise<PublishRequest>;
   /** A workspace of its own with a change, submitted by its builder: a pending request. */
   submit(n: number): Promise<PublishRequest>;
 };
@@ -82,13 +90,13 @@ async function rig(): Promise<Rig> {
   const gitSwitch = switchable<GitPort>(goodGit);
   const goodHost = createGitHubHost(emulatedHostOptions(emulator));
   const hostSwitch = switchable<GitHostPort>(goodHost);
-  let offset = 0;
+  let now = Date.now();
   const gate = createPublishGate({
     storage,
     git: gitSwitch.port,
     gitHost: hostSwitch.port,
     notifier: createWebhookNotifier({ url: receiver.url, secret: WEBHOOK_SECRET, timeoutMs: 2_000 }),
-    clock: () => new Date(Date.now() + offset),
+    clock: () => new Date(now),
     recoverAfterMs: 0,
   });
   cleanups.push(() => gate.close());
@@ -106,8 +114,22 @@ async function rig(): Promise<Rig> {
     gate,
     git: { use: gitSwitch.use, good: goodGit, at: gitAt },
     host: { use: hostSwitch.use, good: goodHost, with: (overrides) => createGitHubHost(emulatedHostOptions(emulator, overrides)) },
+    now: () => now,
     advance(ms) {
-      offset += ms;
+      now += ms;
+    },
+    async nextAttempt(id) {
+      const waiting = await storage.getRequest({ id });
+      const due = Date.parse(waiting?.progress?.nextAttemptAt ?? '');
+      expect(waiting?.status, `request ${id} waits for an attempt`).toBe('approving');
+      expect(due).toBeGreaterThan(now);
+      now = due - 1;
+      expect((await gate.sweep()).recovered, 'jobs run a millisecond before nextAttemptAt').toBe(0);
+      now = due;
+      expect((await gate.sweep()).recovered, 'jobs run at nextAttemptAt').toBe(1);
+      const after = await storage.getRequest({ id });
+      if (!after) throw new Error(`request ${id} is gone`);
+      return after;
     },
     async submit(n) {
       const ws = workspace(n);
@@ -118,10 +140,21 @@ async function rig(): Promise<Rig> {
   };
 }
 
-/** The audit types of one request, in order. */
+/** The audit trail of one request, in order, progress entries with their step and attempt. */
 async function trail(r: Rig, id: string): Promise<string[]> {
-  return (await allAudit(r.storage, { requestId: id })).map((entry) => entry.type);
+  return trailSteps(await allAudit(r.storage, { requestId: id }));
 }
+
+/** Checks that a waiting request's next attempt is the policy's backoff after `failedAt`: between half and all of 10 s doubled per attempt. */
+function expectBackoff(request: PublishRequest, failedAt: number) {
+  const attempt = request.progress?.attempt ?? 0;
+  const backoff = 10_000 * 2 ** (attempt - 1);
+  const wait = Date.parse(request.progress?.nextAttemptAt ?? '') - failedAt;
+  expect(wait, `wait after attempt ${attempt}`).toBeGreaterThanOrEqual(backoff / 2);
+  expect(wait, `wait after attempt ${attempt}`).toBeLessThanOrEqual(backoff);
+}
+
+const FIRST_ATTEMPT = ['request.progress pushing #1', 'request.progress opening-pull-request #1'];
 
 /** Everything that must hold whatever happened: one branch and one PR per approved request, consistent audit and outbox. */
 async function expectConsistent(r: Rig) {
@@ -154,50 +187,73 @@ async function closedPort(): Promise<number> {
 }
 
 describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub emulator, webhook)', () => {
-  it('remote unreachable: failed with port_failed, nothing pushed or opened; retry after the remote is fixed → approved, one branch, one pull request', async () => {
+  it('remote unreachable: the publish waits for its next attempt instead of failing, nothing pushed or opened; once the remote is back, the scheduled attempt approves it without anyone retrying, one branch, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.git.use(r.git.at(`https://127.0.0.1:${await closedPort()}/acme/sites.git`));
-    const failed = await r.gate.approve({ id: request.id, actor: ada });
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.code).toBe('port_failed');
-    expect(failed.error?.message).toMatch(/git adapter failed in push/);
+    const waiting = await r.gate.approve({ id: request.id, actor: ada });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toMatch(/git adapter failed in push/);
+    expect(waiting.error).toBeUndefined();
+    expectBackoff(waiting, r.now());
+    // Nothing to retry by hand: the gate owns the next attempt.
+    await expect(r.gate.retry({ id: request.id, actor: ada })).rejects.toMatchObject({ code: 'invalid_transition' });
 
-    // Still down (now a missing path): the retry fails the same way and creates nothing.
+    // Still down (now a missing path) when the attempt is due: it fails the same way, waits longer, creates nothing.
     r.git.use(r.git.at('file:///nonexistent/reliability/remote.git'));
-    expect((await r.gate.retry({ id: request.id, actor: ada })).status).toBe('failed');
+    const second = await r.nextAttempt(request.id);
+    expect(second).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 2 } });
+    expect(second.progress?.lastError).toMatch(/git adapter failed in push/);
+    expectBackoff(second, r.now());
     expect((await r.world.publishBranches()).size).toBe(0);
     expect(r.emulator.pulls()).toHaveLength(0);
 
     r.git.use(r.git.good);
-    const approved = await r.gate.retry({ id: request.id, actor: ada });
-    expect(approved).toMatchObject({ status: 'approved', branch: `publish/site-1-${request.id}` });
+    const approved = await r.nextAttempt(request.id);
+    expect(approved).toMatchObject({ status: 'approved', branch: `publish/site-1-${request.id}`, pullRequest: { number: 1 } });
+    expect(approved.progress).toBeUndefined();
+    expect(await r.storage.getJob({ requestId: request.id })).toBeNull();
     await expect(r.gate.retry({ id: request.id, actor: ada })).rejects.toMatchObject({ code: 'invalid_transition' });
     expect(await trail(r, request.id)).toEqual([
       'request.submitted',
       'request.approving',
-      'request.failed',
-      'request.retried',
-      'request.failed',
-      'request.retried',
+      'request.progress pushing #1',
+      'request.progress queued #1',
+      'request.progress pushing #2',
+      'request.progress queued #2',
+      'request.progress pushing #3',
+      'request.progress opening-pull-request #3',
       'request.approved',
     ]);
     await r.gate.sweep();
     await expectConsistent(r);
   });
 
-  it('branch taken by someone else at another sha (non-fast-forward): failed with conflict, the branch is never forced; withdraw frees the workspace', async () => {
+  it('branch taken by someone else at another sha (non-fast-forward): failed at once with conflict (not retryable, 1 attempt, nothing scheduled), the branch is never forced; withdraw frees the workspace', async () => {
     const r = await rig();
     const request = await r.submit(1);
     const branch = `publish/site-1-${request.id}`;
     const mainSha = await git(r.world.remoteDir, ['rev-parse', 'refs/heads/main']);
     await git(r.world.remoteDir, ['update-ref', `refs/heads/${branch}`, mainSha]);
 
+    // A conflict cannot heal by waiting: failed at once, nothing scheduled.
     const failed = await r.gate.approve({ id: request.id, actor: ada });
-    expect(failed.status).toBe('failed');
-    expect(failed.error?.code).toBe('conflict');
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'conflict', retryable: false, attempts: 1 } });
+    expect(failed.progress).toBeUndefined();
+    expect(await r.storage.getJob({ requestId: request.id })).toBeNull();
+    r.advance(3_600_000);
+    expect((await r.gate.sweep()).recovered).toBe(0);
     const again = await r.gate.retry({ id: request.id, actor: ada });
-    expect(again).toMatchObject({ status: 'failed', error: { code: 'conflict' } });
+    expect(again).toMatchObject({ status: 'failed', error: { code: 'conflict', retryable: false, attempts: 1 } });
+    expect(await trail(r, request.id)).toEqual([
+      'request.submitted',
+      'request.approving',
+      'request.progress pushing #1',
+      'request.failed',
+      'request.retried',
+      'request.progress pushing #1',
+      'request.failed',
+    ]);
     // Nothing forced: the other party's branch is where they left it, and no pull request exists.
     expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: mainSha });
     expect(r.emulator.pulls()).toHaveLength(0);
@@ -224,22 +280,35 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     expect(approved.pullRequest?.number).toBe(1);
     const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
     expect(creates.map((entry) => entry.status)).toEqual([502, 422]);
+    expect(await trail(r, request.id)).toEqual(['request.submitted', 'request.approving', ...FIRST_ATTEMPT, 'request.approved']);
     await r.gate.sweep();
     await expectConsistent(r);
   });
 
-  it('GitHub 5xx after create that outlasts Octokit’s retries: failed; retry → approved with the same pull request, no duplicate', async () => {
+  it('GitHub 5xx after create that outlasts Octokit’s retries: waits for its next attempt; that attempt finds the pull request the first one created and approves without anyone retrying, no duplicate', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
     r.emulator.failNext({ operation: 'pulls.create', status: 502, times: 3 });
-    const failed = await r.gate.approve({ id: request.id, actor: ada });
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
-    expect(failed.error?.message).toMatch(/GitHub failed with 502/);
+    const waiting = await r.gate.approve({ id: request.id, actor: ada });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toMatch(/GitHub failed with 502/);
+    expectBackoff(waiting, r.now());
     expect(r.emulator.pulls()).toHaveLength(1);
-    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    const approved = await r.nextAttempt(request.id);
     expect(approved).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
     expect(r.emulator.pulls()).toHaveLength(1);
+    const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
+    expect(creates.map((entry) => entry.status)).toEqual([502, 502, 502, 502, 422]);
+    expect(await trail(r, request.id)).toEqual([
+      'request.submitted',
+      'request.approving',
+      ...FIRST_ATTEMPT,
+      'request.progress queued #1',
+      'request.progress pushing #2',
+      'request.progress opening-pull-request #2',
+      'request.approved',
+    ]);
     await r.gate.sweep();
     await expectConsistent(r);
   });
@@ -267,48 +336,82 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     await expectConsistent(r);
   });
 
-  it('secondary rate limit past the wait bound: failed at once instead of waiting; once it clears, retry → approved, one pull request', async () => {
+  it('secondary rate limit past the wait bound: not waited out in the call, the publish waits for its next attempt; the attempts after it clears approve without anyone retrying, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.emulator.rateLimit({ kind: 'secondary', seconds: 120 });
-    const failed = await r.gate.approve({ id: request.id, actor: ada });
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
-    expect(failed.error?.message).toMatch(/rate limit/i);
+    const waiting = await r.gate.approve({ id: request.id, actor: ada });
+    // The adapter reports neither `rateLimited` nor `retryAfterMs` (yet), so the gate schedules
+    // the attempt on its own backoff, not on GitHub's retry-after.
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting.progress?.lastError).toMatch(/rate limit/i);
+    expectBackoff(waiting, r.now());
     // Not waited out: a 120 s wait is past the 60 s bound, so the one refused call was the last one.
     const calls = r.emulator.requests();
     expect(calls.filter((entry) => entry.status === 403)).toHaveLength(1);
     expect(calls.at(-1)?.status).toBe(403);
-    // Still limited a moment before the 120 s are over: a retry fails the same way, nothing is created.
+    // Still limited a moment before the 120 s are over: the next attempt is refused the same way, nothing is created.
     r.githubClock.advance(119_000);
-    expect(await r.gate.retry({ id: request.id, actor: ada })).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    const second = await r.nextAttempt(request.id);
+    expect(second).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 2 } });
+    expect(second.progress?.lastError).toMatch(/rate limit/i);
+    // Refused twice: the 1 s left is within the bound, so the host waits it out once, on a GitHub clock that does not move.
+    expect(r.emulator.requests().map((entry) => entry.status)).toEqual([403, 403, 403]);
     expect(r.emulator.pulls()).toHaveLength(0);
     r.githubClock.advance(1_000);
-    const approved = await r.gate.retry({ id: request.id, actor: ada });
+    const approved = await r.nextAttempt(request.id);
     expect(approved.status).toBe('approved');
     expect(r.emulator.pulls()).toHaveLength(1);
+    expect(await trail(r, request.id)).toEqual([
+      'request.submitted',
+      'request.approving',
+      ...FIRST_ATTEMPT,
+      'request.progress queued #1',
+      'request.progress pushing #2',
+      'request.progress opening-pull-request #2',
+      'request.progress queued #2',
+      'request.progress pushing #3',
+      'request.progress opening-pull-request #3',
+      'request.approved',
+    ]);
+    const statuses = r.emulator.requests().map((entry) => entry.status);
     figures.push(
-      `  secondary rate limit of 120 emulated s (> 60 s bound): failed at once (${calls.length} calls, the last one refused), approved on retry once cleared`,
+      `  secondary rate limit of 120 emulated s (> 60 s bound): not waited out in the call (${calls.length} call, refused), approved on attempt 3 with no retry by anyone (${statuses.join(' ')})`,
     );
     await r.gate.sweep();
     await expectConsistent(r);
   });
 
-  it('401 bad credentials: failed with the token redacted, the branch stays pushed; after the token is fixed, retry → approved, one branch, one pull request', async () => {
+  it('401 bad credentials: failed at once (not retryable, 1 attempt, nothing scheduled) with the token redacted, the branch stays pushed; after the token is fixed, retry → approved, one branch, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.host.use(r.host.with({ auth: 'ghp_wrongTokenwrongTokenwrongToken0000000' }));
+    // Bad credentials do not heal by waiting: failed at once, nothing scheduled.
     const failed = await r.gate.approve({ id: request.id, actor: ada });
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed' } });
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'port_failed', retryable: false, attempts: 1 } });
     expect(failed.error?.message).toMatch(/rejected the credentials \(401/);
     expect(failed.error?.message).not.toContain('wrongToken');
+    expect(await r.storage.getJob({ requestId: request.id })).toBeNull();
     const branch = `publish/site-1-${request.id}`;
     expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: request.sha });
+    r.advance(3_600_000);
+    expect((await r.gate.sweep()).recovered).toBe(0);
+    expect(await r.storage.getRequest({ id: request.id })).toMatchObject({ status: 'failed' });
 
     r.host.use(r.host.good);
     const approved = await r.gate.retry({ id: request.id, actor: ada });
     expect(approved).toMatchObject({ status: 'approved', branch });
     expect(Object.fromEntries(await r.world.publishBranches())).toEqual({ [branch]: request.sha });
     expect(r.emulator.pulls().map((pull) => pull.head)).toEqual([branch]);
+    expect(await trail(r, request.id)).toEqual([
+      'request.submitted',
+      'request.approving',
+      ...FIRST_ATTEMPT,
+      'request.failed',
+      'request.retried',
+      ...FIRST_ATTEMPT,
+      'request.approved',
+    ]);
     await r.gate.sweep();
     await expectConsistent(r);
   });
@@ -361,7 +464,10 @@ describe.skipIf(!postgresAvailable('reliability faults (PostgreSQL)'))('PostgreS
     const killer = store.connect({ poolMax: 1 });
     const git = createFakeGit();
     const gitHost = createFakeGitHost();
-    const gate = createPublishGate({ storage, git, gitHost, recoverAfterMs: 0 });
+    // No pacing: concurrent runs reserve slots in an order that need not match their clock
+    // readings, so even an unspendable budget can defer one a few ms ('waiting-rate-limit') past
+    // the one sweep this test allows for recovery. Pacing has tests of its own (burst, core).
+    const gate = createPublishGate({ storage, git, gitHost, recoverAfterMs: 0, policy: { publishPacing: false } });
     cleanups.push(() => gate.close());
     const count = 150;
     for (let n = 1; n <= count; n += 1) git.write(workspace(n), 'index.html', `<p>site ${n}</p>\n`);

@@ -4,6 +4,7 @@ import {
   createPublishGate,
   type PublishGate,
   PublishGateError,
+  type PublishRequest,
   type PublishStatus,
   type StoragePort,
   type Workspace,
@@ -11,6 +12,7 @@ import {
 import { createFakeGit, createFakeGitHost, type FakeGit, type FakeGitHost } from '@publishgate/core/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { trailSteps } from '../src/checks.js';
 import { freshSqliteStore, postgresAvailable, postgresStorePool } from '../src/stores.js';
 
 // A reference model of the facade — a few plain maps and the rules of DESIGN.md written the
@@ -19,9 +21,12 @@ import { freshSqliteStore, postgresAvailable, postgresStorePool } from '../src/s
 // state must equal the model's: statuses, in-flight slots, publications, one branch and one pull
 // request per approved request, trust grants, each request's audit trail, and the outbox.
 //
-// The model also has a clock (pending requests expire), `sweep()`, and lost answers: the storage
-// commits a decision's move to `approving` and then the call fails as if the server died, leaving
-// the publish for `sweep()` to finish.
+// The model also has a clock (pending requests expire), `sweep()`, failing pushes and lost answers.
+// A push failure is retryable: the request stays `approving` with its next attempt scheduled (the
+// policy's backoff, read back from the gate since it has jitter) until the attempts or the time
+// allowed run out, then it is `failed`; a `sweep()` once the clock reaches `nextAttemptAt` runs the
+// attempt. A lost answer: the storage commits a decision's move to `approving` (with its publish
+// job) and then the call fails as if the server died, leaving the publish for `sweep()` to run.
 
 const bob: Actor = { id: 'bob', email: 'bob@example.com', roles: ['builder'] };
 const carol: Actor = { id: 'carol', email: 'carol@example.com', roles: ['builder'] };
@@ -37,6 +42,10 @@ const BLUEPRINT_INDEX = '<h1>Hello</h1>\n';
 const SECRET = `key = "AKIA${'Z'.repeat(16)}"\n`;
 const TTL_MS = 4 * 60_000;
 const EPOCH = Date.parse('2030-01-01T00:00:00.000Z');
+// Fewer attempts and a shorter window than the defaults, so that runs reach `failed` (and `retry`).
+const RETRY = { attempts: 3, withinMs: 3 * 60_000 };
+const BASE_DELAY_MS = 10_000;
+const iso = (ms: number) => new Date(ms).toISOString();
 
 type ModelRequest = {
   id: string;
@@ -45,8 +54,14 @@ type ModelRequest = {
   subdomain: string;
   status: PublishStatus;
   expiresAt: number;
-  /** Audit types the gate must have recorded for this request, in order. */
+  /** Audit steps the gate must have recorded for this request, in order (see `trailSteps`). */
   trail: string[];
+  /** Attempts the current (or last) publish made: 0 before the first; a failed request's `error.attempts`. */
+  attempt: number;
+  /** When the current publish was queued (the decision). */
+  since: number;
+  /** While `approving`: when the next attempt is due; undefined for a lost answer's publish, due at once. */
+  nextAttemptAt: number | undefined;
 };
 type Model = {
   now: number;
@@ -61,10 +76,22 @@ type Model = {
   approvedCount: number;
   trustEntries: number;
   notifications: number;
-  /** Interrupted publishes `sweep()` finished. */
+  /** Publish jobs `sweep()` ran (scheduled attempts and lost answers). */
   recovered: number;
+  /** Attempts that failed and scheduled the next one. */
+  scheduled: number;
+  /** Decisions whose answer was lost after their commit. */
+  lostAnswers: number;
 };
-type Real = { gate: PublishGate; storage: StoragePort; git: FakeGit; gitHost: FakeGitHost; clock: { now: number } };
+type Real = {
+  gate: PublishGate;
+  storage: StoragePort;
+  git: FakeGit;
+  gitHost: FakeGitHost;
+  clock: { now: number };
+  /** Requests that were `approving` at the last check: their jobs are looked up until they are gone. */
+  publishing: Set<string>;
+};
 
 type Outcome = { ok: true; status: PublishStatus } | { ok: false; code: string } | { ok: true; trust: boolean };
 
@@ -94,30 +121,82 @@ async function outcome(run: () => Promise<{ status: PublishStatus } | unknown>):
   }
 }
 
-/** The effects of a publish the model allowed: succeeds unless a push failure is queued. */
-function publishOutcome(model: Model): 'approved' | 'failed' {
-  if (model.pushFailures > 0) {
-    model.pushFailures -= 1;
-    return 'failed';
-  }
-  return 'approved';
+type AttemptEnd = 'approved' | 'approving' | 'failed';
+
+function backoffMs(attempt: number) {
+  return BASE_DELAY_MS * 2 ** (attempt - 1);
 }
 
-/** Applies a publish's outcome to the model: status, trail, notification, publication. */
-function finishPublish(model: Model, request: ModelRequest, result: 'approved' | 'failed') {
-  request.status = result;
-  request.trail.push(`request.${result}`);
+/** Whether the next push fails: takes the queued failure, if any. */
+function takePushFailure(model: Model): boolean {
+  if (model.pushFailures === 0) return false;
+  model.pushFailures -= 1;
+  return true;
+}
+
+/**
+ * Where the next attempt of a publish can end: approved; or, when its push fails, waiting for the
+ * attempt after it, or failed when the attempts are used up or that attempt would start later than
+ * `withinMs` after the publish was queued. Near that edge the jitter decides: both are allowed.
+ */
+function attemptEnds(model: Model, request: Pick<ModelRequest, 'attempt' | 'since'>, pushFails: boolean): AttemptEnd[] {
+  if (!pushFails) return ['approved'];
+  const attempt = request.attempt + 1;
+  if (attempt >= RETRY.attempts) return ['failed'];
+  const backoff = backoffMs(attempt);
+  if (model.now + backoff - request.since <= RETRY.withinMs) return ['approving'];
+  if (model.now + backoff / 2 - request.since > RETRY.withinMs) return ['failed'];
+  return ['approving', 'failed'];
+}
+
+/** What a decision that publishes (approve, retry, trusted submit) answers: where its first attempt ends. */
+function expectedPublish(model: Model): Outcome {
+  const ends = attemptEnds(model, { attempt: 0, since: model.now }, takePushFailure(model));
+  if (ends.length !== 1) throw new Error(`the model cannot tell where a new publish ends: ${ends.join(' or ')}`);
+  return { ok: true, status: ends[0] as AttemptEnd };
+}
+
+/** A decision queued a publish: the request is `approving`, its job due at once. */
+function startPublish(model: Model, request: ModelRequest, type: 'request.approving' | 'request.retried') {
+  request.status = 'approving';
+  request.trail.push(type);
+  request.attempt = 0;
+  request.since = model.now;
+  request.nextAttemptAt = undefined;
+}
+
+/** Applies one publish attempt that ended as `end` (the gate's `stored` request tells the jittered next attempt time). */
+function recordAttempt(model: Model, request: ModelRequest, end: AttemptEnd, stored: PublishRequest | null) {
+  const attempt = request.attempt + 1;
+  request.attempt = attempt;
+  request.trail.push(`request.progress pushing #${attempt}`);
+  if (end === 'approving') {
+    const next = Date.parse(stored?.progress?.nextAttemptAt ?? '');
+    const backoff = backoffMs(attempt);
+    expect(next - model.now, `wait after attempt ${attempt} of ${request.id}`).toBeGreaterThanOrEqual(backoff / 2);
+    expect(next - model.now, `wait after attempt ${attempt} of ${request.id}`).toBeLessThanOrEqual(backoff);
+    expect(next - request.since, `next attempt of ${request.id} within the window`).toBeLessThanOrEqual(RETRY.withinMs);
+    request.trail.push(`request.progress queued #${attempt}`);
+    request.nextAttemptAt = next;
+    model.scheduled += 1;
+    return;
+  }
+  request.status = end;
+  request.nextAttemptAt = undefined;
   model.notifications += 1;
-  if (result === 'approved') {
+  if (end === 'approved') {
+    request.trail.push(`request.progress opening-pull-request #${attempt}`, 'request.approved');
     model.approvedCount += 1;
     model.published.set(request.workspaceId, { content: model.committed.get(request.id) ?? '', subdomain: request.subdomain });
+  } else {
+    request.trail.push('request.failed');
   }
 }
 
-/** What an approve or retry that the machine allows does: publish, or lose the answer after the claim. */
+/** What an approve or retry that the machine allows answers: where its first attempt ends, or a lost answer after the claim. */
 function expectedDecisionToPublish(model: Model): Outcome {
   if (model.loseNextAnswer) return { ok: false, code: 'port_failed' };
-  return { ok: true, status: publishOutcome(model) };
+  return expectedPublish(model);
 }
 
 type Command = fc.AsyncCommand<Model, Real>;
@@ -162,7 +241,7 @@ class Submit implements Command {
     else if ((claimOf(model, normalized) ?? this.workspace.id) !== this.workspace.id)
       expected = { ok: false, code: 'subdomain_unavailable' };
     else if (working === baseline) expected = { ok: false, code: 'nothing_to_publish' };
-    else expected = { ok: true, status: trusted ? publishOutcome(model) : 'pending' };
+    else expected = trusted ? expectedPublish(model) : { ok: true, status: 'pending' };
     const actual = await outcome(() =>
       real.gate.requestPublish({ workspace: this.workspace, subdomain: this.subdomain, actor: this.actor }),
     );
@@ -179,14 +258,17 @@ class Submit implements Command {
         status: 'pending',
         expiresAt: model.now + TTL_MS,
         trail: ['request.submitted'],
+        attempt: 0,
+        since: model.now,
+        nextAttemptAt: undefined,
       };
       model.requests.push(request);
       model.committed.set(request.id, working);
       if (actual.status === 'pending') {
         model.notifications += 1;
       } else {
-        request.trail.push('request.approving');
-        finishPublish(model, request, actual.status === 'approved' ? 'approved' : 'failed');
+        startPublish(model, request, 'request.approving');
+        recordAttempt(model, request, actual.status as AttemptEnd, stored);
       }
     }
   }
@@ -241,14 +323,14 @@ class Decide implements Command {
     expect(actual, `${this.toString()} on ${request.status} ${request.id}`).toEqual(expected);
     const claimStep = this.decision === 'approve' ? 'request.approving' : 'request.retried';
     if (!actual.ok && actual.code === 'port_failed') {
-      // The claim was committed; the process "died" before the publish. sweep() finishes it.
+      // The claim was committed with its job; the process "died" before the publish. sweep() runs it.
       model.loseNextAnswer = false;
-      request.status = 'approving';
-      request.trail.push(claimStep);
+      model.lostAnswers += 1;
+      startPublish(model, request, claimStep);
     } else if (actual.ok && 'status' in actual) {
-      if (actual.status === 'approved' || actual.status === 'failed') {
-        request.trail.push(claimStep);
-        finishPublish(model, request, actual.status);
+      if (this.decision === 'approve' || this.decision === 'retry') {
+        startPublish(model, request, claimStep);
+        recordAttempt(model, request, actual.status as AttemptEnd, await real.storage.getRequest({ id: request.id }));
       } else {
         request.status = actual.status;
         request.trail.push(`request.${actual.status}`);
@@ -295,9 +377,9 @@ class SetTrust implements Command {
 }
 
 class BreakNextPush implements Command {
-  // One queued failure at a time keeps most publishes succeeding, so deep states stay reachable.
+  // A few queued failures at most keep most publishes succeeding, so deep states stay reachable.
   check(model: Readonly<Model>) {
-    return model.pushFailures === 0;
+    return model.pushFailures < 2;
   }
   async run(model: Model, real: Real) {
     real.git.failNext('push', new Error('remote hung up'));
@@ -309,9 +391,8 @@ class BreakNextPush implements Command {
 }
 
 class LoseNextAnswer implements Command {
-  // One interrupted publish at a time, so which one a push failure hits stays unambiguous.
   check(model: Readonly<Model>) {
-    return !model.loseNextAnswer && !model.requests.some((request) => request.status === 'approving');
+    return !model.loseNextAnswer;
   }
   async run(model: Model) {
     model.loseNextAnswer = true;
@@ -335,25 +416,61 @@ class Tick implements Command {
   }
 }
 
+/** Moves the clock to the next scheduled attempt, or a millisecond short of it. */
+class UntilNextAttempt implements Command {
+  constructor(readonly shortMs: 0 | 1) {}
+  private next(model: Readonly<Model>): number | undefined {
+    const due = model.requests
+      .filter((request) => request.status === 'approving' && request.nextAttemptAt !== undefined)
+      .map((request) => (request.nextAttemptAt as number) - this.shortMs)
+      .filter((at) => at > model.now);
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+  check(model: Readonly<Model>) {
+    return this.next(model) !== undefined;
+  }
+  async run(model: Model, real: Real) {
+    model.now = this.next(model) as number;
+    real.clock.now = model.now;
+  }
+  toString() {
+    return this.shortMs === 0 ? 'untilNextAttempt()' : `untilNextAttempt(-${this.shortMs} ms)`;
+  }
+}
+
 class Sweep implements Command {
   check() {
     return true;
   }
   async run(model: Model, real: Real) {
     const overdue = model.requests.filter((request) => request.status === 'pending' && request.expiresAt <= model.now);
-    const interrupted = model.requests.filter((request) => request.status === 'approving');
+    // Jobs due: lost answers' at once, scheduled attempts once the clock reached nextAttemptAt.
+    const due = model.requests.filter(
+      (request) => request.status === 'approving' && (request.nextAttemptAt === undefined || request.nextAttemptAt <= model.now),
+    );
+    const failing = Math.min(model.pushFailures, due.length);
+    model.pushFailures -= failing;
     const report = await real.gate.sweep();
     expect({ expired: report.expired, recovered: report.recovered }, this.toString()).toEqual({
       expired: overdue.length,
-      recovered: interrupted.length,
+      recovered: due.length,
     });
     for (const request of overdue) {
       request.status = 'expired';
       request.trail.push('request.expired');
       model.notifications += 1;
     }
-    for (const request of interrupted) finishPublish(model, request, publishOutcome(model));
-    model.recovered += interrupted.length;
+    // The jobs run side by side, each pushing once: the queued push failures hit as many of them,
+    // whichever pushed first.
+    const after = await Promise.all(due.map((request) => real.storage.getRequest({ id: request.id })));
+    const hit = due.filter((_, index) => after[index]?.status !== 'approved');
+    expect(hit.length, `jobs that met a queued push failure in ${this.toString()}`).toBe(failing);
+    due.forEach((request, index) => {
+      const stored = after[index] ?? null;
+      expect(attemptEnds(model, request, hit.includes(request)), `attempt of ${request.id}`).toContain(stored?.status);
+      recordAttempt(model, request, stored?.status as AttemptEnd, stored);
+    });
+    model.recovered += due.length;
   }
   toString() {
     return 'sweep()';
@@ -362,9 +479,40 @@ class Sweep implements Command {
 
 async function checkInvariants(model: Model, real: Real) {
   const stored = await real.storage.listRequests({ filter: {}, limit: 1_000 });
-  const byId = new Map(stored.map((request) => [request.id, request.status]));
+  const byId = new Map(stored.map((request) => [request.id, request]));
   expect(stored).toHaveLength(model.requests.length);
-  for (const request of model.requests) expect(byId.get(request.id), request.id).toBe(request.status);
+  for (const request of model.requests) {
+    const actual = byId.get(request.id);
+    expect(actual?.status, request.id).toBe(request.status);
+    const approving = request.status === 'approving';
+    // A publish in flight shows where it waits; one that ended shows no progress.
+    const progress = actual?.progress && {
+      step: actual.progress.step,
+      attempt: actual.progress.attempt,
+      nextAttemptAt: actual.progress.nextAttemptAt,
+      since: actual.progress.since,
+    };
+    expect(progress, `progress of ${request.id}`).toEqual(
+      approving
+        ? {
+            step: 'queued',
+            attempt: request.attempt,
+            nextAttemptAt: request.nextAttemptAt === undefined ? undefined : iso(request.nextAttemptAt),
+            since: iso(request.since),
+          }
+        : undefined,
+    );
+    if (request.status === 'failed')
+      expect(actual?.error, `error of ${request.id}`).toMatchObject({ retryable: true, attempts: request.attempt });
+    // The durable half of a publish: a job while approving, due when the model says, and gone
+    // with the write that ends the publish (looked up until then: each lookup is a query).
+    if (approving || real.publishing.has(request.id)) {
+      const job = await real.storage.getJob({ requestId: request.id });
+      expect(job?.runAt, `job of ${request.id}`).toBe(approving ? iso(request.nextAttemptAt ?? request.since) : undefined);
+    }
+    if (approving) real.publishing.add(request.id);
+    else real.publishing.delete(request.id);
+  }
   for (const workspace of workspaces) {
     const flight = await real.storage.getInFlightRequest({ workspaceId: workspace.id });
     expect(flight?.id).toBe(inFlight(model, workspace.id)?.id);
@@ -379,10 +527,7 @@ async function checkInvariants(model: Model, real: Real) {
   // The audit trail of every request, step by step, and the trust entries.
   const audit = await real.storage.listAudit({ limit: 10_000 });
   for (const request of model.requests) {
-    expect(
-      audit.filter((entry) => entry.requestId === request.id).map((entry) => entry.type),
-      `trail of ${request.id}`,
-    ).toEqual(request.trail);
+    expect(trailSteps(audit.filter((entry) => entry.requestId === request.id)), `trail of ${request.id}`).toEqual(request.trail);
   }
   expect(audit.filter((entry) => entry.requestId === undefined)).toHaveLength(model.trustEntries);
   // One outbox row per notification the transitions sent (no notifier: nothing is delivered).
@@ -430,8 +575,9 @@ const commands = [
   fc.constant(new BreakNextPush()),
   fc.constant(new LoseNextAnswer()),
   fc.integer({ min: 1_000, max: 12 * 60_000 }).map((ms) => new Tick(ms)),
+  fc.constantFrom<0 | 1>(0, 1).map((shortMs) => new UntilNextAttempt(shortMs)),
   fc.constant(new Sweep()),
-].map((arbitrary, index) => ({ arbitrary, weight: [6, 8, 14, 2, 1, 1, 3, 3][index] ?? 1 }));
+].map((arbitrary, index) => ({ arbitrary, weight: [6, 8, 14, 2, 1, 1, 3, 2, 4][index] ?? 1 }));
 
 // fc.commands picks uniformly among its arbitraries, so weight by repetition.
 const weighted = commands.flatMap(({ arbitrary, weight }) => Array.from({ length: weight }, () => arbitrary));
@@ -445,8 +591,10 @@ function losingAnswers(storage: StoragePort, model: () => Model): StoragePort {
     ...storage,
     async transitionRequest(args) {
       const stored = await storage.transitionRequest(args);
-      // A decision's claim carries its audit entry; a sweep's recovery touch carries none.
-      if (stored.status === 'approving' && args.audit.length > 0 && model().loseNextAnswer) {
+      // A decision's claim records `request.approving` or `request.retried`; a publish's progress
+      // writes (also `approving`) record `request.progress`.
+      const decision = args.audit.some((entry) => entry.type === 'request.approving' || entry.type === 'request.retried');
+      if (decision && model().loseNextAnswer) {
         throw new Error('connection lost after COMMIT (simulated)');
       }
       return stored;
@@ -454,10 +602,20 @@ function losingAnswers(storage: StoragePort, model: () => Model): StoragePort {
   };
 }
 
-type Tally = { runs: number; commands: number; decided: number; approved: number; failed: number; expired: number; recovered: number };
+type Tally = {
+  runs: number;
+  commands: number;
+  decided: number;
+  approved: number;
+  failed: number;
+  expired: number;
+  recovered: number;
+  scheduled: number;
+  lostAnswers: number;
+};
 
 async function runModel(fresh: StoreFactory, numRuns: number): Promise<{ tally: Tally; ms: number }> {
-  const tally: Tally = { runs: 0, commands: 0, decided: 0, approved: 0, failed: 0, expired: 0, recovered: 0 };
+  const tally: Tally = { runs: 0, commands: 0, decided: 0, approved: 0, failed: 0, expired: 0, recovered: 0, scheduled: 0, lostAnswers: 0 };
   const started = Date.now();
   await fc.assert(
     fc.asyncProperty(fc.commands(weighted, { maxCommands: 120, size: 'max' }), async (cmds) => {
@@ -475,6 +633,8 @@ async function runModel(fresh: StoreFactory, numRuns: number): Promise<{ tally: 
         trustEntries: 0,
         notifications: 0,
         recovered: 0,
+        scheduled: 0,
+        lostAnswers: 0,
       };
       const clock = { now: EPOCH };
       const git = createFakeGit();
@@ -484,10 +644,10 @@ async function runModel(fresh: StoreFactory, numRuns: number): Promise<{ tally: 
         git,
         gitHost,
         clock: () => new Date(clock.now),
-        policy: { pendingTtlMs: TTL_MS },
+        policy: { pendingTtlMs: TTL_MS, publishRetry: RETRY },
         recoverAfterMs: 0,
       });
-      const real: Real = { gate, storage, git, gitHost, clock };
+      const real: Real = { gate, storage, git, gitHost, clock, publishing: new Set() };
       try {
         await fc.asyncModelRun(
           () => ({ model, real }),
@@ -513,6 +673,8 @@ async function runModel(fresh: StoreFactory, numRuns: number): Promise<{ tally: 
         if (request.status === 'expired') tally.expired += 1;
       }
       tally.recovered += model.recovered;
+      tally.scheduled += model.scheduled;
+      tally.lostAnswers += model.lostAnswers;
     }),
     // RELIABILITY_FC_SEED replays a reported failure (fast-check prints the seed).
     { numRuns, ...(process.env.RELIABILITY_FC_SEED ? { seed: Number(process.env.RELIABILITY_FC_SEED) } : {}) },
@@ -526,16 +688,20 @@ afterAll(() => {
 });
 
 function expectDeep(tally: Tally, runs: number) {
-  // The model must have been exercised, not just refused: requests decided, approved, failed, expired.
+  // The model must have been exercised, not just refused: requests decided, approved, failed,
+  // expired; attempts scheduled after a failed push, answers lost, jobs run by sweep().
   expect(tally.decided).toBeGreaterThan(runs);
   expect(tally.approved).toBeGreaterThan(runs / 3);
-  expect(tally.failed).toBeGreaterThan(runs / 10);
+  // A push failure fails the request only once its publish is out of attempts or time.
+  expect(tally.failed).toBeGreaterThan(runs / 20);
   expect(tally.expired).toBeGreaterThan(runs / 50);
   expect(tally.recovered).toBeGreaterThan(runs / 20);
+  expect(tally.scheduled).toBeGreaterThan(runs / 5);
+  expect(tally.lostAnswers).toBeGreaterThan(runs / 5);
 }
 
 describe('model-based: the gate against a reference model, on every storage', () => {
-  it('memory storage: random interleavings by four actors (with clock, sweep and lost answers) keep the stored state equal to the model', async () => {
+  it('memory storage: random interleavings by four actors (with clock, sweep, failing pushes retried on schedule, and lost answers) keep the stored state equal to the model', async () => {
     const runs = 200;
     const { tally, ms } = await runModel(async () => ({ storage: createMemoryStorage(), dispose: async () => {} }), runs);
     figures.push(`  memory   ${runs} runs, ${tally.commands} commands in ${ms} ms: ${JSON.stringify(tally)}`);
