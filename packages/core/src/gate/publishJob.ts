@@ -10,6 +10,13 @@ import type { ResolvedPolicy } from './policy.js';
 export const PACING_KEY = 'publish';
 
 /**
+ * A slot this close ahead still runs now. Reservations only move forward, so jobs running side by
+ * side (or on servers whose clocks differ by a few ms) can get a slot a hair after their own `now`
+ * while the budget is far from spent; waiting a whole poll for that would delay every publish.
+ */
+export const PACING_TOLERANCE_MS = 100;
+
+/**
  * Runs a publish job this server holds (it claimed it, or stored it with a decision) to its next
  * stop: waits for its turn in the pacing budget, or pushes the pinned commit and opens the pull
  * request, committing each step as progress. A retryable failure schedules the next attempt (with
@@ -63,7 +70,7 @@ async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishReq
 
   if (ctx.policy.publishPacing.length > 0) {
     const slot = job.slotAt ?? (await ctx.storage.reservePacing({ key: PACING_KEY, now, limits: ctx.policy.publishPacing })).at;
-    if (Date.parse(slot) > Date.parse(now)) {
+    if (Date.parse(slot) > Date.parse(now) + PACING_TOLERANCE_MS) {
       // The budget is spent until `slot`, which is reserved for this job: it runs then, once.
       const lastError = stored.progress?.lastError;
       const waiting: PublishProgress = {

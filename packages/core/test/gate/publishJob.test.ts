@@ -260,3 +260,17 @@ describe('startWorker', () => {
     expect(() => env.gate.startWorker({ pollIntervalMs: 0 })).toThrow(/pollIntervalMs/);
   });
 });
+
+describe('pacing tolerance', () => {
+  it('regression: a slot a few ms ahead (jobs side by side, clocks a hair apart) runs now instead of waiting for the next poll', async () => {
+    const env = setup({ policy: { publishPacing: [{ max: 1_000, perMs: 60_000 }] } });
+    // Another server, its clock 6 ms ahead, reserved first: every later reservation is at least there.
+    await env.storage.reservePacing({
+      key: 'publish',
+      now: new Date(env.clock.now().getTime() + 6).toISOString(),
+      limits: [{ max: 1_000, perMs: 60_000 }],
+    });
+    const request = await submitted(env, 'tolerated');
+    expect((await env.gate.approve({ id: request.id, actor: admin })).status).toBe('approved');
+  });
+});
