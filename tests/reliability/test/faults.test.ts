@@ -270,26 +270,10 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     expect(r.emulator.pulls().map((pull) => pull.head)).toEqual([`publish/site-1-${next.id}`]);
   });
 
-  it('GitHub 5xx after creating the pull request: Octokit retries into "already exists" and the gate ends approved with one pull request', async () => {
+  it('GitHub 5xx after creating the pull request: the publish waits for its next attempt, which finds the pull request the first one created (422 "already exists") and approves, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
-    const approved = await r.gate.approve({ id: request.id, actor: ada });
-    expect(approved.status).toBe('approved');
-    expect(r.emulator.pulls()).toHaveLength(1);
-    expect(approved.pullRequest?.number).toBe(1);
-    const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
-    expect(creates.map((entry) => entry.status)).toEqual([502, 422]);
-    expect(await trail(r, request.id)).toEqual(['request.submitted', 'request.approving', ...FIRST_ATTEMPT, 'request.approved']);
-    await r.gate.sweep();
-    await expectConsistent(r);
-  });
-
-  it('GitHub 5xx after create that outlasts Octokit’s retries: waits for its next attempt; that attempt finds the pull request the first one created and approves without anyone retrying, no duplicate', async () => {
-    const r = await rig();
-    const request = await r.submit(1);
-    r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
-    r.emulator.failNext({ operation: 'pulls.create', status: 502, times: 3 });
     const waiting = await r.gate.approve({ id: request.id, actor: ada });
     expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
     expect(waiting.progress?.lastError).toMatch(/GitHub failed with 502/);
@@ -299,7 +283,8 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     expect(approved).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
     expect(r.emulator.pulls()).toHaveLength(1);
     const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
-    expect(creates.map((entry) => entry.status)).toEqual([502, 502, 502, 502, 422]);
+    // One request per call: the adapter repeats nothing itself.
+    expect(creates.map((entry) => entry.status)).toEqual([502, 422]);
     expect(await trail(r, request.id)).toEqual([
       'request.submitted',
       'request.approving',
@@ -313,52 +298,39 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
     await expectConsistent(r);
   });
 
-  it('secondary rate limit within the wait bound: waited out, approved, one pull request', async () => {
+  it('GitHub 5xx after create, then 5xx on the next three attempts: each waits a doubled backoff; the fifth attempt finds the pull request and approves without anyone retrying, no duplicate', async () => {
     const r = await rig();
     const request = await r.submit(1);
-    const told: number[] = [];
-    // The host waits (30 emulated s); GitHub's time passes by as much while it does.
-    r.onRateLimited((answer) => {
-      told.push(answer.retryAfterSeconds);
-      r.githubClock.advance(answer.retryAfterSeconds * 1000);
-    });
-    r.emulator.rateLimit({ kind: 'secondary', seconds: 30 });
-    const approved = await r.gate.approve({ id: request.id, actor: ada });
-    expect(approved.status).toBe('approved');
-    // Refused once with retry-after 30, then the same call came back after its wait and went through.
-    expect(told).toEqual([30]);
-    const statuses = r.emulator.requests().map((entry) => entry.status);
-    expect(statuses.filter((status) => status === 403)).toHaveLength(1);
-    expect(statuses.at(-1)).toBe(201);
+    r.emulator.failNext({ operation: 'pulls.create', status: 502, afterCreate: true });
+    r.emulator.failNext({ operation: 'pulls.create', status: 502, times: 3 });
+    let current = await r.gate.approve({ id: request.id, actor: ada });
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      expect(current).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt } });
+      expect(current.progress?.lastError).toMatch(/GitHub failed with 502/);
+      expectBackoff(current, r.now());
+      current = await r.nextAttempt(request.id);
+    }
+    expect(current).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
     expect(r.emulator.pulls()).toHaveLength(1);
-    figures.push(`  secondary rate limit of 30 emulated s: refused once, waited out, approved (${statuses.join(' ')})`);
+    const creates = r.emulator.requests().filter((entry) => entry.operation === 'pulls.create');
+    expect(creates.map((entry) => entry.status)).toEqual([502, 502, 502, 502, 422]);
     await r.gate.sweep();
     await expectConsistent(r);
   });
 
-  it('secondary rate limit past the wait bound: not waited out in the call, the publish waits for its next attempt; the attempts after it clears approve without anyone retrying, one pull request', async () => {
+  it('secondary rate limit of 120 emulated s: the publish shows waiting for the rate limit until exactly GitHub’s retry-after, then approves, one pull request', async () => {
     const r = await rig();
     const request = await r.submit(1);
     r.emulator.rateLimit({ kind: 'secondary', seconds: 120 });
+    const limitedAt = r.now();
     const waiting = await r.gate.approve({ id: request.id, actor: ada });
-    // The adapter reports neither `rateLimited` nor `retryAfterMs` (yet), so the gate schedules
-    // the attempt on its own backoff, not on GitHub's retry-after.
-    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 1 } });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'waiting-rate-limit', attempt: 1 } });
     expect(waiting.progress?.lastError).toMatch(/rate limit/i);
-    expectBackoff(waiting, r.now());
-    // Not waited out: a 120 s wait is past the 60 s bound, so the one refused call was the last one.
-    const calls = r.emulator.requests();
-    expect(calls.filter((entry) => entry.status === 403)).toHaveLength(1);
-    expect(calls.at(-1)?.status).toBe(403);
-    // Still limited a moment before the 120 s are over: the next attempt is refused the same way, nothing is created.
-    r.githubClock.advance(119_000);
-    const second = await r.nextAttempt(request.id);
-    expect(second).toMatchObject({ status: 'approving', progress: { step: 'queued', attempt: 2 } });
-    expect(second.progress?.lastError).toMatch(/rate limit/i);
-    // Refused twice: the 1 s left is within the bound, so the host waits it out once, on a GitHub clock that does not move.
-    expect(r.emulator.requests().map((entry) => entry.status)).toEqual([403, 403, 403]);
-    expect(r.emulator.pulls()).toHaveLength(0);
-    r.githubClock.advance(1_000);
+    // retry-after (120 s) is longer than any backoff of the first attempt (at most 10 s): it wins.
+    expect(Date.parse(waiting.progress?.nextAttemptAt ?? '') - limitedAt).toBe(120_000);
+    // One refused call; the adapter does not wait or repeat.
+    expect(r.emulator.requests().map((entry) => entry.status)).toEqual([403]);
+    r.githubClock.advance(120_000);
     const approved = await r.nextAttempt(request.id);
     expect(approved.status).toBe('approved');
     expect(r.emulator.pulls()).toHaveLength(1);
@@ -366,17 +338,37 @@ describe('faults in git, GitHub and the notifier (SQLite file, real git, GitHub 
       'request.submitted',
       'request.approving',
       ...FIRST_ATTEMPT,
-      'request.progress queued #1',
+      'request.progress waiting-rate-limit #1',
       'request.progress pushing #2',
       'request.progress opening-pull-request #2',
-      'request.progress queued #2',
-      'request.progress pushing #3',
-      'request.progress opening-pull-request #3',
       'request.approved',
     ]);
     const statuses = r.emulator.requests().map((entry) => entry.status);
     figures.push(
-      `  secondary rate limit of 120 emulated s (> 60 s bound): not waited out in the call (${calls.length} call, refused), approved on attempt 3 with no retry by anyone (${statuses.join(' ')})`,
+      `  secondary rate limit of 120 emulated s: waited out by the gate to the second (${statuses.join(' ')}), approved on attempt 2`,
+    );
+    await r.gate.sweep();
+    await expectConsistent(r);
+  });
+
+  it('exhausted primary rate limit: the publish waits until x-ratelimit-reset (on GitHub’s clock), then approves, one pull request', async () => {
+    const r = await rig();
+    const request = await r.submit(1);
+    r.emulator.rateLimit({ kind: 'primary', seconds: 300 });
+    const limitedAt = r.now();
+    const waiting = await r.gate.approve({ id: request.id, actor: ada });
+    expect(waiting).toMatchObject({ status: 'approving', progress: { step: 'waiting-rate-limit', attempt: 1 } });
+    // The reset is in whole seconds of GitHub's clock: the wait is 300 s, less the part of a second already gone.
+    const wait = Date.parse(waiting.progress?.nextAttemptAt ?? '') - limitedAt;
+    expect(wait).toBeGreaterThan(299_000);
+    expect(wait).toBeLessThanOrEqual(300_000);
+    r.githubClock.advance(300_000);
+    const approved = await r.nextAttempt(request.id);
+    expect(approved.status).toBe('approved');
+    expect(r.emulator.pulls()).toHaveLength(1);
+    const statuses = r.emulator.requests().map((entry) => entry.status);
+    figures.push(
+      `  primary rate limit of 300 emulated s: waited out by the gate until the reset (${statuses.join(' ')}), approved on attempt 2`,
     );
     await r.gate.sweep();
     await expectConsistent(r);
@@ -464,9 +456,9 @@ describe.skipIf(!postgresAvailable('reliability faults (PostgreSQL)'))('PostgreS
     const killer = store.connect({ poolMax: 1 });
     const git = createFakeGit();
     const gitHost = createFakeGitHost();
-    // No pacing: concurrent runs reserve slots in an order that need not match their clock
-    // readings, so even an unspendable budget can defer one a few ms ('waiting-rate-limit') past
-    // the one sweep this test allows for recovery. Pacing has tests of its own (burst, core).
+    // No pacing: up to 150 approvals in seconds would exceed the default budget (80 per minute) and
+    // wait for slots minutes ahead, past the one sweep this test allows for recovery. This test is
+    // about killed database backends; pacing has tests of its own (burst, servers, core).
     const gate = createPublishGate({ storage, git, gitHost, recoverAfterMs: 0, policy: { publishPacing: false } });
     cleanups.push(() => gate.close());
     const count = 150;
