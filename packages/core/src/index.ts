@@ -11,7 +11,7 @@ export {
 } from './errors.js';
 export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
 export { createPublishGate } from './gate/createPublishGate.js';
-export type { PublishGatePolicy } from './gate/policy.js';
+export { DEFAULT_PUBLISH_PACING, type PublishGatePolicy, type PublishRetryPolicy } from './gate/policy.js';
 export type {
   GateEvent,
   GateEvents,
@@ -19,10 +19,12 @@ export type {
   PreviewResult,
   PublishGate,
   PublishGateOptions,
+  PublishWorker,
   RequestPage,
   SubdomainCheck,
   SweepReport,
   TrustView,
+  WorkerOptions,
 } from './gate/types.js';
 export { guardPort } from './guardPort.js';
 export type { EventStreamOptions } from './http/eventStream.js';
