@@ -63,7 +63,7 @@ export async function publishAndWait(ctx: GateContext, request: PublishRequest, 
 
 async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishRequest | undefined> {
   const stored = await ctx.storage.getRequest({ id: job.requestId });
-  if (!stored || stored.status !== 'approving') return stored ?? undefined;
+  if (stored?.status !== 'approving') return stored ?? undefined;
   const since = stored.progress?.since ?? stored.updatedAt;
   const tried = stored.progress?.attempt ?? 0;
   const now = ctx.now();
@@ -87,7 +87,7 @@ async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishReq
   const attempt = tried + 1;
   const lease = job.leaseUntil ? { leaseUntil: job.leaseUntil } : {};
   let request = await step(ctx, stored, { step: 'pushing', attempt, since }, { requestId: stored.id, runAt: job.runAt, ...lease });
-  if (!request || request.status !== 'approving') return request;
+  if (request?.status !== 'approving') return request;
 
   const branch = request.branch ?? ctx.branchName(request);
   // One deadline for the whole attempt: push and pull request together.
@@ -107,7 +107,7 @@ async function attemptJob(ctx: GateContext, job: PublishJob): Promise<PublishReq
   }
   if (!failure) {
     request = await step(ctx, request, { step: 'opening-pull-request', attempt, since });
-    if (!request || request.status !== 'approving') return request;
+    if (request?.status !== 'approving') return request;
     try {
       const { title, body } = ctx.pullRequestText(request);
       const opened = await ctx.gitHost.openPullRequest({
