@@ -125,6 +125,9 @@ async function main(cfg: GateProcessConfig): Promise<void> {
     clock: () => new Date(Date.now() + offset),
     ...(cfg.recoverAfterMs === undefined ? {} : { recoverAfterMs: cfg.recoverAfterMs }),
     ...(cfg.policy ? { policy: cfg.policy } : {}),
+    // Background failures (a publish run whose storage call failed, a delivery) go to stderr, which
+    // the test prints when it fails.
+    onError: (error) => console.error('[gate background]', error instanceof Error ? error.message : String(error)),
   });
 
   switch (cfg.task.kind) {
