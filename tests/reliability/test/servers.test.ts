@@ -300,7 +300,7 @@ describe.skipIf(!postgresAvailable('reliability several servers'))('several serv
         `  final ${JSON.stringify(Object.fromEntries(byStatus))}, ${pulls.length} pull requests, ${branches.size} publish branches, ` +
         `${rows.length} notifications (${receiver.deliveries().length - receiver.unique().size} duplicate deliveries; ${retriedRows.length} rows needed another attempt: ${JSON.stringify([...errors])}), final sweep ${JSON.stringify(final)}`,
     );
-  }, 420_000);
+  }, 900_000);
   it('SIGKILL of the server running a publish: another server’s worker takes the job over once its lease runs out and finishes it, once', async () => {
     const testWorld = await startWorld(cleanups);
     const { world, emulator } = testWorld;
