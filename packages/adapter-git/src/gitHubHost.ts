@@ -33,9 +33,9 @@ export type GitHubHostOptions = Connection & {
    * The repository owner (user or organisation), or a function of the workspace being published
    * (a repository per workspace or per blueprint; its answer is checked on every call).
    */
-  owner: string | ((workspace: Workspace) => string);
+  owner: string | ((workspace: Workspace) => string | Promise<string>);
   /** The repository name, or a function of the workspace being published, e.g. `(workspace) => workspace.blueprintId`. */
-  repo: string | ((workspace: Workspace) => string);
+  repo: string | ((workspace: Workspace) => string | Promise<string>);
   /** API root. Default `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`. */
   baseUrl?: string;
   /** The branch pull requests target. Default: the repository's default branch. */
@@ -125,7 +125,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
 
   /** The repository of this call: the fixed names, or the functions' answers for `workspace`, checked. */
   async function repositoryOf(workspace: Workspace | undefined): Promise<Repository> {
-    const name = async (option: string | ((workspace: Workspace) => string), what: 'owner' | 'repo') => {
+    const name = async (option: GitHubHostOptions['owner'], what: 'owner' | 'repo') => {
       if (typeof option !== 'function') return option;
       if (workspace === undefined) {
         throw new PublishGateError('validation', `openPullRequest needs the workspace: ${what} is a function of it.`, {

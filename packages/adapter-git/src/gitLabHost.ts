@@ -49,12 +49,12 @@ type ProjectRef =
        * The project's full path, e.g. `acme/sites` or `acme/web/sites`, or a function of the
        * workspace being published (a project per workspace or per blueprint; checked on every call).
        */
-      projectPath: string | ((workspace: Workspace) => string);
+      projectPath: string | ((workspace: Workspace) => string | Promise<string>);
       projectId?: undefined;
     }
   | {
       /** The project's numeric id (Settings → General), or a function of the workspace being published. */
-      projectId: number | ((workspace: Workspace) => number);
+      projectId: number | ((workspace: Workspace) => number | Promise<number>);
       projectPath?: undefined;
     };
 

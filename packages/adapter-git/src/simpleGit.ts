@@ -43,10 +43,10 @@ export type SimpleGitAdapterOptions = {
    * Where publish branches are pushed and the blueprint base is read from: `https://…`, `ssh://…`,
    * `user@host:path`, or `file:///…`/an absolute path for a local repository. Never with credentials
    * in it; see `credentials`. A function of the workspace gives each workspace (or blueprint) its
-   * own repository: it is called on every preview, commit and push, and its answer is checked like
-   * a fixed remote each time.
+   * own repository: it is called (and may look the repository up asynchronously) on every preview,
+   * commit and push, and its answer is checked like a fixed remote each time.
    */
-  remote: string | ((workspace: Workspace) => string);
+  remote: string | ((workspace: Workspace) => string | Promise<string>);
   /** The branch blueprints live on and pull requests target. Default `main`. */
   baseBranch?: string;
   /** The committer recorded on publish commits (the builder is the author). Default `publishgate <publishgate@localhost>`. */
@@ -146,7 +146,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   /** The workspace's remote: the fixed one, or the function's answer checked like a fixed one. */
   async function resolveRemote(workspace: Workspace): Promise<RemoteUrl> {
     if (fixedRemote) return fixedRemote;
-    const resolve = options.remote as (workspace: Workspace) => string;
+    const resolve = options.remote as (workspace: Workspace) => string | Promise<string>;
     let raw: unknown;
     try {
       raw = await resolve(workspace);

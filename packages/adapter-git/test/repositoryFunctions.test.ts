@@ -87,7 +87,7 @@ describe('createGitHubHost with owner/repo as functions of the workspace', () =>
     const host = createGitHubHost({
       auth: TOKEN,
       owner: 'acme',
-      repo: (workspace) => workspace.blueprintId,
+      repo: async (workspace) => workspace.blueprintId,
       baseUrl: url,
       baseBranch: 'main',
     });
@@ -253,7 +253,8 @@ describe('createSimpleGit with remote as a function of the workspace', () => {
     const shop = await fixture();
     const blog = await fixture();
     const byWs = { [shopWs.id]: shop, [blogWs.id]: blog };
-    const remote = vi.fn((workspace: Workspace) => `file://${byWs[workspace.id]?.remoteDir}`);
+    // Looked up asynchronously, as from a database.
+    const remote = vi.fn(async (workspace: Workspace) => `file://${byWs[workspace.id]?.remoteDir}`);
     const git = createSimpleGit({ resolveWorkspaceDir: (workspace) => byWs[workspace.id]?.workspaceDir as string, remote });
     expect(remote).not.toHaveBeenCalled();
     await writeFile(join(shop.workspaceDir, 'shop.html'), 'shop\n');
