@@ -94,6 +94,9 @@ async function main(): Promise<void> {
     '',
     '  Try it: sign in as Bob, edit index.html, Publish; sign in as Ada (another browser profile or',
     '  after signing out), approve it in Admin > Approvals, then follow the branch and pull request links.',
+    ...(remote?.kind === 'github'
+      ? []
+      : ['  Dan works on the second blueprint: his publishes land in its own remote and emulated repository.']),
     '',
     'Press Ctrl+C to stop.',
     '',
