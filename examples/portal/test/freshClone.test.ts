@@ -141,6 +141,7 @@ describe('fresh clone', () => {
       expect(session.users.map((user: { email: string }) => user.email)).toEqual([
         'bob@example.com',
         'carol@example.com',
+        'dan@example.com',
         'ada@example.com',
       ]);
       expect(output).toContain(`http://127.0.0.1:${port}`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Actor } from '@publishgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gitHubFromEnv } from '../src/server/config.js';
-import { SAMPLE_APP } from '../src/server/demoData.js';
+import { BLOG_APP, SAMPLE_APP } from '../src/server/demoData.js';
 import { type Portal, startPortal } from '../src/server/portal.js';
 import { MAX_WRITE_BYTES } from '../src/server/workspaceFiles.js';
 import { exampleDir, remoteBranchSha, repoRoot, run } from './support.js';
@@ -177,7 +177,7 @@ describe('the portal API', () => {
     const own = await (await api(portal, bobCookie, '/api/portal/workspaces')).json();
     expect(own.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob']);
     const all = await (await api(portal, adaCookie, '/api/portal/workspaces')).json();
-    expect(all.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob', 'ws-carol']);
+    expect(all.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob', 'ws-carol', 'ws-dan']);
     expect((await api(portal, carolCookie, '/api/portal/workspaces/ws-bob/files')).status).toBe(404);
     expect((await api(portal, carolCookie, '/api/publishgate/workspaces/ws-bob/preview')).status).toBe(404);
   });
@@ -318,6 +318,44 @@ describe('the portal API', () => {
   });
 });
 
+describe('a repository per blueprint', () => {
+  it('a workspace of the second blueprint is cloned from, and publishes into, the second repository only', async () => {
+    const portal = await start(join(root, 'two-repositories'));
+    const blogRemote = portal.data.remoteDirs['bp-blog'] as string;
+    expect(blogRemote).not.toBe(portal.data.remoteDir);
+    const { stdout: files } = await run('git', ['--git-dir', blogRemote, 'ls-tree', '-r', '--name-only', 'main']);
+    expect(files.trim().split('\n').sort()).toEqual(Object.keys(BLOG_APP).sort());
+    const { stdout: head } = await run('git', ['-C', portal.workspaceDir('ws-dan'), 'rev-parse', 'HEAD']);
+    expect(head.trim()).toBe(await remoteBranchSha(blogRemote, 'main'));
+
+    const dan: Actor = { id: 'u-dan', email: 'dan@example.com', roles: ['builder'] };
+    const workspace = { id: 'ws-dan', name: 'Dan’s notes', blueprintId: 'bp-blog', ownerId: 'u-dan' };
+    await writeFile(join(portal.workspaceDir('ws-dan'), 'posts', 'second.md'), '# Second post\n');
+    const request = await portal.gate.requestPublish({ workspace, subdomain: 'dans-notes', actor: dan });
+    expect(request.diff.files.map((file) => file.path)).toEqual(['posts/second.md']);
+    const approved = await portal.gate.approve({ id: request.id, actor: admin });
+    expect(approved.status).toBe('approved');
+
+    const branch = approved.branch as string;
+    expect(await remoteBranchSha(blogRemote, branch)).toBe(request.sha);
+    await expect(remoteBranchSha(portal.data.remoteDir, branch)).rejects.toThrow();
+    const blogPulls = portal.emulators['bp-blog']?.pulls() ?? [];
+    expect(blogPulls.map((pull) => ({ head: pull.head, headSha: pull.headSha }))).toEqual([{ head: branch, headSha: request.sha }]);
+    expect(portal.emulator?.pulls()).toEqual([]);
+    expect(approved.pullRequest?.url).toMatch(/\/acme\/blog\/pull\/1$/);
+
+    // The portal's branch page finds the branch in the blog's remote.
+    const danCookie = await signIn(portal, 'u-dan');
+    const described = await (await api(portal, danCookie, `/api/portal/remote/branch?name=${encodeURIComponent(branch)}`)).json();
+    expect(described).toMatchObject({ sha: request.sha, blueprintId: 'bp-blog', files: [{ status: 'A', path: 'posts/second.md' }] });
+    const config = await (await api(portal, danCookie, '/api/portal/config')).json();
+    expect(config.blueprints.map((blueprint: { id: string; builderIds: string[] }) => [blueprint.id, blueprint.builderIds])).toEqual([
+      ['bp-website', ['u-bob', 'u-carol']],
+      ['bp-blog', ['u-dan']],
+    ]);
+  });
+});
+
 describe('GitHub settings from the environment', () => {
   it('uses the local remote and the emulator when no token and repository are set', () => {
     expect(gitHubFromEnv({})).toBeUndefined();
@@ -376,10 +414,10 @@ describe('the command line', () => {
       .toBe(true);
     expect(exitCode, `the demo exited early:\n${output}`).toBeUndefined();
     const url = /Portal\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string;
-    for (const user of ['bob@example.com', 'carol@example.com', 'ada@example.com']) expect(output).toContain(user);
+    for (const user of ['bob@example.com', 'carol@example.com', 'dan@example.com', 'ada@example.com']) expect(output).toContain(user);
     expect(output).toMatch(/DEV-ONLY sign-in/);
     const session = await (await fetch(`${url}/api/portal/session`)).json();
-    expect(session.users).toHaveLength(3);
+    expect(session.users).toHaveLength(4);
     child.kill('SIGTERM');
     await expect(exited).resolves.toBe(0);
   });

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
-import { type GitHostPort, isValidBranchName, PublishGateError } from '@publishgate/core';
+import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Where the adapter's (and Octokit's) log lines go. Every argument arrives redacted, as a string. */
@@ -29,10 +29,13 @@ type Connection =
 
 /** Options for {@link createGitHubHost}. */
 export type GitHubHostOptions = Connection & {
-  /** The repository owner (user or organisation). */
-  owner: string;
-  /** The repository name. */
-  repo: string;
+  /**
+   * The repository owner (user or organisation), or a function of the workspace being published
+   * (a repository per workspace or per blueprint; its answer is checked on every call).
+   */
+  owner: string | ((workspace: Workspace) => string | Promise<string>);
+  /** The repository name, or a function of the workspace being published, e.g. `(workspace) => workspace.blueprintId`. */
+  repo: string | ((workspace: Workspace) => string | Promise<string>);
   /** API root. Default `https://api.github.com`; GitHub Enterprise Server: `https://HOST/api/v3`. */
   baseUrl?: string;
   /** The branch pull requests target. Default: the repository's default branch. */
@@ -51,6 +54,10 @@ export type GitHubHostOptions = Connection & {
 };
 
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const isName = (value: unknown): value is string => typeof value === 'string' && NAME.test(value) && value !== '.' && value !== '..';
+
+/** The repository of one call, and its cache key. */
+type Repository = { owner: string; repo: string; key: string };
 const MAX_BODY = 65_536;
 const MAX_TITLE = 256;
 
@@ -75,6 +82,12 @@ type HttpError = Error & {
  * publishes (`policy.publishRetry`, `policy.publishPacing`). The token never appears in an error or
  * log line.
  *
+ * `owner` and `repo` may be functions of the workspace (passed by the gate to `openPullRequest`), so
+ * each workspace or blueprint opens pull requests in its own repository: the names are checked on
+ * every call, the default branch is looked up once per repository, and calls run one at a time per
+ * repository and branch. Without a `workspace`, such a host refuses with a non-retryable
+ * `validation` error.
+ *
  * @example
  * ```ts
  * import { createGitHubHost } from '@publishgate/adapter-git';
@@ -89,8 +102,11 @@ type HttpError = Error & {
  * ```
  */
 export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
-  const { owner, repo } = options;
-  if (!NAME.test(owner ?? '') || !NAME.test(repo ?? '') || owner === '.' || repo === '..' || repo === '.') {
+  // Fixed names are checked now; a function's answer on every call.
+  if (typeof options.owner !== 'function' && !isName(options.owner)) {
+    throw new PublishGateError('validation', 'owner and repo must be GitHub names.');
+  }
+  if (typeof options.repo !== 'function' && !isName(options.repo)) {
     throw new PublishGateError('validation', 'owner and repo must be GitHub names.');
   }
   if (options.baseBranch !== undefined && !isValidBranchName(options.baseBranch)) {
@@ -107,20 +123,65 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
   // plain Octokit ignores it. Retrying is the gate's job.
   const request = (signal: AbortSignal | undefined) => ({ signal, retries: 0 });
 
-  let defaultBranch: Promise<string> | undefined;
-  function baseBranch(signal: AbortSignal | undefined): Promise<string> {
-    if (options.baseBranch) return Promise.resolve(options.baseBranch);
-    defaultBranch ??= octokit.rest.repos.get({ owner, repo, request: request(signal) }).then(
-      ({ data }) => data.default_branch,
-      (error: unknown) => {
-        defaultBranch = undefined;
-        throw error;
-      },
-    );
-    return defaultBranch;
+  /** The repository of this call: the fixed names, or the functions' answers for `workspace`, checked. */
+  async function repositoryOf(workspace: Workspace | undefined): Promise<Repository> {
+    const name = async (option: GitHubHostOptions['owner'], what: 'owner' | 'repo') => {
+      if (typeof option !== 'function') return option;
+      if (workspace === undefined) {
+        throw new PublishGateError('validation', `openPullRequest needs the workspace: ${what} is a function of it.`, {
+          issues: [{ path: 'workspace', message: 'required when owner or repo is a function' }],
+        });
+      }
+      let value: unknown;
+      try {
+        value = await option(workspace);
+      } catch (error) {
+        if (PublishGateError.is(error)) throw error;
+        // A lookup that failed may work next time.
+        throw new PublishGateError(
+          'port_failed',
+          redact(`The ${what} function failed for workspace ${workspace.id}: ${error instanceof Error ? error.message : String(error)}`),
+          { port: 'gitHost', operation: 'openPullRequest', retryable: true },
+        );
+      }
+      if (!isName(value)) {
+        throw new PublishGateError('validation', `The ${what} function returned no GitHub name for workspace ${workspace.id}.`, {
+          issues: [{ path: what, message: 'not a GitHub name' }],
+        });
+      }
+      return value;
+    };
+    const owner = await name(options.owner, 'owner');
+    const repo = await name(options.repo, 'repo');
+    // GitHub names are case-insensitive: one cache entry per repository, however it is spelled.
+    return { owner, repo, key: `${owner}/${repo}`.toLowerCase() };
   }
 
-  async function findOpen(branch: string, base: string, signal: AbortSignal | undefined): Promise<PullRef | undefined> {
+  // The default branch, looked up once per repository (a failed lookup is asked again next time).
+  const defaultBranches = new Map<string, Promise<string>>();
+  function baseBranch(repository: Repository, signal: AbortSignal | undefined): Promise<string> {
+    if (options.baseBranch) return Promise.resolve(options.baseBranch);
+    const { owner, repo, key } = repository;
+    let known = defaultBranches.get(key);
+    if (!known) {
+      known = octokit.rest.repos.get({ owner, repo, request: request(signal) }).then(
+        ({ data }) => data.default_branch,
+        (error: unknown) => {
+          defaultBranches.delete(key);
+          throw error;
+        },
+      );
+      defaultBranches.set(key, known);
+    }
+    return known;
+  }
+
+  async function findOpen(
+    { owner, repo }: Repository,
+    branch: string,
+    base: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PullRef | undefined> {
     const { data } = await octokit.rest.pulls.list({
       owner,
       repo,
@@ -149,15 +210,17 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
   }
 
   const port = {
-    async openPullRequest({ branch, title, body, requestId, signal }) {
+    async openPullRequest({ branch, title, body, requestId, workspace, signal }) {
       if (typeof branch !== 'string' || !isValidBranchName(branch)) {
         throw new PublishGateError('validation', 'The branch name is not one git accepts.');
       }
       if (typeof title !== 'string' || title.trim() === '') throw new PublishGateError('validation', 'A pull request needs a title.');
-      return oneAtATime(branch, () =>
+      const repository = await repositoryOf(workspace);
+      const { owner, repo } = repository;
+      return oneAtATime(`${repository.key}\0${branch}`, () =>
         withCallSignal(signal, async (callSignal) => {
           try {
-            const base = await baseBranch(callSignal);
+            const base = await baseBranch(repository, callSignal);
             // Create first: one POST in the common case. An open pull request for this head already
             // exists (an earlier attempt, or a POST answered 5xx that did create it) when
             // GitHub answers 422 "already exists"; only then is it looked up.
@@ -174,7 +237,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
               return { number: data.number, url: data.html_url, created: true };
             } catch (error) {
               if (isAlreadyExists(error)) {
-                const found = await findOpen(branch, base, callSignal);
+                const found = await findOpen(repository, branch, base, callSignal);
                 if (found) return { ...found, created: false };
               }
               throw error;

@@ -1,5 +1,5 @@
 import type * as Gitbeaker from '@gitbeaker/rest';
-import { type GitHostPort, isValidBranchName, PublishGateError } from '@publishgate/core';
+import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
 import { isGitLabProjectPath } from './gitLabRemote.js';
 import { createRedactor, type Redactor } from './redact.js';
 
@@ -45,13 +45,16 @@ type Connection =
 
 type ProjectRef =
   | {
-      /** The project's full path, e.g. `acme/sites` or `acme/web/sites`. */
-      projectPath: string;
+      /**
+       * The project's full path, e.g. `acme/sites` or `acme/web/sites`, or a function of the
+       * workspace being published (a project per workspace or per blueprint; checked on every call).
+       */
+      projectPath: string | ((workspace: Workspace) => string | Promise<string>);
       projectId?: undefined;
     }
   | {
-      /** The project's numeric id (Settings → General). */
-      projectId: number;
+      /** The project's numeric id (Settings → General), or a function of the workspace being published. */
+      projectId: number | ((workspace: Workspace) => number | Promise<number>);
       projectPath?: undefined;
     };
 
@@ -104,6 +107,12 @@ class GitLabHttpError extends Error {
  * gitbeaker's built-in retries and pacing and without following redirects; a `gitlab` instance is
  * used as given. The token never appears in an error.
  *
+ * `projectPath` or `projectId` may be a function of the workspace (passed by the gate to
+ * `openPullRequest`), so each workspace or blueprint opens merge requests in its own project: the
+ * answer is checked on every call, the default branch is looked up once per project, and calls run
+ * one at a time per project and branch. Without a `workspace`, such a host refuses with a
+ * non-retryable `validation` error.
+ *
  * @example
  * ```ts
  * import { createGitLabHost } from '@publishgate/adapter-git';
@@ -117,8 +126,9 @@ class GitLabHttpError extends Error {
  * ```
  */
 export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
-  const project = checkProject(options);
-  const label = String(project);
+  const projectOption = options.projectId ?? options.projectPath;
+  // A fixed project is checked now; a function's answer on every call (projectOf).
+  const fixedProject = typeof projectOption === 'function' ? undefined : checkProject(options.projectId, options.projectPath);
   if (options.baseBranch !== undefined && !isValidBranchName(options.baseBranch)) {
     throw new PublishGateError('validation', 'baseBranch is not a valid branch name.');
   }
@@ -148,10 +158,45 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
     return { Projects: new Projects(config), MergeRequests: new MergeRequests(config) } as GitLabClient;
   }
 
-  let defaultBranch: Promise<string> | undefined;
-  function baseBranch(client: GitLabClient): Promise<string> {
+  /** The project of this call: the fixed one, or the function's answer for `workspace`, checked. */
+  async function projectOf(workspace: Workspace | undefined): Promise<string | number> {
+    if (fixedProject !== undefined) return fixedProject;
+    const what = options.projectId === undefined ? 'projectPath' : 'projectId';
+    if (workspace === undefined) {
+      throw new PublishGateError('validation', `openPullRequest needs the workspace: ${what} is a function of it.`, {
+        issues: [{ path: 'workspace', message: `required when ${what} is a function` }],
+      });
+    }
+    let value: unknown;
+    try {
+      value = await (projectOption as (workspace: Workspace) => unknown)(workspace);
+    } catch (error) {
+      if (PublishGateError.is(error)) throw error;
+      // A lookup that failed may work next time.
+      throw new PublishGateError(
+        'port_failed',
+        redact(`The ${what} function failed for workspace ${workspace.id}: ${error instanceof Error ? error.message : String(error)}`),
+        { port: 'gitHost', operation: 'openPullRequest', retryable: true },
+      );
+    }
+    try {
+      return what === 'projectId' ? checkProject(value, undefined) : checkProject(undefined, value);
+    } catch (error) {
+      throw new PublishGateError('validation', `The ${what} function returned no valid project for workspace ${workspace.id}.`, {
+        issues: [{ path: what, message: PublishGateError.is(error) ? error.message : 'invalid' }],
+      });
+    }
+  }
+
+  // The default branch, looked up once per project (a failed lookup is asked again next time).
+  const defaultBranches = new Map<string, Promise<string>>();
+  function baseBranch(client: GitLabClient, project: string | number): Promise<string> {
     if (options.baseBranch) return Promise.resolve(options.baseBranch);
-    defaultBranch ??= client.Projects.show(project)
+    const label = String(project);
+    const key = projectKey(project);
+    let known = defaultBranches.get(key);
+    if (known) return known;
+    known = client.Projects.show(project)
       .then((data) => {
         const branch = field(data, 'default_branch', 'defaultBranch');
         if (typeof branch !== 'string' || !isValidBranchName(branch)) {
@@ -165,13 +210,19 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
         return branch;
       })
       .catch((error: unknown) => {
-        defaultBranch = undefined;
+        defaultBranches.delete(key);
         throw error;
       });
-    return defaultBranch;
+    defaultBranches.set(key, known);
+    return known;
   }
 
-  async function findOpen(client: GitLabClient, branch: string, base: string): Promise<MergeRequestRef | undefined> {
+  async function findOpen(
+    client: GitLabClient,
+    project: string | number,
+    branch: string,
+    base: string,
+  ): Promise<MergeRequestRef | undefined> {
     const list = await client.MergeRequests.all({
       projectId: project,
       sourceBranch: branch,
@@ -201,17 +252,19 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
   }
 
   const port = {
-    async openPullRequest({ branch, title, body, requestId, signal }) {
+    async openPullRequest({ branch, title, body, requestId, workspace, signal }) {
       if (typeof branch !== 'string' || !isValidBranchName(branch)) {
         throw new PublishGateError('validation', 'The branch name is not one git accepts.');
       }
       if (typeof title !== 'string' || title.trim() === '') throw new PublishGateError('validation', 'A merge request needs a title.');
-      return oneAtATime(branch, () =>
+      const project = await projectOf(workspace);
+      const label = String(project);
+      return oneAtATime(`${projectKey(project)}\0${branch}`, () =>
         withCallSignal(signal, async (callSignal) => {
           try {
             const client = await clientFor(callSignal);
             return await untilAborted(callSignal, async () => {
-              const base = await baseBranch(client);
+              const base = await baseBranch(client, project);
               if (base === branch) throw new PublishGateError('validation', 'A merge request cannot target its own source branch.');
               // Create first: one POST in the common case. GitLab answers 409 when an open merge
               // request between these branches exists (an earlier attempt, or a lost response);
@@ -223,7 +276,7 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
                 return { ...mergeRequestRef(created), created: true };
               } catch (error) {
                 if (!isAlreadyExists(error)) throw error;
-                const found = await findOpen(client, branch, base);
+                const found = await findOpen(client, project, branch, base);
                 if (found) return { ...found, created: false };
                 // It closed between the two calls: asking again can open a new one.
                 throw new PublishGateError(
@@ -243,14 +296,18 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
   return port;
 }
 
-function checkProject(options: GitLabHostOptions): string | number {
-  if (options.projectId !== undefined) {
-    if (!Number.isSafeInteger(options.projectId) || options.projectId <= 0) {
+/** A cache key per project: project paths are case-insensitive on GitLab, ids are numbers. */
+function projectKey(project: string | number): string {
+  return typeof project === 'number' ? `#${project}` : project.toLowerCase();
+}
+
+function checkProject(projectId: unknown, path: unknown): string | number {
+  if (projectId !== undefined) {
+    if (typeof projectId !== 'number' || !Number.isSafeInteger(projectId) || projectId <= 0) {
       throw new PublishGateError('validation', 'projectId must be a positive integer.');
     }
-    return options.projectId;
+    return projectId;
   }
-  const path = options.projectPath;
   if (!isGitLabProjectPath(path)) {
     throw new PublishGateError('validation', 'projectPath must be a GitLab project path such as acme/sites, or pass projectId.');
   }

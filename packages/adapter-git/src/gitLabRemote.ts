@@ -1,11 +1,14 @@
-import { PublishGateError } from '@publishgate/core';
+import { PublishGateError, type Workspace } from '@publishgate/core';
 import { parseRemoteUrl } from './remoteUrl.js';
 import type { GitCredentials } from './simpleGit.js';
 
 /** Options for {@link gitLabRemote}. */
 export type GitLabRemoteOptions = {
-  /** The project's full path, e.g. `acme/sites` or `acme/web/sites`. */
-  projectPath: string;
+  /**
+   * The project's full path, e.g. `acme/sites` or `acme/web/sites`, or a function of the workspace
+   * for a project per workspace or per blueprint (then `remote` is a function too).
+   */
+  projectPath: string | ((workspace: Workspace) => string);
   /** An access token with the `write_repository` scope, or a function that returns a fresh one per push or fetch. */
   token: string | (() => string | Promise<string>);
   /** The GitLab instance (https). Default `https://gitlab.com`. */
@@ -34,10 +37,32 @@ export function isGitLabProjectPath(path: unknown): path is string {
  *   ...gitLabRemote({ projectPath: 'acme/sites', token: process.env.GITLAB_TOKEN! }),
  *   baseBranch: 'main',
  * });
+ *
+ * // A project per blueprint: acme/sites-<blueprint id>.
+ * const perBlueprint = createSimpleGit({
+ *   resolveWorkspaceDir: (workspace) => `/srv/workspaces/${workspace.id}`,
+ *   ...gitLabRemote({ projectPath: (workspace) => `acme/sites-${workspace.blueprintId}`, token: process.env.GITLAB_TOKEN! }),
+ * });
  * ```
  */
-export function gitLabRemote(options: GitLabRemoteOptions): { remote: string; credentials: () => Promise<GitCredentials> } {
-  if (!isGitLabProjectPath(options.projectPath)) {
+export function gitLabRemote(options: GitLabRemoteOptions & { projectPath: string }): {
+  remote: string;
+  credentials: () => Promise<GitCredentials>;
+};
+export function gitLabRemote(options: GitLabRemoteOptions & { projectPath: (workspace: Workspace) => string }): {
+  remote: (workspace: Workspace) => string;
+  credentials: () => Promise<GitCredentials>;
+};
+export function gitLabRemote(options: GitLabRemoteOptions): {
+  remote: string | ((workspace: Workspace) => string);
+  credentials: () => Promise<GitCredentials>;
+};
+export function gitLabRemote(options: GitLabRemoteOptions): {
+  remote: string | ((workspace: Workspace) => string);
+  credentials: () => Promise<GitCredentials>;
+} {
+  const { projectPath } = options;
+  if (typeof projectPath !== 'function' && !isGitLabProjectPath(projectPath)) {
     throw new PublishGateError('validation', 'projectPath must be a GitLab project path such as acme/sites.');
   }
   const { token } = options;
@@ -53,9 +78,22 @@ export function gitLabRemote(options: GitLabRemoteOptions): { remote: string; cr
   if (host.protocol !== 'https:' || host.username !== '' || host.password !== '' || host.search !== '' || host.hash !== '') {
     throw new PublishGateError('validation', 'host must be an https URL without credentials, query or fragment.');
   }
-  const remote = parseRemoteUrl(`${host.origin}${host.pathname.replace(/\/+$/, '')}/${options.projectPath}.git`).url;
+  const root = `${host.origin}${host.pathname.replace(/\/+$/, '')}`;
+  const remoteOf = (path: string) => parseRemoteUrl(`${root}/${path}.git`).url;
   return {
-    remote,
+    remote:
+      typeof projectPath === 'function'
+        ? (workspace) => {
+            const path = projectPath(workspace);
+            // Checked per call: a path the function made up must still be a project path.
+            if (!isGitLabProjectPath(path)) {
+              throw new PublishGateError('validation', `projectPath returned no GitLab project path for workspace ${workspace.id}.`, {
+                issues: [{ path: 'projectPath', message: 'not a GitLab project path' }],
+              });
+            }
+            return remoteOf(path);
+          }
+        : remoteOf(projectPath),
     async credentials() {
       const password = typeof token === 'function' ? await token() : token;
       if (typeof password !== 'string' || password === '') throw new Error('The GitLab token function returned no token.');

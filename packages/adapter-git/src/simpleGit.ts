@@ -16,7 +16,7 @@ import { createCombinedDiffReader } from './diffSummary.js';
 import { AUTH_HEADER_ENV, baseEnv, GitExitError, type GitRun, runGit, runGitBytes, streamGit, WORKSPACE_HARDENING } from './gitRunner.js';
 import { type CommitDetails, type CommitFacts, createFactCache, parseCatFileBatch, readLooseCommit } from './objectFacts.js';
 import { basicAuthSecrets, createRedactor, type Redactor } from './redact.js';
-import { parseRemoteUrl } from './remoteUrl.js';
+import { parseRemoteUrl, type RemoteUrl } from './remoteUrl.js';
 import {
   CARRIED_KEYS_PATTERN,
   type CarriedSettings,
@@ -42,9 +42,11 @@ export type SimpleGitAdapterOptions = {
   /**
    * Where publish branches are pushed and the blueprint base is read from: `https://…`, `ssh://…`,
    * `user@host:path`, or `file:///…`/an absolute path for a local repository. Never with credentials
-   * in it; see `credentials`.
+   * in it; see `credentials`. A function of the workspace gives each workspace (or blueprint) its
+   * own repository: it is called (and may look the repository up asynchronously) on every preview,
+   * commit and push, and its answer is checked like a fixed remote each time.
    */
-  remote: string;
+  remote: string | ((workspace: Workspace) => string | Promise<string>);
   /** The branch blueprints live on and pull requests target. Default `main`. */
   baseBranch?: string;
   /** The committer recorded on publish commits (the builder is the author). Default `publishgate <publishgate@localhost>`. */
@@ -53,8 +55,9 @@ export type SimpleGitAdapterOptions = {
    * Credentials for an https remote, asked for on each push or fetch. They travel as an HTTP
    * Authorization header set through `git --config-env`, so they never appear in a URL, a command
    * line, a config file or a message. For GitHub use `{ username: 'x-access-token', password: token }`.
+   * Called with the workspace, so a remote per workspace can have credentials of its own.
    */
-  credentials?: () => GitCredentials | Promise<GitCredentials>;
+  credentials?: (workspace: Workspace) => GitCredentials | Promise<GitCredentials>;
   /** A CA bundle (absolute path) to trust for the https remote, e.g. a GitHub Enterprise Server with a private CA. */
   caFile?: string;
   /** Total characters of unified patch kept by `preview`. Default 500,000 (at most 2,000,000). */
@@ -76,6 +79,8 @@ const MAX_MESSAGE_CHARS = 65_536;
 /** One call's view of a workspace: its checked layout, a scratch git dir and the runners bound to both. */
 type Session = {
   repo: WorkspaceRepo;
+  /** This workspace's remote, checked. */
+  remote: RemoteUrl;
   scratch: ScratchRepo;
   /** A command against the builder's own repository (its config applies; hardening prefix on). */
   inWorkspace(args: string[], stdin?: string): Promise<string>;
@@ -105,6 +110,10 @@ type Session = {
  * branch fetched from `remote` at that moment, never the workspace's own remote-tracking ref, which
  * the builder could move to hide changes from the reviewer.
  *
+ * With `remote` as a function of the workspace, every check above applies to each workspace's own
+ * remote: its URL is validated on every call, credentials are asked for with that workspace, and
+ * branch lookups, fetches and pushes go only to it.
+ *
  * @example
  * ```ts
  * import { createSimpleGit } from '@publishgate/adapter-git';
@@ -119,12 +128,42 @@ type Session = {
  * ```
  */
 export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
-  const remote = parseRemoteUrl(options.remote);
+  // A fixed remote is checked once, now; a function's answer on every call (resolveRemote).
+  const fixedRemote = typeof options.remote === 'function' ? undefined : checkCredentialsFit(parseRemoteUrl(options.remote));
   const baseBranch = options.baseBranch ?? 'main';
   if (!isValidBranchName(baseBranch)) throw new PublishGateError('validation', 'baseBranch is not a valid branch name.');
   const committer = checkIdentity(options.author ?? DEFAULT_COMMITTER, 'author');
-  if (options.credentials && remote.protocol !== 'https') {
-    throw new PublishGateError('validation', 'credentials are only sent to https remotes; ssh uses the server’s ssh keys.');
+
+  function checkCredentialsFit(remote: RemoteUrl): RemoteUrl {
+    if (options.credentials && remote.protocol !== 'https') {
+      throw new PublishGateError('validation', 'credentials are only sent to https remotes; ssh uses the server’s ssh keys.', {
+        issues: [{ path: 'remote', message: 'credentials need an https remote' }],
+      });
+    }
+    return remote;
+  }
+
+  /** The workspace's remote: the fixed one, or the function's answer checked like a fixed one. */
+  async function resolveRemote(workspace: Workspace): Promise<RemoteUrl> {
+    if (fixedRemote) return fixedRemote;
+    const resolve = options.remote as (workspace: Workspace) => string | Promise<string>;
+    let raw: unknown;
+    try {
+      raw = await resolve(workspace);
+    } catch (error) {
+      if (PublishGateError.is(error)) throw error;
+      // A lookup that failed (a database, a registry) may work next time: a plain error, which the
+      // gate reports as a retryable port_failed.
+      throw new Error(
+        `The remote function failed for workspace ${workspace?.id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (typeof raw !== 'string') {
+      throw new PublishGateError('validation', `The remote function returned no URL for workspace ${workspace?.id}.`, {
+        issues: [{ path: 'remote', message: 'expected a string' }],
+      });
+    }
+    return checkCredentialsFit(parseRemoteUrl(raw));
   }
   if (options.caFile !== undefined && (!isAbsolute(options.caFile) || /[\r\n\0"]/.test(options.caFile))) {
     throw new PublishGateError('validation', 'caFile must be an absolute path.');
@@ -173,6 +212,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
         () => undefined,
       );
       await sweptScratch;
+      const remote = await resolveRemote(workspace);
       const repo = await openWorkspaceRepo(await options.resolveWorkspaceDir(workspace));
       const run = (cwd: string, env: Record<string, string>, extra: Partial<GitRun> = {}): GitRun => ({
         cwd,
@@ -195,6 +235,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       const scratchEnv = { ...baseEnv(), GIT_DIR: opened.dir, GIT_OBJECT_DIRECTORY: repo.objectsDir };
       const session: Session = {
         repo,
+        remote,
         scratch: opened,
         inWorkspace,
         local: (args, extra = {}) =>
@@ -218,7 +259,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
             : runGitBytes(args, run(opened.dir, scratchEnv, { stdin })),
         network: async (args) => {
           if (options.credentials && authEnv === undefined) {
-            const credentials = await options.credentials();
+            const credentials = await options.credentials(workspace);
             if (!credentials || typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
               throw new Error('The credentials callback returned no username and password.');
             }
@@ -250,6 +291,8 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   }
 
   const factKey = (session: Session, sha: string) => `${session.repo.objectsDir}\0${sha}`;
+  // A blueprint base depends on the remote it was fetched from, too.
+  const baseKey = (session: Session, sha: string) => `${session.remote.url}\0${factKey(session, sha)}`;
 
   /**
    * Looks commits up by name, all in one `cat-file --batch` process (none when every name is a
@@ -298,7 +341,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
    * commit diffs against the same base without another fetch.
    */
   async function blueprintBase(session: Session, commit: string): Promise<CommitFacts> {
-    const remembered = blueprintBases.get(factKey(session, commit));
+    const remembered = blueprintBases.get(baseKey(session, commit));
     if (remembered) return requireCommit((await readCommits(session, [remembered])).get(remembered), remembered, 'baseline');
     // Offer the commit as a local ref, so fetch negotiates from it and transfers only what is missing.
     const refs = join(session.scratch.dir, 'refs', 'publishgate');
@@ -312,7 +355,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       '--no-write-fetch-head',
       '--no-auto-gc',
       '--end-of-options',
-      remote.url,
+      session.remote.url,
       `refs/heads/${baseBranch}:refs/publishgate/base`,
     ]);
     let base: string;
@@ -391,7 +434,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
 
   async function remoteBranchSha(session: Session, branch: string): Promise<string | undefined> {
     const ref = `refs/heads/${branch}`;
-    const out = await session.network(['ls-remote', '--refs', '--end-of-options', remote.url, ref]);
+    const out = await session.network(['ls-remote', '--refs', '--end-of-options', session.remote.url, ref]);
     for (const line of out.split('\n')) {
       const [sha, name] = line.split('\t');
       if (name === ref && sha && SHA.test(sha)) return sha;
@@ -515,7 +558,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
                 : head.sha;
           }
           // The preview of the pinned commit that follows diffs against this same base, without a fetch.
-          if (!publication) blueprintBases.set(factKey(session, created), base.sha);
+          if (!publication) blueprintBases.set(baseKey(session, created), base.sha);
           const outcome = await installIndex(session, indexFile, before, async () => {
             if (created === head.sha) return head.sha;
             // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
@@ -555,7 +598,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
               '--no-verify',
               `--force-with-lease=refs/heads/${branch}:`,
               '--end-of-options',
-              remote.url,
+              session.remote.url,
               `${sha}:refs/heads/${branch}`,
             ]);
           } catch (error) {

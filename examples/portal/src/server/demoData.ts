@@ -3,27 +3,52 @@ import type { Actor, Workspace } from '@publishgate/core';
 /** A person who can sign in to the demo (dev-only: the host app's real authentication replaces this). */
 export type DemoUser = Actor & { name: string; title: string };
 
-/** A workspace template; trust is granted per blueprint. */
-export type DemoBlueprint = { id: string; name: string; description: string };
+/** A workspace template; trust is granted per blueprint. Each lives in its own repository. */
+export type DemoBlueprint = {
+  id: string;
+  name: string;
+  description: string;
+  /** The name of its repository: the bare remote `<repo>.git` and the emulated GitHub repository `acme/<repo>` (local mode). */
+  repo: string;
+};
 
-/** The blueprint every demo workspace is made from. */
+/** The blueprint of Bob's and Carol's workspaces. */
 export const BLUEPRINT: DemoBlueprint = {
   id: 'bp-website',
   name: 'Small website',
   description: 'A static web page with a stylesheet: the sample app in the blueprint repository.',
+  repo: 'sites',
 };
+
+/** The second blueprint, in a repository of its own: Dan's workspace publishes there. */
+export const BLOG_BLUEPRINT: DemoBlueprint = {
+  id: 'bp-blog',
+  name: 'Notes blog',
+  description: 'A one-page blog with a post in Markdown, kept in its own repository.',
+  repo: 'blog',
+};
+
+/** Every demo blueprint. */
+export const BLUEPRINTS: readonly DemoBlueprint[] = [BLUEPRINT, BLOG_BLUEPRINT];
+
+/** Finds a demo blueprint by id. */
+export function findBlueprint(id: string): DemoBlueprint | undefined {
+  return BLUEPRINTS.find((blueprint) => blueprint.id === id);
+}
 
 /** The demo users: two builders and one admin. Ids are stable so that re-runs keep their data. */
 export const DEMO_USERS: readonly DemoUser[] = [
   { id: 'u-bob', email: 'bob@example.com', name: 'Bob', title: 'Builder', roles: ['builder'] },
   { id: 'u-carol', email: 'carol@example.com', name: 'Carol', title: 'Builder', roles: ['builder'] },
+  { id: 'u-dan', email: 'dan@example.com', name: 'Dan', title: 'Builder', roles: ['builder'] },
   { id: 'u-ada', email: 'ada@example.com', name: 'Ada', title: 'Admin', roles: ['admin'] },
 ];
 
-/** One working copy per builder, cloned from the blueprint repository at first start. */
+/** One working copy per builder, cloned from its blueprint's repository at first start. */
 export const DEMO_WORKSPACES: readonly Workspace[] = [
   { id: 'ws-bob', name: 'Bike shop', blueprintId: BLUEPRINT.id, ownerId: 'u-bob' },
   { id: 'ws-carol', name: 'Corner cafe', blueprintId: BLUEPRINT.id, ownerId: 'u-carol' },
+  { id: 'ws-dan', name: 'Dan’s notes', blueprintId: BLOG_BLUEPRINT.id, ownerId: 'u-dan' },
 ];
 
 /** Finds a demo user by id. */
@@ -73,4 +98,38 @@ The sample app of the publishgate portal demo's blueprint. A builder edits these
 workspace; an approved publish pushes the pinned commit to a new branch and opens a pull request
 for deployment.
 `,
+};
+
+/** The files of the second blueprint's sample app, on `main` of its own repository. */
+export const BLOG_APP: Readonly<Record<string, string>> = {
+  'index.html': `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Notes</title>
+  </head>
+  <body>
+    <main>
+      <h1>Notes</h1>
+      <p>This page was made from the "Notes blog" blueprint. Write a post, then press Publish.</p>
+    </main>
+  </body>
+</html>
+`,
+  'posts/hello.md': `# Hello
+
+The first post of a blog made from the "Notes blog" blueprint.
+`,
+  'README.md': `# Notes blog
+
+The second blueprint of the publishgate portal demo. It lives in a repository of its own, so its
+publish branches and pull requests never mix with the "Small website" ones.
+`,
+};
+
+/** The sample files of each blueprint, by blueprint id. */
+export const BLUEPRINT_FILES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  [BLUEPRINT.id]: SAMPLE_APP,
+  [BLOG_BLUEPRINT.id]: BLOG_APP,
 };

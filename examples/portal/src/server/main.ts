@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gitHubFromEnv } from './config.js';
-import { DEMO_USERS, DEMO_WORKSPACES } from './demoData.js';
+import { BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES } from './demoData.js';
 import { startPortal } from './portal.js';
 
 const exampleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,10 +72,16 @@ async function main(): Promise<void> {
     `  Data        ${shown(portal.data.dataDir)} (${portal.data.created ? (portal.data.reset ? 'reset and seeded' : 'seeded') : 'kept from the last run'}; --reset starts over)`,
     remote?.kind === 'github'
       ? `  Git/PRs     https://github.com/${remote.owner}/${remote.repo} (branches pushed there, real pull requests into ${remote.baseBranch})`
-      : `  Git remote  ${shown(portal.data.remoteDir)} (bare; main = the "Small website" blueprint)`,
+      : '  Blueprints  a repository each: a bare remote (main = the blueprint) and an emulated GitHub repository',
+    ...(remote?.kind === 'github'
+      ? []
+      : BLUEPRINTS.map(
+          (blueprint) =>
+            `    ${pad(`"${blueprint.name}"`, 16)} ${shown(portal.data.remoteDirs[blueprint.id] as string)}, acme/${blueprint.repo}`,
+        )),
     remote?.kind === 'github'
       ? ''
-      : `  PRs         GitHub emulator at ${portal.emulator?.url} (set PUBLISHGATE_GITHUB_TOKEN and PUBLISHGATE_GITHUB_REPOSITORY for real GitHub)`,
+      : `  PRs         GitHub emulator at ${portal.gitHubApiUrl} (set PUBLISHGATE_GITHUB_TOKEN and PUBLISHGATE_GITHUB_REPOSITORY for real GitHub)`,
     '',
     '  Demo users (DEV-ONLY sign-in: pick one on the sign-in page; a stand-in for your real authentication)',
     ...DEMO_USERS.map((user) => {
@@ -88,6 +94,9 @@ async function main(): Promise<void> {
     '',
     '  Try it: sign in as Bob, edit index.html, Publish; sign in as Ada (another browser profile or',
     '  after signing out), approve it in Admin > Approvals, then follow the branch and pull request links.',
+    ...(remote?.kind === 'github'
+      ? []
+      : ['  Dan works on the second blueprint: his publishes land in its own remote and emulated repository.']),
     '',
     'Press Ctrl+C to stop.',
     '',

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { type GitHubEmulator, routeGitHubEmulators, startGitHubEmulator } from '@publishgate/adapter-git/testing';
 import { type Actor, createFetchHandler, createPublishGate, type PublishGate, toNodeHandler, type Workspace } from '@publishgate/core';
-import { BLUEPRINT, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findWorkspace } from './demoData.js';
+import { BLUEPRINT, BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findBlueprint, findWorkspace } from './demoData.js';
 import { createDevSessions } from './devSessions.js';
 import { createInboxNotifier, type InboxNotifier } from './inboxNotifier.js';
 import { describeRemoteBranch, listRemoteBranches } from './remoteBranches.js';
@@ -26,7 +26,7 @@ export type PortalOptions = {
   port?: number;
   /** Real GitHub (`kind: 'github'`), or the local bare remote plus the GitHub emulator (default). */
   remote?: RemoteConfig;
-  /** Port of the GitHub emulator in local mode. Default 0 (any free port). */
+  /** Port of the (emulated) GitHub API in local mode, in front of one emulator per blueprint. Default 0 (any free port). */
   emulatorPort?: number;
   /** How often `gate.sweep()` runs. Default 5 s. */
   sweepIntervalMs?: number;
@@ -41,11 +41,17 @@ export type Portal = {
   gate: PublishGate;
   /** The data folder's paths, and whether this start created them. */
   data: PrepareResult;
-  /** The GitHub emulator pull requests go to (local mode only). */
+  /** The GitHub emulator pull requests of the first blueprint ("Small website", `acme/sites`) go to (local mode only). */
   emulator: GitHubEmulator | undefined;
+  /** The GitHub emulator of each blueprint, by blueprint id (local mode only): a repository per blueprint. */
+  emulators: Readonly<Record<string, GitHubEmulator>>;
+  /** The emulated GitHub API URL the host talks to; it routes `/repos/acme/<repo>` to that repository's emulator (local mode only). */
+  gitHubApiUrl: string | undefined;
   inbox: InboxNotifier;
-  /** The URL publish branches are pushed to. */
+  /** The URL publish branches of the first blueprint are pushed to. */
   remote: string;
+  /** The URL publish branches of a blueprint's workspaces are pushed to. */
+  remoteFor(blueprintId: string): string;
   /** The absolute folder of a workspace's working copy. */
   workspaceDir(workspaceId: string): string;
   /** Stops the server, the sweeper, the emulator and the database, in that order. */
@@ -67,8 +73,8 @@ class HttpError extends Error {
 }
 
 /**
- * Starts the demo portal: seeds or reopens the data folder, builds the gate on SQLite, the local
- * bare remote (or GitHub) and the GitHub emulator, and serves the publishgate API under
+ * Starts the demo portal: seeds or reopens the data folder, builds the gate on SQLite, a local bare
+ * remote and a GitHub emulator per blueprint (or one GitHub repository), and serves the publishgate API under
  * `/api/publishgate`, the portal's own small API under `/api/portal` (dev-only sign-in, workspace
  * files, inbox, remote branches) and the built UI, on 127.0.0.1 only.
  *
@@ -93,18 +99,21 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     cleanups.push(closeStorage);
     const inbox = await createInboxNotifier({ file: data.inboxFile, log });
 
-    const remote = remoteUrl(data, remoteConfig);
+    const remoteFor = (blueprintId: string) => remoteUrl(data, remoteConfig, blueprintId);
+    const remote = remoteFor(BLUEPRINT.id);
     const baseBranch = remoteConfig.kind === 'github' ? remoteConfig.baseBranch : 'main';
     const workspaceDir = (workspaceId: string) => join(data.workspacesDir, workspaceId);
     const git = createSimpleGit({
       resolveWorkspaceDir: (workspace) => workspaceDir(workspace.id),
-      remote,
+      // Local mode: a repository per blueprint, so each workspace pushes to its blueprint's remote.
+      remote: remoteConfig.kind === 'github' ? remote : (workspace) => remoteFor(workspace.blueprintId),
       baseBranch,
       author: { name: 'publishgate demo', email: 'publish-bot@example.com' },
       ...(remoteConfig.kind === 'github' ? { credentials: () => ({ username: 'x-access-token', password: remoteConfig.token }) } : {}),
     });
 
-    let emulator: GitHubEmulator | undefined;
+    const emulators: Record<string, GitHubEmulator> = {};
+    let gitHubApiUrl: string | undefined;
     let gitHost: ReturnType<typeof createGitHubHost>;
     if (remoteConfig.kind === 'github') {
       gitHost = createGitHubHost({
@@ -115,20 +124,36 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         baseBranch,
       });
     } else {
-      // The emulator reads branches from the bare remote, so a pull request for a branch that was
-      // never pushed gets GitHub's 422, as it would for real.
+      // One emulated repository per blueprint (acme/sites, acme/blog), each reading branches from
+      // its blueprint's bare remote, so a pull request for a branch that was never pushed there gets
+      // GitHub's 422, as it would for real. One API URL serves them all, as GitHub does.
       const token = randomUUID();
-      emulator = await startGitHubEmulator({
+      for (const blueprint of BLUEPRINTS) {
+        const started = await startGitHubEmulator({
+          owner: 'acme',
+          repo: blueprint.repo,
+          repositoryPath: data.remoteDirs[blueprint.id] as string,
+          token,
+        });
+        cleanups.push(() => started.close());
+        emulators[blueprint.id] = started;
+      }
+      const router = await routeGitHubEmulators(Object.values(emulators), { port: options.emulatorPort ?? 0 });
+      cleanups.push(() => router.close());
+      gitHubApiUrl = router.url;
+      gitHost = createGitHubHost({
+        auth: token,
         owner: 'acme',
-        repo: 'sites',
-        repositoryPath: data.remoteDir,
-        token,
-        port: options.emulatorPort ?? 0,
+        repo: (workspace) => {
+          const blueprint = findBlueprint(workspace.blueprintId);
+          if (!blueprint) throw new Error(`No repository for blueprint ${workspace.blueprintId}.`);
+          return blueprint.repo;
+        },
+        baseUrl: router.url,
+        baseBranch,
       });
-      const started = emulator;
-      cleanups.push(() => started.close());
-      gitHost = createGitHubHost({ auth: token, owner: emulator.owner, repo: emulator.repo, baseUrl: emulator.url, baseBranch });
     }
+    const emulator = emulators[BLUEPRINT.id];
 
     let publicUrl = '';
     const gate = createPublishGate({
@@ -184,7 +209,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
 
       if (path === '/config' && method === 'GET') {
         return sendJson(res, 200, {
-          blueprints: [BLUEPRINT],
+          blueprints: BLUEPRINTS.map(({ id, name, description }) => ({
+            id,
+            name,
+            description,
+            // Trust is per blueprint: its candidates are the builders with a workspace made from it.
+            builderIds: DEMO_WORKSPACES.filter((workspace) => workspace.blueprintId === id).map((workspace) => workspace.ownerId),
+          })),
           builders: DEMO_USERS.filter((candidate) => candidate.roles.includes('builder')).map(publicUser),
           remote:
             remoteConfig.kind === 'github'
@@ -193,7 +224,17 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
                   repository: `${remoteConfig.owner}/${remoteConfig.repo}`,
                   webUrl: `${remoteConfig.serverUrl}/${remoteConfig.owner}/${remoteConfig.repo}`,
                 }
-              : { kind: 'local', path: data.remoteDir, pullRequests: emulator?.url ?? '' },
+              : {
+                  kind: 'local',
+                  path: data.remoteDir,
+                  pullRequests: gitHubApiUrl ?? '',
+                  repositories: BLUEPRINTS.map((blueprint) => ({
+                    blueprintId: blueprint.id,
+                    path: data.remoteDirs[blueprint.id] as string,
+                    repository: `acme/${blueprint.repo}`,
+                    pullRequests: emulators[blueprint.id]?.url ?? '',
+                  })),
+                },
         });
       }
       if (path === '/workspaces' && method === 'GET') {
@@ -227,13 +268,22 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       if (path === '/inbox' && method === 'GET') return sendJson(res, 200, { items: inbox.forActor(user) });
       if (path === '/remote/branches' && method === 'GET') {
         if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
-        return sendJson(res, 200, { items: await listRemoteBranches(data.remoteDir) });
+        const items = [];
+        for (const blueprint of BLUEPRINTS) {
+          for (const branch of await listRemoteBranches(data.remoteDirs[blueprint.id] as string))
+            items.push({ ...branch, blueprintId: blueprint.id });
+        }
+        return sendJson(res, 200, { items });
       }
       if (path === '/remote/branch' && method === 'GET') {
         if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
-        const branch = await describeRemoteBranch(data.remoteDir, url.searchParams.get('name') ?? '', baseBranch);
-        if (!branch) throw new HttpError(404, 'not_found', 'No such branch on the remote.');
-        return sendJson(res, 200, branch);
+        // Publish branch names carry the request id, so a name is found in at most one blueprint's remote.
+        for (const blueprint of BLUEPRINTS) {
+          const dir = data.remoteDirs[blueprint.id] as string;
+          const branch = await describeRemoteBranch(dir, url.searchParams.get('name') ?? '', baseBranch);
+          if (branch) return sendJson(res, 200, { ...branch, blueprintId: blueprint.id });
+        }
+        throw new HttpError(404, 'not_found', 'No such branch on the remote.');
       }
       throw new HttpError(404, 'not_found', 'No such route.');
     }
@@ -296,7 +346,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const worker = gate.startWorker();
     cleanups.push(() => worker.stop());
 
-    return { url: publicUrl, gate, data, emulator, inbox, remote, workspaceDir, close: cleanup };
+    return { url: publicUrl, gate, data, emulator, emulators, gitHubApiUrl, inbox, remote, remoteFor, workspaceDir, close: cleanup };
   } catch (error) {
     await cleanup();
     throw error;

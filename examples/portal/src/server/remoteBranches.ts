@@ -10,6 +10,8 @@ export type RemoteBranch = {
   date: string;
   /** Files changed against the base branch. */
   files: Array<{ status: string; path: string }>;
+  /** The blueprint whose remote holds the branch (the portal adds it: a repository per blueprint). */
+  blueprintId?: string;
 };
 
 /**

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEMO_USERS, DEMO_WORKSPACES, SAMPLE_APP } from './demoData.js';
+import { BLUEPRINT, BLUEPRINT_FILES, BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES, type DemoBlueprint, findBlueprint } from './demoData.js';
 import { runGit } from './runGit.js';
 
 /** Where publish branches go: the local bare repository, or a real GitHub repository. */
@@ -26,8 +26,10 @@ export type DataLayout = {
   dataDir: string;
   /** SQLite database of the gate. */
   database: string;
-  /** The bare repository that plays the blueprint remote (local mode). */
+  /** The bare repository that plays the first blueprint's ("Small website") remote (local mode). */
   remoteDir: string;
+  /** The bare repository of each blueprint, by blueprint id (local mode): a repository per blueprint. */
+  remoteDirs: Readonly<Record<string, string>>;
   workspacesDir: string;
   /** Notifications the in-app inbox shows, one JSON object per line. */
   inboxFile: string;
@@ -35,13 +37,19 @@ export type DataLayout = {
 
 const MARKER = '.publishgate-demo';
 
+// The first blueprint keeps the name `remote.git` that data folders of earlier versions have.
+function remoteDirOf(root: string, blueprint: DemoBlueprint): string {
+  return join(root, blueprint.id === BLUEPRINT.id ? 'remote.git' : `${blueprint.repo}.git`);
+}
+
 /** The paths of a data directory (nothing is created). */
 export function dataLayout(dataDir: string): DataLayout {
   const root = resolve(dataDir);
   return {
     dataDir: root,
     database: join(root, 'publishgate.sqlite'),
-    remoteDir: join(root, 'remote.git'),
+    remoteDir: remoteDirOf(root, BLUEPRINT),
+    remoteDirs: Object.fromEntries(BLUEPRINTS.map((blueprint) => [blueprint.id, remoteDirOf(root, blueprint)])),
     workspacesDir: join(root, 'workspaces'),
     inboxFile: join(root, 'inbox.ndjson'),
   };
@@ -58,8 +66,9 @@ export type PrepareResult = DataLayout & {
 
 /**
  * Creates the demo's data on first start, keeps it on later starts, and wipes it with `reset`:
- * a bare `remote.git` holding the sample app on `main` (local mode), one clone per demo workspace
- * and a session key. Each piece is built in a temporary folder and renamed into place, so an
+ * a bare repository per blueprint holding its sample app on `main` (`remote.git` for the "Small
+ * website", `blog.git` for the "Notes blog"; local mode), one clone per demo workspace from its
+ * blueprint's repository, and a session key. Each piece is built in a temporary folder and renamed into place, so an
  * interrupted first start is completed by the next one instead of leaving half a repository.
  *
  * @example
@@ -75,12 +84,17 @@ export async function prepareData(options: { dataDir: string; reset?: boolean; r
   await mkdir(layout.workspacesDir, { recursive: true });
   if (created) await writeFile(join(layout.dataDir, MARKER), 'Data of the publishgate portal demo. `pnpm demo --reset` deletes it.\n');
 
-  if (options.remote.kind === 'local' && !existsSync(join(layout.remoteDir, 'HEAD'))) await createBlueprintRemote(layout);
-  const cloneFrom = options.remote.kind === 'local' ? pathToFileURL(layout.remoteDir).href : gitHubCloneUrl(options.remote);
+  if (options.remote.kind === 'local') {
+    for (const blueprint of BLUEPRINTS) {
+      const dir = layout.remoteDirs[blueprint.id] as string;
+      if (!existsSync(join(dir, 'HEAD'))) await createBlueprintRemote(layout, blueprint, dir);
+    }
+  }
   for (const workspace of DEMO_WORKSPACES) {
     const dir = join(layout.workspacesDir, workspace.id);
     if (existsSync(join(dir, '.git'))) continue;
     const owner = DEMO_USERS.find((user) => user.id === workspace.ownerId);
+    const cloneFrom = remoteUrl(layout, options.remote, workspace.blueprintId);
     await cloneWorkspace(cloneFrom, dir, options.remote, owner ? { name: owner.name, email: owner.email } : undefined);
   }
 
@@ -100,27 +114,27 @@ async function wipe(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-async function createBlueprintRemote(layout: DataLayout): Promise<void> {
+async function createBlueprintRemote(layout: DataLayout, blueprint: DemoBlueprint, remoteDir: string): Promise<void> {
   const staging = await mkdtemp(join(layout.dataDir, '.seed-'));
   try {
     const work = join(staging, 'work');
     const bare = join(staging, 'remote.git');
     await runGit(['init', '--quiet', '--initial-branch=main', work]);
-    for (const [path, content] of Object.entries(SAMPLE_APP)) {
+    for (const [path, content] of Object.entries(BLUEPRINT_FILES[blueprint.id] ?? {})) {
       await mkdir(dirname(join(work, path)), { recursive: true });
       await writeFile(join(work, path), content);
     }
     await runGit(['add', '--all'], { cwd: work });
     await runGit(
-      ['-c', 'user.name=Blueprints', '-c', 'user.email=blueprints@example.com', 'commit', '--quiet', '-m', 'Small website blueprint'],
+      ['-c', 'user.name=Blueprints', '-c', 'user.email=blueprints@example.com', 'commit', '--quiet', '-m', `${blueprint.name} blueprint`],
       {
         cwd: work,
       },
     );
     await runGit(['init', '--quiet', '--bare', '--initial-branch=main', bare]);
     await runGit(['push', '--quiet', bare, 'main:refs/heads/main'], { cwd: work });
-    await rm(layout.remoteDir, { recursive: true, force: true });
-    await rename(bare, layout.remoteDir);
+    await rm(remoteDir, { recursive: true, force: true });
+    await rename(bare, remoteDir);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -158,7 +172,13 @@ function gitHubCloneUrl(remote: Extract<RemoteConfig, { kind: 'github' }>): stri
   return `${remote.serverUrl.replace(/\/+$/, '')}/${remote.owner}/${remote.repo}.git`;
 }
 
-/** The URL `createSimpleGit` pushes to and fetches the base branch from. */
-export function remoteUrl(layout: DataLayout, remote: RemoteConfig): string {
-  return remote.kind === 'local' ? pathToFileURL(layout.remoteDir).href : gitHubCloneUrl(remote);
+/**
+ * The URL `createSimpleGit` pushes a blueprint's workspaces to and fetches its base branch from:
+ * the blueprint's own bare repository in local mode, the one GitHub repository otherwise.
+ */
+export function remoteUrl(layout: DataLayout, remote: RemoteConfig, blueprintId: string = BLUEPRINT.id): string {
+  if (remote.kind !== 'local') return gitHubCloneUrl(remote);
+  const dir = findBlueprint(blueprintId) ? layout.remoteDirs[blueprintId] : undefined;
+  if (!dir) throw new Error(`The demo has no blueprint ${JSON.stringify(blueprintId)}.`);
+  return pathToFileURL(dir).href;
 }

@@ -11,9 +11,20 @@ export type PortalWorkspace = { id: string; name: string; blueprintId: string; o
 
 /** What the server says about the demo setup. */
 export type PortalConfig = {
-  blueprints: Array<{ id: string; name: string; description: string }>;
+  /** Each blueprint, with the builders who have a workspace made from it (its trust candidates). */
+  blueprints: Array<{ id: string; name: string; description: string; builderIds: string[] }>;
   builders: PortalUser[];
-  remote: { kind: 'local'; path: string; pullRequests: string } | { kind: 'github'; repository: string; webUrl: string };
+  remote:
+    | {
+        kind: 'local';
+        /** The first blueprint's bare remote. */
+        path: string;
+        /** The emulated GitHub API. */
+        pullRequests: string;
+        /** A bare remote and an emulated GitHub repository per blueprint. */
+        repositories: Array<{ blueprintId: string; path: string; repository: string; pullRequests: string }>;
+      }
+    | { kind: 'github'; repository: string; webUrl: string };
 };
 
 /** A branch of the local bare remote, as the server describes it (a type only: no server code reaches the browser). */

@@ -10,6 +10,7 @@ export {
   type RateLimitedAnswer,
   startGitHubEmulator,
 } from './githubEmulator.js';
+export { type GitHubEmulatorRouter, routeGitHubEmulators } from './githubEmulatorRouter.js';
 export type { EmulatedPullRequest } from './githubFixtures.js';
 export {
   type EmulatedMergeRequest,

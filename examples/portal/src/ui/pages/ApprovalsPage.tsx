@@ -24,7 +24,9 @@ export function ApprovalsPage() {
           key={blueprint.id}
           blueprintId={blueprint.id}
           blueprintName={blueprint.name}
-          candidates={config.builders.map((builder) => ({ userId: builder.id, email: builder.email }))}
+          candidates={config.builders
+            .filter((builder) => blueprint.builderIds.includes(builder.id))
+            .map((builder) => ({ userId: builder.id, email: builder.email }))}
           showAddForm={false}
           headingLevel={2}
           className="panel"

@@ -2,11 +2,26 @@ import { useEffect, useState } from 'react';
 import { DateTime } from '../DateTime.js';
 import { Page } from '../Page.js';
 import { PortalApiError, portalApi, type RemoteBranch } from '../portalApi.js';
+import { usePortal } from '../portalContext.js';
+
+/** Which blueprint's bare remote holds the branch (a repository per blueprint), once it is loaded. */
+function repositoryOf(config: ReturnType<typeof usePortal>['config'], branch: RemoteBranch | null | undefined) {
+  if (config.remote.kind !== 'local' || !branch?.blueprintId) return null;
+  const repository = config.remote.repositories.find((candidate) => candidate.blueprintId === branch.blueprintId);
+  const blueprint = config.blueprints.find((candidate) => candidate.id === branch.blueprintId);
+  return repository ? (
+    <>
+      {' '}
+      of the “{blueprint?.name ?? branch.blueprintId}” blueprint, <code>{repository.path.split('/').slice(-2).join('/')}</code>
+    </>
+  ) : null;
+}
 
 const STATUS: Record<string, string> = { A: 'added', M: 'modified', D: 'deleted', T: 'type changed' };
 
 /** A branch of the local bare remote (the stand-in for GitHub's branch page): its head commit and changed files. */
 export function BranchPage({ name }: { name: string }) {
+  const { config } = usePortal();
   const [branch, setBranch] = useState<RemoteBranch | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -17,14 +32,7 @@ export function BranchPage({ name }: { name: string }) {
   }, [name]);
 
   return (
-    <Page
-      title={`Branch ${name}`}
-      lead={
-        <p>
-          On the demo's bare remote, <code>data/remote.git</code>.
-        </p>
-      }
-    >
+    <Page title={`Branch ${name}`} lead={<p>On the demo's bare remote{repositoryOf(config, branch)}.</p>}>
       {error ? (
         <p role="alert" className="error">
           {error}
