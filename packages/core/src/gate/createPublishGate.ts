@@ -1,3 +1,4 @@
+import { listApprovalRules, setApprovalRule } from './commands/approvalRules.js';
 import { listDeadLetters, redeliver } from './commands/deadLetters.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
@@ -46,6 +47,8 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     retry: (input) => runReview(ctx, reviewCommands.retry, input),
     setTrust: (input) => setTrust(ctx, input),
     listTrust: (input) => listTrust(ctx, input),
+    setApprovalRule: (input) => setApprovalRule(ctx, input),
+    listApprovalRules: (input) => listApprovalRules(ctx, input),
     history: (input) => history(ctx, input),
     exportHistory: (input) => exportHistory(ctx, input),
     listDeadLetters: (input) => listDeadLetters(ctx, input),
