@@ -57,6 +57,7 @@ export {
   type RetryBody,
   requestPageSchema,
   responseSchemas,
+  type SetApprovalRuleBody,
   type SetTrustBody,
   subdomainCheckSchema,
   trustViewSchema,

@@ -11,11 +11,15 @@ export type {
   RequestPublishBody,
   ResponseOperation,
   RetryBody,
+  SetApprovalRuleBody,
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
 export type {
   Actor,
+  Approval,
+  ApprovalRule,
+  Approver,
   AuditEntry,
   AuditType,
   Baseline,
@@ -27,6 +31,7 @@ export type {
   Publication,
   PublishRequest,
   PublishStatus,
+  RequestRule,
   TrustGrant,
   Workspace,
 } from '../schemas/domain.js';

@@ -11,10 +11,11 @@ import type {
   RequestPublishBody,
   ResponseOperation,
   RetryBody,
+  SetApprovalRuleBody,
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { ApprovalRule, AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */
@@ -90,6 +91,10 @@ export type PublishGateClient = {
   listTrust(query?: { blueprintId?: string }, options?: CallOptions): Promise<TrustView[]>;
   /** `PUT /trust`: grants (the grant) or revokes (`null`) trust. */
   setTrust(input: SetTrustBody, options?: CallOptions): Promise<TrustGrant | null>;
+  /** `GET /approval-rules`: the approval rules set per blueprint. Admin. */
+  listApprovalRules(query?: { blueprintId?: string }, options?: CallOptions): Promise<ApprovalRule[]>;
+  /** `PUT /approval-rules`: sets how many approvals, and by whom, a blueprint's later requests need. Admin. */
+  setApprovalRule(input: SetApprovalRuleBody, options?: CallOptions): Promise<ApprovalRule>;
   /** `GET /dead-letters`: notifications that stopped retrying, oldest first. Admin. */
   listDeadLetters(query?: { limit?: number }, options?: CallOptions): Promise<DeadLetter[]>;
   /** `POST /dead-letters/:id/redeliver`: delivers a dead letter again with a fresh run of attempts. Admin. */
@@ -221,6 +226,10 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
       call('retry', 'POST', `/requests/${segment(id)}/retry`, { body: input, signal: callOptions.signal }),
     listTrust: (query = {}, callOptions = {}) => call('listTrust', 'GET', '/trust', { query, signal: callOptions.signal }),
     setTrust: (input, callOptions = {}) => call('setTrust', 'PUT', '/trust', { body: input, signal: callOptions.signal }),
+    listApprovalRules: (query = {}, callOptions = {}) =>
+      call('listApprovalRules', 'GET', '/approval-rules', { query, signal: callOptions.signal }),
+    setApprovalRule: (input, callOptions = {}) =>
+      call('setApprovalRule', 'PUT', '/approval-rules', { body: input, signal: callOptions.signal }),
     listDeadLetters: (query = {}, callOptions = {}) =>
       call('listDeadLetters', 'GET', '/dead-letters', { query, signal: callOptions.signal }),
     redeliver: async (id, callOptions = {}) => {

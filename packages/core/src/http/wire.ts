@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import {
+  approvalRuleSchema,
   auditEntrySchema,
   baselineSchema,
   deadLetterSchema,
@@ -16,6 +17,7 @@ import {
   checkSubdomainInputSchema,
   exportHistoryInputSchema,
   historyInputSchema,
+  listApprovalRulesInputSchema,
   listDeadLettersInputSchema,
   listRequestsInputSchema,
   listTrustInputSchema,
@@ -23,6 +25,7 @@ import {
   rejectInputSchema,
   requestPublishInputSchema,
   retryInputSchema,
+  setApprovalRuleInputSchema,
   setTrustInputSchema,
   withdrawInputSchema,
 } from '../schemas/inputs.js';
@@ -48,6 +51,12 @@ export const setTrustBodySchema = setTrustInputSchema.omit({ actor: true });
 export const checkSubdomainQuerySchema = checkSubdomainInputSchema.omit({ subdomain: true });
 /** Query of `GET /requests`, after `status` was split and `limit` turned into a number. */
 export const listRequestsQuerySchema = listRequestsInputSchema.omit({ actor: true });
+/** Body of `PUT /approval-rules`. */
+export const setApprovalRuleBodySchema = setApprovalRuleInputSchema.omit({ actor: true });
+/** Body of `PUT /approval-rules`. */
+export type SetApprovalRuleBody = z.input<typeof setApprovalRuleBodySchema>;
+/** Query of `GET /approval-rules`. */
+export const listApprovalRulesQuerySchema = listApprovalRulesInputSchema.omit({ actor: true });
 /** Query of `GET /trust`. */
 export const listTrustQuerySchema = listTrustInputSchema.omit({ actor: true });
 /** Query of `GET /dead-letters`, after `limit` was turned into a number. */
@@ -134,6 +143,8 @@ export const responseSchemas = {
   retry: publishRequestSchema,
   listTrust: z.array(trustViewSchema),
   setTrust: trustGrantSchema.nullable(),
+  listApprovalRules: z.array(approvalRuleSchema),
+  setApprovalRule: approvalRuleSchema,
   history: historyPageSchema,
   listDeadLetters: z.array(deadLetterSchema),
   redeliver: z.strictObject({ ok: z.literal(true) }),

@@ -45,6 +45,23 @@ describe('createPublishGateClient', () => {
     expect(withdraw.init.credentials).toBe('same-origin');
   });
 
+  it('approval rules: GET and PUT /approval-rules with the blueprint filter and the rule as JSON body', async () => {
+    const rule = {
+      blueprintId: 'bp-1',
+      requiredApprovals: 2,
+      approvers: [{ role: 'admin' }],
+      updatedBy: { id: 'a', email: 'a@example.com' },
+    };
+    const fake = fakeFetch((call) => Response.json(call.init.method === 'GET' ? [rule] : rule));
+    const client = createPublishGateClient({ baseUrl: '/api', fetch: fake.fetch });
+    expect(await client.listApprovalRules({ blueprintId: 'bp-1' })).toEqual([rule]);
+    expect(await client.setApprovalRule({ blueprintId: 'bp-1', requiredApprovals: 2, approvers: [{ role: 'admin' }] })).toEqual(rule);
+    expect(fake.calls.map((call) => `${call.init.method} ${call.url} ${call.init.body ?? ''}`)).toEqual([
+      'GET /api/approval-rules?blueprintId=bp-1 ',
+      'PUT /api/approval-rules {"blueprintId":"bp-1","requiredApprovals":2,"approvers":[{"role":"admin"}]}',
+    ]);
+  });
+
   it("rethrows the server's { error } as a PublishGateError with its code, message and issues", async () => {
     const fake = fakeFetch(() =>
       Response.json(
