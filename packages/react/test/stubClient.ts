@@ -22,6 +22,8 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     retry: missing('retry'),
     listTrust: missing('listTrust'),
     setTrust: missing('setTrust'),
+    listApprovalRules: missing('listApprovalRules'),
+    setApprovalRule: missing('setApprovalRule'),
     listDeadLetters: missing('listDeadLetters'),
     redeliver: missing('redeliver'),
     history: missing('history'),
