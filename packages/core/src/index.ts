@@ -13,6 +13,7 @@ export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.j
 export { createPublishGate } from './gate/createPublishGate.js';
 export type { PublishGatePolicy } from './gate/policy.js';
 export type {
+  DecisionResult,
   GateEvent,
   GateEvents,
   HistoryPage,
@@ -44,6 +45,8 @@ export {
 export { createOpenApiDocument, type OpenApiDocument, type OpenApiDocumentOptions, type OpenApiObject } from './http/openApi.js';
 export {
   type ApproveBody,
+  type DecideManyBody,
+  decisionResultSchema,
   type ExportHistoryQuery,
   errorBodySchema,
   eventsReadySchema,

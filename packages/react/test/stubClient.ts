@@ -23,6 +23,7 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     listTrust: missing('listTrust'),
     setTrust: missing('setTrust'),
     listApprovalRules: missing('listApprovalRules'),
+    decideMany: missing('decideMany'),
     setApprovalRule: missing('setApprovalRule'),
     listDeadLetters: missing('listDeadLetters'),
     redeliver: missing('redeliver'),

@@ -1,9 +1,10 @@
 // Browser entry: runtime imports are limited to errors.ts and this folder. Everything else is
 // types only, so neither zod, xstate nor a Node built-in ends up in a browser bundle.
 import { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+import type { DecisionResult, HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import type {
   ApproveBody,
+  DecideManyBody,
   ExportHistoryQuery,
   HistoryQuery,
   ListRequestsQuery,
@@ -83,6 +84,8 @@ export type PublishGateClient = {
   approve(id: string, input?: ApproveBody, options?: CallOptions): Promise<PublishRequest>;
   /** `POST /requests/:id/reject`, with optional feedback for the builder. */
   reject(id: string, input?: RejectBody, options?: CallOptions): Promise<PublishRequest>;
+  /** `POST /requests/decisions`: approves or rejects up to 100 requests, one result per id (no all-or-nothing). */
+  decideMany(input: DecideManyBody, options?: CallOptions): Promise<DecisionResult[]>;
   /** `POST /requests/:id/withdraw`. */
   withdraw(id: string, input?: WithdrawBody, options?: CallOptions): Promise<PublishRequest>;
   /** `POST /requests/:id/retry`: retries a failed publish on the same branch and pull request. */
@@ -220,6 +223,7 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
       call('approve', 'POST', `/requests/${segment(id)}/approve`, { body: input, signal: callOptions.signal }),
     reject: (id, input = {}, callOptions = {}) =>
       call('reject', 'POST', `/requests/${segment(id)}/reject`, { body: input, signal: callOptions.signal }),
+    decideMany: (input, callOptions = {}) => call('decideMany', 'POST', '/requests/decisions', { body: input, signal: callOptions.signal }),
     withdraw: (id, input = {}, callOptions = {}) =>
       call('withdraw', 'POST', `/requests/${segment(id)}/withdraw`, { body: input, signal: callOptions.signal }),
     retry: (id, input = {}, callOptions = {}) =>

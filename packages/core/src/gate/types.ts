@@ -1,4 +1,5 @@
 import type { Emitter } from 'mitt';
+import type { PublishGateErrorCode } from '../errors.js';
 import type { GitPort } from '../ports/git.js';
 import type { GitHostPort } from '../ports/gitHost.js';
 import type { NotifierPort } from '../ports/notifier.js';
@@ -86,6 +87,11 @@ export type SubdomainCheck =
 /** A page of the queue. */
 export type RequestPage = { items: PublishRequest[]; nextCursor: string | null };
 
+/** One result of `gate.decideMany`: the request as stored after the decision, or why it was refused. */
+export type DecisionResult =
+  | { id: string; ok: true; request: PublishRequest }
+  | { id: string; ok: false; error: { code: PublishGateErrorCode; message: string } };
+
 /** A trust grant as listed: with whether it still applies and whether it needs a look. */
 export type TrustView = TrustGrant & { active: boolean; reviewDue: boolean };
 
@@ -163,6 +169,23 @@ export type PublishGate = {
   approve(input: { id: string; actor: Actor; comment?: string; expectedVersion?: number }): Promise<PublishRequest>;
   /** Rejects with optional feedback the builder will see. Admin, or whoever the request's approval rule names. */
   reject(input: { id: string; actor: Actor; feedback?: string; expectedVersion?: number }): Promise<PublishRequest>;
+  /**
+   * Approves or rejects up to 100 requests, each on its own (no all-or-nothing): one result per id,
+   * in order. Resolves once every decision is stored; publishes run in the background.
+   *
+   * @example
+   * ```ts
+   * const results = await gate.decideMany({ ids: ['r-1', 'r-2'], decision: 'approve', actor: admin });
+   * for (const result of results) if (!result.ok) console.warn(result.id, result.error.code);
+   * ```
+   */
+  decideMany(input: {
+    ids: string[];
+    decision: 'approve' | 'reject';
+    actor: Actor;
+    comment?: string;
+    feedback?: string;
+  }): Promise<DecisionResult[]>;
   /** Withdraws a pending request (owner), or a failed one (owner or admin). */
   withdraw(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
   /** Retries a failed publish; reuses the same branch and pull request; resolves like `approve`. Admin. */

@@ -163,6 +163,11 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
         } as Parameters<PublishGate['requestPublish']>[0]),
       );
     }),
+    route('POST', '/requests/decisions', async ({ url, actor, body }) => {
+      readQuery(url, []);
+      const input = bodyFields(body, ['actor']);
+      return jsonResponse(await gate.decideMany({ ...input, actor } as Parameters<PublishGate['decideMany']>[0]));
+    }),
     route('GET', '/requests', async ({ url, actor }) => {
       const query = readQuery(url, ['status', 'blueprintId', 'workspaceId', 'builderId', 'cursor', 'limit'], ['status']);
       const status = query.status === undefined ? undefined : [query.status].flat().flatMap((value) => value.split(','));

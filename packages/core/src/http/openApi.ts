@@ -24,6 +24,7 @@ import { DEFAULT_BASE_PATH } from './fetchHandler.js';
 import {
   approveBodySchema,
   checkSubdomainQuerySchema,
+  decideManyBodySchema,
   errorBodySchema,
   eventsReadySchema,
   exportHistoryQuerySchema,
@@ -133,6 +134,7 @@ const responseComponents: Array<[string, z.ZodType]> = [
   ['Approval', approvalSchema],
   ['ApprovalRule', approvalRuleSchema],
   ['ApprovalRuleList', responseSchemas.listApprovalRules],
+  ['DecisionResultList', responseSchemas.decideMany],
   ['AuditEntry', auditEntrySchema],
   ['HistoryPage', historyPageSchema],
   ['DeadLetter', deadLetterSchema],
@@ -151,6 +153,7 @@ const bodyComponents: Array<[string, z.ZodType]> = [
   ['RetryBody', retryBodySchema],
   ['SetTrustBody', setTrustBodySchema],
   ['SetApprovalRuleBody', setApprovalRuleBodySchema],
+  ['DecideManyBody', decideManyBodySchema],
   ['RedeliverBody', redeliverBodySchema],
 ];
 
@@ -201,6 +204,18 @@ const operations: Operation[] = [
     body: { schema: 'RequestPublishBody', required: true },
     response: { description: 'The stored request.', content: json('PublishRequest') },
     errors: [403, 404, 409, 413, 415, 422],
+  },
+  {
+    method: 'post',
+    path: '/requests/decisions',
+    operationId: 'decideMany',
+    tag: 'requests',
+    summary: 'Approve or reject up to 100 requests at once',
+    description:
+      'Each request is decided on its own (no all-or-nothing): one result per id, in order, with the stored request or the error code. Publishes run in the background.',
+    body: { schema: 'DecideManyBody', required: true },
+    response: { description: 'One result per id.', content: json('DecisionResultList') },
+    errors: [413, 415],
   },
   {
     method: 'get',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+import { type PublishGateErrorCode, publishGateErrorCodes } from '../errors.js';
+import type { DecisionResult, HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import {
   approvalRuleSchema,
   auditEntrySchema,
@@ -15,6 +16,7 @@ import {
 import {
   approveInputSchema,
   checkSubdomainInputSchema,
+  decideManyInputSchema,
   exportHistoryInputSchema,
   historyInputSchema,
   listApprovalRulesInputSchema,
@@ -51,6 +53,23 @@ export const setTrustBodySchema = setTrustInputSchema.omit({ actor: true });
 export const checkSubdomainQuerySchema = checkSubdomainInputSchema.omit({ subdomain: true });
 /** Query of `GET /requests`, after `status` was split and `limit` turned into a number. */
 export const listRequestsQuerySchema = listRequestsInputSchema.omit({ actor: true });
+/** Body of `POST /requests/decisions`. */
+export const decideManyBodySchema = decideManyInputSchema.omit({ actor: true });
+/** Body of `POST /requests/decisions`. */
+export type DecideManyBody = z.input<typeof decideManyBodySchema>;
+/** One element of the `POST /requests/decisions` response: the facade's {@link DecisionResult}. */
+export const decisionResultSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ id: idSchema, ok: z.literal(true), request: publishRequestSchema }),
+  z.strictObject({
+    id: idSchema,
+    ok: z.literal(false),
+    error: z.strictObject({
+      code: z.enum(publishGateErrorCodes as [PublishGateErrorCode, ...PublishGateErrorCode[]]),
+      message: z.string(),
+    }),
+  }),
+]);
+
 /** Body of `PUT /approval-rules`. */
 export const setApprovalRuleBodySchema = setApprovalRuleInputSchema.omit({ actor: true });
 /** Body of `PUT /approval-rules`. */
@@ -143,6 +162,7 @@ export const responseSchemas = {
   retry: publishRequestSchema,
   listTrust: z.array(trustViewSchema),
   setTrust: trustGrantSchema.nullable(),
+  decideMany: z.array(decisionResultSchema),
   listApprovalRules: z.array(approvalRuleSchema),
   setApprovalRule: approvalRuleSchema,
   history: historyPageSchema,
@@ -181,4 +201,5 @@ type _PreviewMatches = Expect<
 type _SubdomainCheckMatches = Expect<Same<z.output<typeof subdomainCheckSchema>, SubdomainCheck>>;
 type _RequestPageMatches = Expect<Same<z.output<typeof requestPageSchema>, RequestPage>>;
 type _TrustViewMatches = Expect<Same<z.output<typeof trustViewSchema>, TrustView>>;
+type _DecisionResultMatches = Expect<Same<z.output<typeof decisionResultSchema>, DecisionResult>>;
 type _HistoryPageMatches = Expect<Same<z.output<typeof historyPageSchema>, HistoryPage>>;

@@ -103,7 +103,9 @@ const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
  * The publish request lifecycle, and the only authority on its transitions.
  *
  * States are the stored statuses plus `draft` (before submission). Guards check roles, ownership,
- * self-review and trust; a blocked command stays in place and emits one `refuse` action naming a
+ * self-review, trust and the request's approval rule (copied from the submit event's `rule`: who may
+ * approve, how many distinct approvals publish; until then an approval is recorded in `approvals`
+ * and the request stays `pending`); a blocked command stays in place and emits one `refuse` action naming a
  * `PublishGateError` code. Transitions declare their side effects as named actions — `record`
  * (audit entry) and `notify` (notification) — which the gate writes in the same storage
  * transaction as the new state, and a host driving the machine directly can `.provide()`.

@@ -50,6 +50,20 @@ export const rejectInputSchema = z.strictObject({ id: idSchema, actor: actorSche
 export const withdrawInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
 /** Input of `gate.retry`. */
 export const retryInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
+/** At most this many ids per `gate.decideMany` call. */
+export const MAX_BULK_DECISIONS = 100;
+/** Input of `gate.decideMany`. */
+export const decideManyInputSchema = z.strictObject({
+  ids: z
+    .array(idSchema)
+    .min(1)
+    .max(MAX_BULK_DECISIONS)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an id'),
+  decision: z.enum(['approve', 'reject']),
+  actor: actorSchema,
+  comment: longText.optional(),
+  feedback: longText.optional(),
+});
 /** Input of `gate.setTrust`. */
 export const setTrustInputSchema = z.strictObject({
   blueprintId: idSchema,

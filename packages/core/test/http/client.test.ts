@@ -62,6 +62,18 @@ describe('createPublishGateClient', () => {
     ]);
   });
 
+  it('decideMany posts the ids and the decision to /requests/decisions', async () => {
+    const fake = fakeFetch(() =>
+      Response.json([{ id: 'r-1', ok: false, error: { code: 'not_found', message: 'No publish request r-1.' } }]),
+    );
+    const client = createPublishGateClient({ baseUrl: '/api', fetch: fake.fetch });
+    const results = await client.decideMany({ ids: ['r-1'], decision: 'reject', feedback: 'later' });
+    expect(results).toEqual([{ id: 'r-1', ok: false, error: { code: 'not_found', message: 'No publish request r-1.' } }]);
+    expect(fake.calls.map((call) => `${call.init.method} ${call.url} ${call.init.body}`)).toEqual([
+      'POST /api/requests/decisions {"ids":["r-1"],"decision":"reject","feedback":"later"}',
+    ]);
+  });
+
   it("rethrows the server's { error } as a PublishGateError with its code, message and issues", async () => {
     const fake = fakeFetch(() =>
       Response.json(

@@ -246,6 +246,10 @@ describe('the OpenAPI document', () => {
         })
       ).body,
     ).toBeNull();
+    // Bulk decisions answer one result per id.
+    const bulk = await send('POST', '/requests/decisions', { actor: admin, body: { ids: ['nope-1'], decision: 'reject' } });
+    expect(bulk.body).toEqual([{ id: 'nope-1', ok: false, error: { code: 'not_found', message: expect.any(String) } }]);
+    expect((await send('POST', '/requests/decisions', { actor: admin, body: { ids: [], decision: 'reject' } })).status).toBe(400);
     // Approval rules: set, listed, refused to builders.
     const rule = await send('PUT', '/approval-rules', {
       actor: admin,

@@ -4,7 +4,7 @@ import type { PublishRequestEvent } from '../../lifecycle/machine.js';
 import { parseOrThrow } from '../../parse.js';
 import type { Actor, PublishRequest } from '../../schemas/domain.js';
 import { approveInputSchema, rejectInputSchema, retryInputSchema, withdrawInputSchema } from '../../schemas/inputs.js';
-import { commit } from '../commit.js';
+import { type Committed, commit } from '../commit.js';
 import { type GateContext, loadVisible } from '../context.js';
 import { checkTextLength } from '../policy.js';
 import { publishAndWait } from '../publishJob.js';
@@ -69,6 +69,19 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
   row: ReviewCommand<S>,
   rawInput: unknown,
 ): Promise<PublishRequest> {
+  const { request, job } = await commitReview(ctx, row, rawInput);
+  return job ? publishAndWait(ctx, request, job) : request;
+}
+
+/**
+ * The stored half of {@link runReview}: checks the input and commits what the machine decides;
+ * the publish job it may have stored is the caller's to run.
+ */
+export async function commitReview<S extends z.ZodType<ReviewInput>>(
+  ctx: GateContext,
+  row: ReviewCommand<S>,
+  rawInput: unknown,
+): Promise<Committed> {
   const input = parseOrThrow(row.schema, rawInput, row.what);
   if (row.text) checkTextLength(row.text.of(input), ctx.policy.maxFeedbackLength, row.text.field);
   const current = await loadVisible(ctx, input.id, input.actor);
@@ -78,7 +91,7 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
       `The request changed since you loaded it (version ${current.version}, you had ${input.expectedVersion}).`,
     );
   }
-  let committed: Awaited<ReturnType<typeof commit>>;
+  let committed: Committed;
   try {
     committed = await commit(ctx, current.status, current, row.event(input, ctx.now()));
   } catch (error) {
@@ -90,6 +103,5 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
     if (fresh.version === current.version || fresh.status !== current.status) throw error;
     committed = await commit(ctx, fresh.status, fresh, row.event(input, ctx.now()));
   }
-  const { request, job } = committed;
-  return job ? publishAndWait(ctx, request, job) : request;
+  return committed;
 }
