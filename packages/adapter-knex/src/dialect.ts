@@ -25,6 +25,8 @@ export type Tables = {
   jobs: string;
   /** Pacing reservations (ms), per pacing key. */
   pacing: string;
+  /** Approval rules, one per blueprint. */
+  approvalRules: string;
   migrations: string;
   /** PostgreSQL NOTIFY channel raised when audit entries are committed. */
   auditChannel: string;
@@ -49,6 +51,7 @@ export function tablesFor(tablePrefix: string | undefined): Tables {
     counters: `${prefix}counters`,
     jobs: `${prefix}publish_jobs`,
     pacing: `${prefix}pacing_reservations`,
+    approvalRules: `${prefix}approval_rules`,
     migrations: `${prefix}migrations`,
     auditChannel: `${prefix}audit`,
   };

@@ -1,4 +1,5 @@
 import {
+  type ApprovalRule,
   type AuditEntryInput,
   IN_FLIGHT_STATUSES,
   type Notification,
@@ -125,6 +126,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   const K = `"${t.counters}"`;
   const J = `"${t.jobs}"`;
   const PR = `"${t.pacing}"`;
+  const AR = `"${t.approvalRules}"`;
 
   function domainError(error: unknown, subdomain?: string): unknown {
     switch (violatedUniqueKey(error, dialect, t)) {
@@ -476,6 +478,35 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           : q.all(`SELECT "blueprint_id", "user_id", "data" FROM ${T} WHERE "blueprint_id" = ? ORDER BY "user_id"`, [blueprintId]),
       );
       return found.map((row) => rows.trust(t.trust, row));
+    },
+
+    async getApprovalRule({ blueprintId, signal }) {
+      const [row] = await read('getApprovalRule', signal, (q) =>
+        q.all(`SELECT "blueprint_id", "data" FROM ${AR} WHERE "blueprint_id" = ?`, [blueprintId]),
+      );
+      return row ? rows.approvalRule(t.approvalRules, row) : null;
+    },
+
+    async putApprovalRule({ rule, audit, outbox, signal }) {
+      const json = JSON.stringify(rule);
+      await write('putApprovalRule', signal, async (q) => {
+        await q.run(
+          `INSERT INTO ${AR} ("blueprint_id", "data") VALUES (?, ?)
+           ON CONFLICT ("blueprint_id") DO UPDATE SET "data" = excluded."data"`,
+          [rule.blueprintId, json],
+        );
+        await appendSideWrites(q, audit, outbox);
+      });
+      return JSON.parse(json) as ApprovalRule;
+    },
+
+    async listApprovalRules({ blueprintId, signal } = {}) {
+      const found = await read('listApprovalRules', signal, (q) =>
+        blueprintId === undefined
+          ? q.all(`SELECT "blueprint_id", "data" FROM ${AR} ORDER BY "blueprint_id"`)
+          : q.all(`SELECT "blueprint_id", "data" FROM ${AR} WHERE "blueprint_id" = ?`, [blueprintId]),
+      );
+      return found.map((row) => rows.approvalRule(t.approvalRules, row));
     },
 
     async listAudit({ afterSeq = 0, requestId, workspaceId, builderId, limit, signal }) {

@@ -230,8 +230,27 @@ const publishJobs: PublishGateMigration = {
   },
 };
 
+const approvalRules: PublishGateMigration = {
+  name: '005_approval_rules',
+  // One rule per blueprint. Requests keep their copy of the rule (and their approvals) in their
+  // JSON, so the requests table does not change.
+  async up(db, { dialect, tables: t }) {
+    const { key, text } = types(dialect);
+    await exec(db, [
+      `CREATE TABLE IF NOT EXISTS "${t.approvalRules}" (
+        "blueprint_id" ${key} NOT NULL,
+        "data" ${text} NOT NULL,
+        CONSTRAINT "${t.approvalRules}_pk" PRIMARY KEY ("blueprint_id")
+      )`,
+    ]);
+  },
+  async down(db, { tables: t }) {
+    await exec(db, [`DROP TABLE IF EXISTS "${t.approvalRules}"`]);
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
-export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs];
+export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs, approvalRules];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so
 // two prefixes in one database migrate independently.
@@ -291,7 +310,7 @@ export async function runMigrations(
  * import { createKnexStorage, migrate } from '@publishgate/adapter-knex';
  *
  * const db = knex({ client: 'pg', connection: process.env.DATABASE_URL });
- * await migrate(db); // → { applied: ['001_initial', …, '004_publish_jobs_and_pacing'] } the first time, then { applied: [] }
+ * await migrate(db); // → { applied: ['001_initial', …, '005_approval_rules'] } the first time, then { applied: [] }
  * const storage = createKnexStorage({ knex: db });
  * ```
  */

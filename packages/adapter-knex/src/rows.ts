@@ -1,5 +1,7 @@
 import {
+  type ApprovalRule,
   type AuditEntry,
+  approvalRuleSchema,
   auditEntrySchema,
   type DeadLetter,
   deadLetterSchema,
@@ -106,7 +108,7 @@ export function createRowReader(options: RowReaderOptions) {
       },
     };
   }
-  const memos = { request: createMemo(), trust: createMemo(), audit: createMemo() };
+  const memos = { request: createMemo(), trust: createMemo(), rule: createMemo(), audit: createMemo() };
 
   /** Parses `data` and validates it with `schema`, unless these exact bytes were validated before. */
   function parsed<T>(
@@ -152,6 +154,14 @@ export function createRowReader(options: RowReaderOptions) {
         throw new CorruptRowError(table, key, 'its JSON disagrees with its blueprint_id or user_id column');
       }
       return grant;
+    },
+
+    /** An approval rule row (`blueprint_id`, `data`) as a validated ApprovalRule. */
+    approvalRule(table: string, row: Row): ApprovalRule {
+      const key = String(row.blueprint_id);
+      const rule = parsed(memos.rule, approvalRuleSchema, table, key, row.data);
+      if (rule.blueprintId !== row.blueprint_id) throw new CorruptRowError(table, key, 'its JSON disagrees with its blueprint_id column');
+      return rule;
     },
 
     /** An audit row (`seq`, `id`, `data`) as a validated AuditEntry. */

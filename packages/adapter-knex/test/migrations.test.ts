@@ -85,7 +85,9 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const notification = notificationFixture();
       await createKnexStorage({ knex: db, ...options }).createRequest({ request: requestFixture(), audit: [], outbox: [notification] });
 
-      expect(await migrate(db, options)).toEqual({ applied: ['003_outbox_dead_letters', '004_publish_jobs_and_pacing'] });
+      expect(await migrate(db, options)).toEqual({
+        applied: ['003_outbox_dead_letters', '004_publish_jobs_and_pacing', '005_approval_rules'],
+      });
       const after = createKnexStorage({ knex: db, ...options });
       const now = '2026-03-01T10:00:00.000Z';
       expect((await after.claimOutbox({ now, limit: 5, leaseMs: 1_000 })).map((item) => item.notification.id)).toEqual([notification.id]);
@@ -118,7 +120,7 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       }
 
       const before = Date.now();
-      expect(await migrate(db, options)).toEqual({ applied: ['004_publish_jobs_and_pacing'] });
+      expect(await migrate(db, options)).toEqual({ applied: ['004_publish_jobs_and_pacing', '005_approval_rules'] });
       const after = Date.now();
       const storage = createKnexStorage({ knex: db, ...options });
       const job = await storage.getJob({ requestId: approving.id });

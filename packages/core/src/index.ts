@@ -13,6 +13,7 @@ export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.j
 export { createPublishGate } from './gate/createPublishGate.js';
 export { DEFAULT_PUBLISH_PACING, type PublishGatePolicy, type PublishRetryPolicy } from './gate/policy.js';
 export type {
+  DecisionResult,
   GateEvent,
   GateEvents,
   HistoryPage,
@@ -46,6 +47,8 @@ export {
 export { createOpenApiDocument, type OpenApiDocument, type OpenApiDocumentOptions, type OpenApiObject } from './http/openApi.js';
 export {
   type ApproveBody,
+  type DecideManyBody,
+  decisionResultSchema,
   type ExportHistoryQuery,
   errorBodySchema,
   eventsReadySchema,
@@ -59,6 +62,7 @@ export {
   type RetryBody,
   requestPageSchema,
   responseSchemas,
+  type SetApprovalRuleBody,
   type SetTrustBody,
   subdomainCheckSchema,
   trustViewSchema,
@@ -85,11 +89,17 @@ export { publishRequestIdOf } from './publishCommitMessage.js';
 export { isValidBranchName } from './refNames.js';
 export {
   type Actor,
+  type Approval,
+  type ApprovalRule,
+  type Approver,
   type AuditActor,
   type AuditEntry,
   type AuditEntryInput,
   type AuditType,
   actorSchema,
+  approvalRuleSchema,
+  approvalSchema,
+  approverSchema,
   auditActorSchema,
   auditEntryInputSchema,
   auditEntrySchema,
@@ -98,6 +108,7 @@ export {
   type Blueprint,
   baselineSchema,
   blueprintSchema,
+  DEFAULT_REQUEST_RULE,
   type DeadLetter,
   type Decision,
   type DiffFile,
@@ -116,6 +127,7 @@ export {
   idSchema,
   MAX_DIFF_FILES,
   MAX_PATCH_CHARS,
+  MAX_REQUIRED_APPROVALS,
   type Notification,
   nameSchema,
   notificationSchema,
@@ -140,9 +152,11 @@ export {
   publishStepSchema,
   pullRequestRefSchema,
   type Recipient,
+  type RequestRule,
   type Role,
   recipientSchema,
   requestErrorSchema,
+  requestRuleSchema,
   roleSchema,
   shaSchema,
   TERMINAL_STATUSES,

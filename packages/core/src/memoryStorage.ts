@@ -2,6 +2,7 @@ import { PublishGateError } from './errors.js';
 import { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
 import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
 import {
+  type ApprovalRule,
   type AuditEntry,
   type AuditEntryInput,
   type DeadLetter,
@@ -51,6 +52,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   // A workspace holds at most two names: its live publication's and its in-flight request's.
   const claimsByWorkspace = new Map<string, readonly string[]>();
   const trust = new Map<string, TrustGrant>();
+  const approvalRules = new Map<string, ApprovalRule>();
   // Entries as written; an entry's seq is its position + 1, added when it is read.
   const audit: AuditEntryInput[] = [];
   // Undelivered rows only, in write order; a delivered row leaves, and its id stays in `delivered`
@@ -291,6 +293,26 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return [...trust.values()]
         .filter((grant) => blueprintId === undefined || grant.blueprintId === blueprintId)
         .sort((a, b) => (a.blueprintId === b.blueprintId ? cmp(a.userId, b.userId) : cmp(a.blueprintId, b.blueprintId)));
+    },
+
+    async getApprovalRule({ blueprintId, signal }) {
+      checkSignal(signal);
+      return approvalRules.get(blueprintId) ?? null;
+    },
+
+    async putApprovalRule({ rule, audit: auditEntries, outbox: notifications, signal }) {
+      checkSignal(signal);
+      const stored = copy(rule);
+      approvalRules.set(rule.blueprintId, stored);
+      applySideWrites({ audit: auditEntries, outbox: notifications });
+      return stored;
+    },
+
+    async listApprovalRules({ blueprintId, signal } = {}) {
+      checkSignal(signal);
+      return [...approvalRules.values()]
+        .filter((rule) => blueprintId === undefined || rule.blueprintId === blueprintId)
+        .sort((a, b) => cmp(a.blueprintId, b.blueprintId));
     },
 
     async listAudit({ afterSeq = 0, requestId, workspaceId, builderId, limit, signal }) {

@@ -205,6 +205,19 @@ export const defaultLabels = {
     pullRequest: (number: number) => `Pull request #${number}`,
     error: 'Last error',
   },
+  /** Requests whose approval rule asks for more than one approval ("1 of 2 approvals"). */
+  approvals: {
+    /** The review's field name. */
+    label: 'Approvals',
+    count: (given: number, required: number) => `${given} of ${required} approvals`,
+    /** After the count in a queue row; `emails` is the approvers' emails joined by ", ". */
+    approvedBy: (emails: string) => `approved by ${emails}`,
+    /** One approval in the review's list. */
+    by: (email: string, at: string) => `${email} on ${at}`,
+    /** Said after an approval that does not meet the rule yet. */
+    recorded: (given: number, required: number) =>
+      `Your approval was recorded: ${given} of ${required} approvals. Publishing starts once enough approvers agreed.`,
+  },
   trustedUsers: {
     heading: (blueprint: string) => `Trusted builders: ${blueprint}`,
     description: 'Requests from trusted builders are approved automatically, unless their changes contain a likely secret.',

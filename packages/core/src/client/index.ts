@@ -1,9 +1,10 @@
 // The browser entry, `@publishgate/core/client`. Keep runtime imports to dependency-free modules
 // (errors.ts, subdomain.ts) and this folder; a test guards it.
 export { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
-export type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+export type { DecisionResult, HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 export type {
   ApproveBody,
+  DecideManyBody,
   ExportHistoryQuery,
   HistoryQuery,
   ListRequestsQuery,
@@ -11,11 +12,15 @@ export type {
   RequestPublishBody,
   ResponseOperation,
   RetryBody,
+  SetApprovalRuleBody,
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
 export type {
   Actor,
+  Approval,
+  ApprovalRule,
+  Approver,
   AuditEntry,
   AuditType,
   Baseline,
@@ -27,6 +32,7 @@ export type {
   Publication,
   PublishRequest,
   PublishStatus,
+  RequestRule,
   TrustGrant,
   Workspace,
 } from '../schemas/domain.js';

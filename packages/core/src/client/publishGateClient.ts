@@ -1,9 +1,10 @@
 // Browser entry: runtime imports are limited to errors.ts and this folder. Everything else is
 // types only, so neither zod, xstate nor a Node built-in ends up in a browser bundle.
 import { PublishGateError, type PublishGateErrorCode, publishGateErrorCodes, type ValidationIssue } from '../errors.js';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+import type { DecisionResult, HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import type {
   ApproveBody,
+  DecideManyBody,
   ExportHistoryQuery,
   HistoryQuery,
   ListRequestsQuery,
@@ -11,10 +12,11 @@ import type {
   RequestPublishBody,
   ResponseOperation,
   RetryBody,
+  SetApprovalRuleBody,
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { ApprovalRule, AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */
@@ -82,6 +84,8 @@ export type PublishGateClient = {
   approve(id: string, input?: ApproveBody, options?: CallOptions): Promise<PublishRequest>;
   /** `POST /requests/:id/reject`, with optional feedback for the builder. */
   reject(id: string, input?: RejectBody, options?: CallOptions): Promise<PublishRequest>;
+  /** `POST /requests/decisions`: approves or rejects up to 100 requests, one result per id (no all-or-nothing). */
+  decideMany(input: DecideManyBody, options?: CallOptions): Promise<DecisionResult[]>;
   /** `POST /requests/:id/withdraw`. */
   withdraw(id: string, input?: WithdrawBody, options?: CallOptions): Promise<PublishRequest>;
   /** `POST /requests/:id/retry`: retries a failed publish on the same branch and pull request. */
@@ -90,6 +94,10 @@ export type PublishGateClient = {
   listTrust(query?: { blueprintId?: string }, options?: CallOptions): Promise<TrustView[]>;
   /** `PUT /trust`: grants (the grant) or revokes (`null`) trust. */
   setTrust(input: SetTrustBody, options?: CallOptions): Promise<TrustGrant | null>;
+  /** `GET /approval-rules`: the approval rules set per blueprint. Admin. */
+  listApprovalRules(query?: { blueprintId?: string }, options?: CallOptions): Promise<ApprovalRule[]>;
+  /** `PUT /approval-rules`: sets how many approvals, and by whom, a blueprint's later requests need. Admin. */
+  setApprovalRule(input: SetApprovalRuleBody, options?: CallOptions): Promise<ApprovalRule>;
   /** `GET /dead-letters`: notifications that stopped retrying, oldest first. Admin. */
   listDeadLetters(query?: { limit?: number }, options?: CallOptions): Promise<DeadLetter[]>;
   /** `POST /dead-letters/:id/redeliver`: delivers a dead letter again with a fresh run of attempts. Admin. */
@@ -215,12 +223,17 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
       call('approve', 'POST', `/requests/${segment(id)}/approve`, { body: input, signal: callOptions.signal }),
     reject: (id, input = {}, callOptions = {}) =>
       call('reject', 'POST', `/requests/${segment(id)}/reject`, { body: input, signal: callOptions.signal }),
+    decideMany: (input, callOptions = {}) => call('decideMany', 'POST', '/requests/decisions', { body: input, signal: callOptions.signal }),
     withdraw: (id, input = {}, callOptions = {}) =>
       call('withdraw', 'POST', `/requests/${segment(id)}/withdraw`, { body: input, signal: callOptions.signal }),
     retry: (id, input = {}, callOptions = {}) =>
       call('retry', 'POST', `/requests/${segment(id)}/retry`, { body: input, signal: callOptions.signal }),
     listTrust: (query = {}, callOptions = {}) => call('listTrust', 'GET', '/trust', { query, signal: callOptions.signal }),
     setTrust: (input, callOptions = {}) => call('setTrust', 'PUT', '/trust', { body: input, signal: callOptions.signal }),
+    listApprovalRules: (query = {}, callOptions = {}) =>
+      call('listApprovalRules', 'GET', '/approval-rules', { query, signal: callOptions.signal }),
+    setApprovalRule: (input, callOptions = {}) =>
+      call('setApprovalRule', 'PUT', '/approval-rules', { body: input, signal: callOptions.signal }),
     listDeadLetters: (query = {}, callOptions = {}) =>
       call('listDeadLetters', 'GET', '/dead-letters', { query, signal: callOptions.signal }),
     redeliver: async (id, callOptions = {}) => {

@@ -1,7 +1,16 @@
 import type { PublishRequest, StoragePort } from '@publishgate/core';
 import { PublishGateError } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { advance, at, auditFixture, notificationFixture, requestFixture, trustFixture, workspaceFixture } from '../testing/fixtures.js';
+import {
+  advance,
+  approvalRuleFixture,
+  at,
+  auditFixture,
+  notificationFixture,
+  requestFixture,
+  trustFixture,
+  workspaceFixture,
+} from '../testing/fixtures.js';
 import { expectErrorCode } from './expectErrorCode.js';
 
 /** How to build the storage under test. */
@@ -202,6 +211,7 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
           },
           findings: [{ kind: 'secret', path: 'ä.txt', line: 3, message: 'Possible token' }],
           expiresAt: at(100),
+          rule: { requiredApprovals: 2, approvers: [{ role: 'admin' }, { userId: 'lead-7' }] },
         });
         await create(storage, request);
         const approved = advance(request, 'approved', {
@@ -209,6 +219,10 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
           branch: 'publish/site-1',
           pullRequest: { number: 7, url: 'https://example.test/pull/7' },
           attempts: 2,
+          approvals: [
+            { by: { id: 'lead-7', email: 'lead@example.com' }, at: at(40), comment: 'first ✓' },
+            { by: { id: 'admin-1', email: 'admin@example.com' }, at: at(50) },
+          ],
         });
         await storage.transitionRequest({ id: request.id, expectedVersion: 1, next: approved, ...none });
         expect(await storage.getRequest({ id: request.id })).toEqual(approved);
@@ -419,6 +433,41 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
           'bp-b/u-2',
         ]);
         expect((await storage.listTrust({ blueprintId: 'bp-b' })).map((grant) => grant.userId)).toEqual(['u-1', 'u-2']);
+      });
+    });
+
+    describe('approval rules', () => {
+      it('putApprovalRule creates or replaces the rule of a blueprint and getApprovalRule returns it', { timeout }, async () => {
+        const storage = await fresh();
+        expect(await storage.getApprovalRule({ blueprintId: 'bp-1' })).toBeNull();
+        const rule = approvalRuleFixture();
+        expect(await storage.putApprovalRule({ rule, ...none })).toEqual(rule);
+        expect(await storage.getApprovalRule({ blueprintId: 'bp-1' })).toEqual(rule);
+        const changed = approvalRuleFixture({ requiredApprovals: 3, approvers: [{ userId: 'lead@example.com' }] });
+        await storage.putApprovalRule({ rule: changed, ...none });
+        expect(await storage.getApprovalRule({ blueprintId: 'bp-1' })).toEqual(changed);
+        expect(await storage.listApprovalRules({})).toEqual([changed]);
+      });
+
+      it('putApprovalRule writes its audit entries and notifications with the rule', { timeout }, async () => {
+        const storage = await fresh();
+        const before = await counts(storage);
+        await storage.putApprovalRule({
+          rule: approvalRuleFixture(),
+          audit: [auditFixture(undefined, { type: 'approval_rule.changed' })],
+          outbox: [notificationFixture()],
+        });
+        expect(await counts(storage)).toEqual({ audit: before.audit + 1, outbox: before.outbox + 1 });
+        expect((await storage.listAudit({ limit: 10 })).at(-1)?.type).toBe('approval_rule.changed');
+      });
+
+      it('listApprovalRules filters by blueprint and orders by blueprint id', { timeout }, async () => {
+        const storage = await fresh();
+        for (const blueprintId of ['bp-c', 'bp-a', 'bp-b'])
+          await storage.putApprovalRule({ rule: approvalRuleFixture({ blueprintId }), ...none });
+        expect((await storage.listApprovalRules({})).map((rule) => rule.blueprintId)).toEqual(['bp-a', 'bp-b', 'bp-c']);
+        expect((await storage.listApprovalRules({ blueprintId: 'bp-b' })).map((rule) => rule.blueprintId)).toEqual(['bp-b']);
+        expect(await storage.listApprovalRules({ blueprintId: 'bp-none' })).toEqual([]);
       });
     });
 

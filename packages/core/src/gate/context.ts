@@ -2,11 +2,12 @@ import mitt, { type Emitter } from 'mitt';
 import { type PortName, PublishGateError } from '../errors.js';
 import { guardPort } from '../guardPort.js';
 import type { MachinePolicy } from '../lifecycle/machine.js';
+import { isEligibleApprover } from '../lifecycle/machine.js';
 import { createOutboxDispatcher, type OutboxDispatcher } from '../outbox.js';
 import type { GitPort } from '../ports/git.js';
 import type { GitHostPort } from '../ports/gitHost.js';
 import type { StoragePort } from '../ports/storage.js';
-import type { Actor, AuditEntryInput, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { Actor, ApprovalRule, AuditEntryInput, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { defaultPullRequestText } from './format/pullRequestText.js';
 import { type ResolvedPolicy, resolvePolicy } from './policy.js';
 import type { GateEvents, PublishGateOptions } from './types.js';
@@ -35,7 +36,7 @@ export type GateContext = {
   /** Publish jobs running in this process, so a worker, sweep() and a decision never run one twice here. */
   running: Map<string, Promise<PublishRequest | undefined>>;
   /** Emits stored audit entries as events, wakes change listeners and the outbox dispatcher. */
-  emit: (audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant }) => void;
+  emit: (audit: readonly AuditEntryInput[], payload: { request?: PublishRequest; grant?: TrustGrant; rule?: ApprovalRule }) => void;
   /** Subscribes to stored changes (this gate's, and other servers' when storage can watch). */
   onChange: (listener: () => void) => () => void;
   /** Stops watching storage and forgets change listeners. */
@@ -57,6 +58,9 @@ const STORAGE_METHODS = [
   'putTrust',
   'deleteTrust',
   'listTrust',
+  'getApprovalRule',
+  'putApprovalRule',
+  'listApprovalRules',
   'listAudit',
   'claimOutbox',
   'completeOutbox',
@@ -156,9 +160,14 @@ export function createGateContext(options: PublishGateOptions): GateContext {
   };
 }
 
-/** Whether an actor may see a request: admins see all, builders their own. */
+/** Whether an actor may see a request: admins see all, builders their own, approvers its rule names. */
 export function canSee(actor: Actor, request: PublishRequest): boolean {
-  return actor.roles.includes('admin') || request.builder.id === actor.id || request.workspace.ownerId === actor.id;
+  return (
+    actor.roles.includes('admin') ||
+    request.builder.id === actor.id ||
+    request.workspace.ownerId === actor.id ||
+    (request.rule !== undefined && isEligibleApprover(request.rule, actor))
+  );
 }
 
 /** Loads a request the actor may see; any other answers `not_found`, so ids reveal nothing. */

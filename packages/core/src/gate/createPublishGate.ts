@@ -1,4 +1,6 @@
+import { listApprovalRules, setApprovalRule } from './commands/approvalRules.js';
 import { listDeadLetters, redeliver } from './commands/deadLetters.js';
+import { decideMany } from './commands/decideMany.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
 import { requestPublish } from './commands/requestPublish.js';
@@ -42,10 +44,13 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     getRequest: (input) => getRequest(ctx, input),
     approve: (input) => runReview(ctx, reviewCommands.approve, input),
     reject: (input) => runReview(ctx, reviewCommands.reject, input),
+    decideMany: (input) => decideMany(ctx, input),
     withdraw: (input) => runReview(ctx, reviewCommands.withdraw, input),
     retry: (input) => runReview(ctx, reviewCommands.retry, input),
     setTrust: (input) => setTrust(ctx, input),
     listTrust: (input) => listTrust(ctx, input),
+    setApprovalRule: (input) => setApprovalRule(ctx, input),
+    listApprovalRules: (input) => listApprovalRules(ctx, input),
     history: (input) => history(ctx, input),
     exportHistory: (input) => exportHistory(ctx, input),
     listDeadLetters: (input) => listDeadLetters(ctx, input),

@@ -40,7 +40,7 @@ export function requestSideWrites(settings: SideWriteSettings, change: RequestCh
       blueprintId: request.workspace.blueprintId,
       ...(from === undefined ? {} : { fromStatus: from }),
       toStatus: request.status,
-      data: { ...auditData(request), ...record.data },
+      data: { ...auditData(request), ...(record.type === 'request.approval_added' ? lastApprovalData(request) : {}), ...record.data },
     }),
   );
   const outbox = decision.notifications.map(
@@ -64,6 +64,12 @@ function auditActor(event: PublishRequestEvent, request: PublishRequest, type: A
   return { id: event.actor.id, email: event.actor.email };
 }
 
+// An approval that did not meet the rule has no decision yet; its comment is on the approval.
+function lastApprovalData(request: PublishRequest): Record<string, unknown> {
+  const last = request.approvals?.at(-1);
+  return last?.comment ? { comment: last.comment } : {};
+}
+
 function auditData(request: PublishRequest): Record<string, unknown> {
   const { decision } = request;
   return {
@@ -78,6 +84,7 @@ function auditData(request: PublishRequest): Record<string, unknown> {
     ...(request.pullRequest ? { pullRequest: request.pullRequest } : {}),
     ...(request.error ? { error: request.error } : {}),
     ...(request.progress ? { progress: request.progress } : {}),
+    ...(request.approvals?.length ? { approvals: request.approvals.length, requiredApprovals: request.rule?.requiredApprovals ?? 1 } : {}),
   };
 }
 

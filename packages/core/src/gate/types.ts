@@ -1,10 +1,13 @@
 import type { Emitter } from 'mitt';
+import type { PublishGateErrorCode } from '../errors.js';
 import type { GitPort } from '../ports/git.js';
 import type { GitHostPort } from '../ports/gitHost.js';
 import type { NotifierPort } from '../ports/notifier.js';
 import type { StoragePort } from '../ports/storage.js';
 import type {
   Actor,
+  ApprovalRule,
+  Approver,
   AuditEntry,
   AuditEntryInput,
   AuditType,
@@ -54,7 +57,7 @@ export type PublishGateOptions = {
 };
 
 /** An event emitted on `gate.events` after the change is stored: the audit entry plus the object it concerns. */
-export type GateEvent = AuditEntryInput & { request?: PublishRequest; grant?: TrustGrant };
+export type GateEvent = AuditEntryInput & { request?: PublishRequest; grant?: TrustGrant; rule?: ApprovalRule };
 
 /** Event map of `gate.events`. */
 export type GateEvents = { [K in AuditType]: GateEvent };
@@ -83,6 +86,11 @@ export type SubdomainCheck =
 
 /** A page of the queue. */
 export type RequestPage = { items: PublishRequest[]; nextCursor: string | null };
+
+/** One result of `gate.decideMany`: the request as stored after the decision, or why it was refused. */
+export type DecisionResult =
+  | { id: string; ok: true; request: PublishRequest }
+  | { id: string; ok: false; error: { code: PublishGateErrorCode; message: string } };
 
 /** A trust grant as listed: with whether it still applies and whether it needs a look. */
 export type TrustView = TrustGrant & { active: boolean; reviewDue: boolean };
@@ -151,11 +159,33 @@ export type PublishGate = {
    * Approves and queues the publish (push the pinned commit, open the pull request) as a durable
    * job. Resolves with the outcome (`approved` or `failed`) when it comes within
    * `policy.publishWaitMs`, otherwise with the request as stored (`approving`, with `progress`);
-   * the rest follows as `request.progress` / `request.approved` / `request.failed` events. Admin.
+   * the rest follows as `request.progress` / `request.approved` / `request.failed` events. Admin,
+   * or whoever the request's approval rule names. Under a rule of several approvals, an approval
+   * that does not meet it yet resolves with the request still `pending` (`approvals` grows, event
+   * `request.approval_added`); approving twice is a `conflict`. An approval that lost a race with
+   * another reviewer's (and gave no `expectedVersion`) is re-applied once to the fresh request; if
+   * it loses again it is refused with `conflict`, never dropped.
    */
   approve(input: { id: string; actor: Actor; comment?: string; expectedVersion?: number }): Promise<PublishRequest>;
-  /** Rejects with optional feedback the builder will see. Admin. */
+  /** Rejects with optional feedback the builder will see. Admin, or whoever the request's approval rule names. */
   reject(input: { id: string; actor: Actor; feedback?: string; expectedVersion?: number }): Promise<PublishRequest>;
+  /**
+   * Approves or rejects up to 100 requests, each on its own (no all-or-nothing): one result per id,
+   * in order. Resolves once every decision is stored; publishes run in the background.
+   *
+   * @example
+   * ```ts
+   * const results = await gate.decideMany({ ids: ['r-1', 'r-2'], decision: 'approve', actor: admin });
+   * for (const result of results) if (!result.ok) console.warn(result.id, result.error.code);
+   * ```
+   */
+  decideMany(input: {
+    ids: string[];
+    decision: 'approve' | 'reject';
+    actor: Actor;
+    comment?: string;
+    feedback?: string;
+  }): Promise<DecisionResult[]>;
   /** Withdraws a pending request (owner), or a failed one (owner or admin). */
   withdraw(input: { id: string; actor: Actor; expectedVersion?: number }): Promise<PublishRequest>;
   /** Retries a failed publish; reuses the same branch and pull request; resolves like `approve`. Admin. */
@@ -171,6 +201,20 @@ export type PublishGate = {
   }): Promise<TrustGrant | null>;
   /** Trust grants; admins see all, builders their own. */
   listTrust(input: { actor: Actor; blueprintId?: string }): Promise<TrustView[]>;
+  /**
+   * Sets the approval rule of a blueprint: `requiredApprovals` (1–10, default 1) distinct approvers
+   * among `approvers` (user ids and/or roles, default the `admin` role). Requests submitted afterwards
+   * copy it; requests already submitted keep the rule they were submitted under. Audited
+   * (`approval_rule.changed`). Admin.
+   *
+   * @example
+   * ```ts
+   * await gate.setApprovalRule({ blueprintId: 'bp-shop', requiredApprovals: 2, approvers: [{ role: 'admin' }, { userId: 'lead-7' }], actor: admin });
+   * ```
+   */
+  setApprovalRule(input: { blueprintId: string; requiredApprovals?: number; approvers?: Approver[]; actor: Actor }): Promise<ApprovalRule>;
+  /** Approval rules set so far (blueprints without one follow the default: one admin), by blueprint id. Admin. */
+  listApprovalRules(input: { actor: Actor; blueprintId?: string }): Promise<ApprovalRule[]>;
   /** Audit history, oldest first; builders see entries about themselves. */
   history(input: { actor: Actor; requestId?: string; workspaceId?: string; afterSeq?: number; limit?: number }): Promise<HistoryPage>;
   /** The whole visible audit history as NDJSON lines or CSV rows (with a header), streamed page by page. */

@@ -10,6 +10,7 @@ import {
   checkSubdomainQuerySchema,
   exportHistoryQuerySchema,
   historyQuerySchema,
+  listApprovalRulesQuerySchema,
   listRequestsQuerySchema,
   listTrustQuerySchema,
 } from './wire.js';
@@ -91,7 +92,7 @@ type Route = {
  * handlers, Bun, Deno or workers; wrap it with {@link toNodeHandler} for node:http and Express.
  *
  * A success answers 200 with the JSON of exactly what the facade method returns (`GET /requests/:id`
- * → the request, `GET /trust` → the array, `PUT /trust` → the grant or `null`).
+ * → the request, `GET /trust` → the array, `PUT /trust` → the grant or `null`, `PUT /approval-rules` → the rule).
  *
  * @example
  * ```ts
@@ -162,6 +163,11 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
         } as Parameters<PublishGate['requestPublish']>[0]),
       );
     }),
+    route('POST', '/requests/decisions', async ({ url, actor, body }) => {
+      readQuery(url, []);
+      const input = bodyFields(body, ['actor']);
+      return jsonResponse(await gate.decideMany({ ...input, actor } as Parameters<PublishGate['decideMany']>[0]));
+    }),
     route('GET', '/requests', async ({ url, actor }) => {
       const query = readQuery(url, ['status', 'blueprintId', 'workspaceId', 'builderId', 'cursor', 'limit'], ['status']);
       const status = query.status === undefined ? undefined : [query.status].flat().flatMap((value) => value.split(','));
@@ -204,6 +210,15 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
       readQuery(url, []);
       const input = bodyFields(body, ['actor']);
       return jsonResponse(await gate.setTrust({ ...input, actor } as Parameters<PublishGate['setTrust']>[0]));
+    }),
+    route('GET', '/approval-rules', async ({ url, actor }) => {
+      const filters = parseOrThrow(listApprovalRulesQuerySchema, readQuery(url, ['blueprintId']), 'query');
+      return jsonResponse(await gate.listApprovalRules({ ...filters, actor }));
+    }),
+    route('PUT', '/approval-rules', async ({ url, actor, body }) => {
+      readQuery(url, []);
+      const input = bodyFields(body, ['actor']);
+      return jsonResponse(await gate.setApprovalRule({ ...input, actor } as Parameters<PublishGate['setApprovalRule']>[0]));
     }),
     route('GET', '/dead-letters', async ({ url, actor }) => {
       const query = readQuery(url, ['limit']);

@@ -1,6 +1,8 @@
 import * as z from 'zod';
-import type { HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
+import { type PublishGateErrorCode, publishGateErrorCodes } from '../errors.js';
+import type { DecisionResult, HistoryPage, PreviewResult, RequestPage, SubdomainCheck, TrustView } from '../gate/types.js';
 import {
+  approvalRuleSchema,
   auditEntrySchema,
   baselineSchema,
   deadLetterSchema,
@@ -14,8 +16,10 @@ import {
 import {
   approveInputSchema,
   checkSubdomainInputSchema,
+  decideManyInputSchema,
   exportHistoryInputSchema,
   historyInputSchema,
+  listApprovalRulesInputSchema,
   listDeadLettersInputSchema,
   listRequestsInputSchema,
   listTrustInputSchema,
@@ -23,6 +27,7 @@ import {
   rejectInputSchema,
   requestPublishInputSchema,
   retryInputSchema,
+  setApprovalRuleInputSchema,
   setTrustInputSchema,
   withdrawInputSchema,
 } from '../schemas/inputs.js';
@@ -48,6 +53,29 @@ export const setTrustBodySchema = setTrustInputSchema.omit({ actor: true });
 export const checkSubdomainQuerySchema = checkSubdomainInputSchema.omit({ subdomain: true });
 /** Query of `GET /requests`, after `status` was split and `limit` turned into a number. */
 export const listRequestsQuerySchema = listRequestsInputSchema.omit({ actor: true });
+/** Body of `POST /requests/decisions`. */
+export const decideManyBodySchema = decideManyInputSchema.omit({ actor: true });
+/** Body of `POST /requests/decisions`. */
+export type DecideManyBody = z.input<typeof decideManyBodySchema>;
+/** One element of the `POST /requests/decisions` response: the facade's {@link DecisionResult}. */
+export const decisionResultSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ id: idSchema, ok: z.literal(true), request: publishRequestSchema }),
+  z.strictObject({
+    id: idSchema,
+    ok: z.literal(false),
+    error: z.strictObject({
+      code: z.enum(publishGateErrorCodes as [PublishGateErrorCode, ...PublishGateErrorCode[]]),
+      message: z.string(),
+    }),
+  }),
+]);
+
+/** Body of `PUT /approval-rules`. */
+export const setApprovalRuleBodySchema = setApprovalRuleInputSchema.omit({ actor: true });
+/** Body of `PUT /approval-rules`. */
+export type SetApprovalRuleBody = z.input<typeof setApprovalRuleBodySchema>;
+/** Query of `GET /approval-rules`. */
+export const listApprovalRulesQuerySchema = listApprovalRulesInputSchema.omit({ actor: true });
 /** Query of `GET /trust`. */
 export const listTrustQuerySchema = listTrustInputSchema.omit({ actor: true });
 /** Query of `GET /dead-letters`, after `limit` was turned into a number. */
@@ -134,6 +162,9 @@ export const responseSchemas = {
   retry: publishRequestSchema,
   listTrust: z.array(trustViewSchema),
   setTrust: trustGrantSchema.nullable(),
+  decideMany: z.array(decisionResultSchema),
+  listApprovalRules: z.array(approvalRuleSchema),
+  setApprovalRule: approvalRuleSchema,
   history: historyPageSchema,
   listDeadLetters: z.array(deadLetterSchema),
   redeliver: z.strictObject({ ok: z.literal(true) }),
@@ -170,4 +201,5 @@ type _PreviewMatches = Expect<
 type _SubdomainCheckMatches = Expect<Same<z.output<typeof subdomainCheckSchema>, SubdomainCheck>>;
 type _RequestPageMatches = Expect<Same<z.output<typeof requestPageSchema>, RequestPage>>;
 type _TrustViewMatches = Expect<Same<z.output<typeof trustViewSchema>, TrustView>>;
+type _DecisionResultMatches = Expect<Same<z.output<typeof decisionResultSchema>, DecisionResult>>;
 type _HistoryPageMatches = Expect<Same<z.output<typeof historyPageSchema>, HistoryPage>>;

@@ -1,7 +1,17 @@
 import { and, assign, not, setup } from 'xstate';
 import type { PublishGateErrorCode } from '../errors.js';
 import { hasSecretFinding } from '../findings.js';
-import type { Actor, AuditType, PublishEventType, PublishProgress, PublishRequest, PullRequestRef, TrustGrant } from '../schemas/domain.js';
+import {
+  type Actor,
+  type AuditType,
+  DEFAULT_REQUEST_RULE,
+  type PublishEventType,
+  type PublishProgress,
+  type PublishRequest,
+  type PullRequestRef,
+  type RequestRule,
+  type TrustGrant,
+} from '../schemas/domain.js';
 
 /** Guard settings the machine reads from its context. */
 export type MachinePolicy = {
@@ -30,7 +40,14 @@ export type PublishFailure = { code: string; message: string; retryable?: boolea
  * reads a clock, which keeps pure `transition()` calls deterministic.
  */
 export type PublishRequestEvent =
-  | { type: 'request.submit'; actor: Actor; at: string; trust?: TrustGrant | null }
+  | {
+      type: 'request.submit';
+      actor: Actor;
+      at: string;
+      trust?: TrustGrant | null;
+      /** The blueprint's approval rule at this moment; the request keeps a copy (none: the default rule). */
+      rule?: RequestRule | null;
+    }
   | { type: 'review.approve'; actor: Actor; at: string; comment?: string }
   | { type: 'review.reject'; actor: Actor; at: string; feedback?: string }
   | { type: 'request.withdraw'; actor: Actor; at: string }
@@ -67,6 +84,18 @@ const withRequest = (context: PublishRequestContext, patch: Partial<PublishReque
 const withoutError = ({ error: _cleared, ...rest }: PublishRequest): PublishRequest => rest;
 // Progress describes a publish under way; once it ends, the outcome (pull request or error) says the rest.
 const withoutProgress = ({ progress: _done, ...rest }: PublishRequest): PublishRequest => rest;
+/** The rule a request must satisfy: its own copy, or the default (one admin) for requests without one. */
+export const ruleOf = (request: PublishRequest): RequestRule => request.rule ?? DEFAULT_REQUEST_RULE;
+/** Whether `actor` may approve or reject under `rule`: named by id, or holding one of its roles. */
+export const isEligibleApprover = (rule: RequestRule, actor: Actor): boolean =>
+  rule.approvers.some((approver) => ('userId' in approver ? approver.userId === actor.id : actor.roles.includes(approver.role)));
+// Approvals that count: distinct people, never the builder when the rule asks for more than one.
+const countedApprovals = (request: PublishRequest): number => {
+  const rule = ruleOf(request);
+  const people = new Set((request.approvals ?? []).map((approval) => approval.by.id));
+  if (rule.requiredApprovals > 1) people.delete(request.builder.id);
+  return people.size;
+};
 // Said on the submission of a trusted builder whose diff needs a human anyway.
 const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
 
@@ -74,7 +103,9 @@ const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
  * The publish request lifecycle, and the only authority on its transitions.
  *
  * States are the stored statuses plus `draft` (before submission). Guards check roles, ownership,
- * self-review and trust; a blocked command stays in place and emits one `refuse` action naming a
+ * self-review, trust and the request's approval rule (copied from the submit event's `rule`: who may
+ * approve, how many distinct approvals publish; until then an approval is recorded in `approvals`
+ * and the request stays `pending`); a blocked command stays in place and emits one `refuse` action naming a
  * `PublishGateError` code. Transitions declare their side effects as named actions — `record`
  * (audit entry) and `notify` (notification) — which the gate writes in the same storage
  * transaction as the new state, and a host driving the machine directly can `.provide()`.
@@ -123,6 +154,20 @@ export const publishRequestMachine = setup({
       request: ({ context }, params: { status: PublishRequest['status'] }) => withRequest(context, { status: params.status }),
     }),
     touch: assign({ request: ({ context, event }) => withRequest(context, { updatedAt: event.at }) }),
+    // The request keeps the rule of the moment it was submitted: a later change never applies to it.
+    copyRule: assign({
+      request: ({ context, event }) =>
+        event.type === 'request.submit' && event.rule
+          ? withRequest(context, { rule: { requiredApprovals: event.rule.requiredApprovals, approvers: event.rule.approvers } })
+          : context.request,
+    }),
+    addApproval: assign({
+      request: ({ context, event }) => {
+        if (event.type !== 'review.approve') return context.request;
+        const approval = { by: person(event.actor), at: event.at, ...(event.comment ? { comment: event.comment } : {}) };
+        return withRequest(context, { updatedAt: event.at, approvals: [...(context.request.approvals ?? []), approval] });
+      },
+    }),
     recordApproval: assign({
       request: ({ context, event }) => {
         const actor = actorOf(event);
@@ -201,6 +246,20 @@ export const publishRequestMachine = setup({
       const actor = actorOf(event);
       return actor !== undefined && isAdmin(actor);
     },
+    isEligibleApprover: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && isEligibleApprover(ruleOf(context.request), actor);
+    },
+    hasDefaultRule: ({ context }: Ctx) => context.request.rule === undefined,
+    // With more than one approval required, the builder's own never counts, whatever the self-review policy.
+    isBuilderUnderMultiRule: ({ context, event }: Ctx) =>
+      actorOf(event)?.id === context.request.builder.id && ruleOf(context.request).requiredApprovals > 1,
+    hasApproved: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && (context.request.approvals ?? []).some((approval) => approval.by.id === actor.id);
+    },
+    // This approval (not yet added) meets the rule.
+    completesRule: ({ context }: Ctx) => countedApprovals(context.request) + 1 >= ruleOf(context.request).requiredApprovals,
     isSelfReview: ({ context, event }: Ctx) => {
       const actor = actorOf(event);
       return !context.policy.allowSelfReview && actor !== undefined && actor.id === context.request.builder.id;
@@ -232,28 +291,39 @@ export const publishRequestMachine = setup({
           {
             guard: and(['isTrusted', not('hasSecretFinding')]),
             target: 'approving',
-            actions: [record('request.submitted'), 'recordTrustApproval', record('request.approving')],
+            actions: ['copyRule', record('request.submitted'), 'recordTrustApproval', record('request.approving')],
           },
           // A likely secret always needs a human, whoever the builder is; admins are told why it waits.
           {
             guard: 'isTrusted',
             target: 'pending',
-            actions: [record('request.submitted', HELD_FOR_REVIEW), notify('request.submitted', 'admins', HELD_FOR_REVIEW)],
+            actions: ['copyRule', record('request.submitted', HELD_FOR_REVIEW), notify('request.submitted', 'admins', HELD_FOR_REVIEW)],
           },
-          { target: 'pending', actions: [record('request.submitted'), notify('request.submitted', 'admins')] },
+          { target: 'pending', actions: ['copyRule', record('request.submitted'), notify('request.submitted', 'admins')] },
         ],
       },
     },
     pending: {
       entry: { type: 'setStatus', params: { status: 'pending' } },
       on: {
+        // The request's own rule (copied at submission) says who may approve and how many must.
         'review.approve': [
-          { guard: not('isAdmin'), actions: refuse('forbidden', 'Approving needs the admin role.') },
+          { guard: and([not('isEligibleApprover'), 'hasDefaultRule']), actions: refuse('forbidden', 'Approving needs the admin role.') },
+          { guard: not('isEligibleApprover'), actions: refuse('forbidden', "You are not an approver under this request's rule.") },
           { guard: 'isSelfReview', actions: refuse('forbidden', 'You cannot review your own publish request.') },
-          { target: 'approving', actions: ['recordApproval', record('request.approving')] },
+          {
+            guard: 'isBuilderUnderMultiRule',
+            actions: refuse('forbidden', "The builder's own approval never counts toward a rule of several approvals."),
+          },
+          { guard: 'hasApproved', actions: refuse('conflict', 'You already approved this request.') },
+          { guard: 'completesRule', target: 'approving', actions: ['addApproval', 'recordApproval', record('request.approving')] },
+          // Not enough yet: the approval is recorded and the request keeps waiting for the others.
+          { actions: ['addApproval', record('request.approval_added')] },
         ],
+        // Any eligible approver's rejection rejects, whatever approvals were given before.
         'review.reject': [
-          { guard: not('isAdmin'), actions: refuse('forbidden', 'Rejecting needs the admin role.') },
+          { guard: and([not('isEligibleApprover'), 'hasDefaultRule']), actions: refuse('forbidden', 'Rejecting needs the admin role.') },
+          { guard: not('isEligibleApprover'), actions: refuse('forbidden', "You are not an approver under this request's rule.") },
           { guard: 'isSelfReview', actions: refuse('forbidden', 'You cannot review your own publish request.') },
           { target: 'rejected', actions: ['recordRejection', record('request.rejected'), notify('request.rejected', 'builder')] },
         ],

@@ -1,4 +1,5 @@
 import type {
+  ApprovalRule,
   AuditEntry,
   AuditEntryInput,
   DeadLetter,
@@ -108,6 +109,15 @@ export interface StoragePort {
 
   /** Every grant, or those of one blueprint, ordered by blueprint then user. */
   listTrust(args: { blueprintId?: string; signal?: AbortSignal }): Promise<TrustGrant[]>;
+
+  /** The approval rule of a blueprint, or null when none was set (requests then follow the default rule). */
+  getApprovalRule(args: { blueprintId: string; signal?: AbortSignal }): Promise<ApprovalRule | null>;
+
+  /** Creates or replaces the approval rule of `rule.blueprintId`, with its side writes, atomically. */
+  putApprovalRule(args: SideWrites & { rule: ApprovalRule; signal?: AbortSignal }): Promise<ApprovalRule>;
+
+  /** Every approval rule, or that of one blueprint, ordered by blueprint id. */
+  listApprovalRules(args: { blueprintId?: string; signal?: AbortSignal }): Promise<ApprovalRule[]>;
 
   /**
    * Up to `limit` audit entries with `seq > afterSeq` (default 0), ascending by `seq`, filtered by

@@ -198,6 +198,50 @@ export const publishProgressSchema = z.strictObject({
 /** Progress of the publish of a request in `approving`. */
 export type PublishProgress = z.infer<typeof publishProgressSchema>;
 
+/** Who may approve under an approval rule: everyone holding a role, or one user by id. */
+export const approverSchema = z.union([z.strictObject({ role: roleSchema }), z.strictObject({ userId: idSchema })]);
+/** Who may approve under an approval rule: everyone holding a role, or one user by id. */
+export type Approver = z.infer<typeof approverSchema>;
+
+/** Bounds of `requiredApprovals`. */
+export const MAX_REQUIRED_APPROVALS = 10;
+
+/**
+ * What a request needs before it is published: `requiredApprovals` distinct eligible people (the
+ * builder never counts when more than one is required), eligible meaning named in `approvers` by
+ * id or holding one of its roles. A request keeps the copy it got at submission.
+ */
+export const requestRuleSchema = z.strictObject({
+  requiredApprovals: z.number().int().min(1).max(MAX_REQUIRED_APPROVALS),
+  approvers: z.array(approverSchema).min(1).max(100),
+});
+/** What a request needs before it is published (its copy of the blueprint's approval rule). */
+export type RequestRule = z.infer<typeof requestRuleSchema>;
+
+/** The rule a request without a stored rule follows: one approval by an admin. */
+export const DEFAULT_REQUEST_RULE: RequestRule = Object.freeze({
+  requiredApprovals: 1,
+  approvers: Object.freeze([Object.freeze({ role: 'admin' as const })]) as Approver[],
+});
+
+/** An approval an eligible approver gave a request (one of the `requiredApprovals`). */
+export const approvalSchema = z.strictObject({
+  by: personSchema,
+  at: timestampSchema,
+  comment: z.string().max(20_000).optional(),
+});
+/** An approval an eligible approver gave a request. */
+export type Approval = z.infer<typeof approvalSchema>;
+
+/** The approval rule of a blueprint, as stored: copied onto each request submitted afterwards. */
+export const approvalRuleSchema = requestRuleSchema.extend({
+  blueprintId: idSchema,
+  updatedBy: personSchema,
+  updatedAt: timestampSchema,
+});
+/** The approval rule of a blueprint, as stored. */
+export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
+
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
   id: idSchema,
@@ -221,6 +265,13 @@ export const publishRequestSchema = z.strictObject({
   attempts: z.number().int().nonnegative().optional(),
   /** Set while the request is `approving`; removed when the publish ends (see `pullRequest` or `error`). */
   progress: publishProgressSchema.optional(),
+  /**
+   * The approval rule copied at submission; a later rule change never changes it. Absent on requests
+   * submitted without a stored rule (and on rows older than rules): they follow {@link DEFAULT_REQUEST_RULE}.
+   */
+  rule: requestRuleSchema.optional(),
+  /** Approvals given so far, oldest first; the last one that met the rule is also in `decision`. */
+  approvals: z.array(approvalSchema).max(100).optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
@@ -266,9 +317,17 @@ export type PublishEventType = z.infer<typeof publishEventTypeSchema>;
  * Audit entry types: every {@link PublishEventType} plus the steps that have no notification
  * of their own (`request.approving`: a decision or trust queued the publish;
  * `request.retried`: an admin retried a failed publish; `request.progress`: the publish moved to
- * another step or was scheduled to try again).
+ * another step or was scheduled to try again; `request.approval_added`: an approval that does not
+ * yet meet the request's rule; `approval_rule.changed`: an admin set a blueprint's approval rule).
  */
-export const auditTypeSchema = z.enum([...publishEventTypeSchema.options, 'request.approving', 'request.retried', 'request.progress']);
+export const auditTypeSchema = z.enum([
+  ...publishEventTypeSchema.options,
+  'request.approving',
+  'request.retried',
+  'request.progress',
+  'request.approval_added',
+  'approval_rule.changed',
+]);
 /** Audit entry types. */
 export type AuditType = z.infer<typeof auditTypeSchema>;
 

@@ -1,5 +1,15 @@
 import * as z from 'zod';
-import { actorSchema, emailSchema, idSchema, publishStatusSchema, textSchema, timestampSchema, workspaceSchema } from './domain.js';
+import {
+  actorSchema,
+  approverSchema,
+  emailSchema,
+  idSchema,
+  MAX_REQUIRED_APPROVALS,
+  publishStatusSchema,
+  textSchema,
+  timestampSchema,
+  workspaceSchema,
+} from './domain.js';
 
 // Raw subdomain text is bounded here only to keep hostile input cheap; the rules live in
 // validateSubdomain so that the error says which rule failed.
@@ -40,6 +50,20 @@ export const rejectInputSchema = z.strictObject({ id: idSchema, actor: actorSche
 export const withdrawInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
 /** Input of `gate.retry`. */
 export const retryInputSchema = z.strictObject({ id: idSchema, actor: actorSchema, expectedVersion });
+/** At most this many ids per `gate.decideMany` call. */
+export const MAX_BULK_DECISIONS = 100;
+/** Input of `gate.decideMany`. */
+export const decideManyInputSchema = z.strictObject({
+  ids: z
+    .array(idSchema)
+    .min(1)
+    .max(MAX_BULK_DECISIONS)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an id'),
+  decision: z.enum(['approve', 'reject']),
+  actor: actorSchema,
+  comment: longText.optional(),
+  feedback: longText.optional(),
+});
 /** Input of `gate.setTrust`. */
 export const setTrustInputSchema = z.strictObject({
   blueprintId: idSchema,
@@ -51,6 +75,15 @@ export const setTrustInputSchema = z.strictObject({
 });
 /** Input of `gate.listTrust`. */
 export const listTrustInputSchema = z.strictObject({ actor: actorSchema, blueprintId: idSchema.optional() });
+/** Input of `gate.setApprovalRule`. */
+export const setApprovalRuleInputSchema = z.strictObject({
+  blueprintId: idSchema,
+  requiredApprovals: z.number().int().min(1).max(MAX_REQUIRED_APPROVALS).optional(),
+  approvers: z.array(approverSchema).min(1).max(100).optional(),
+  actor: actorSchema,
+});
+/** Input of `gate.listApprovalRules`. */
+export const listApprovalRulesInputSchema = z.strictObject({ actor: actorSchema, blueprintId: idSchema.optional() });
 /** Input of `gate.history`. */
 export const historyInputSchema = z.strictObject({
   actor: actorSchema,

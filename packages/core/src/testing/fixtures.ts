@@ -1,4 +1,4 @@
-import type { AuditEntryInput, Notification, PublishRequest, TrustGrant, Workspace } from '@publishgate/core';
+import type { ApprovalRule, AuditEntryInput, Notification, PublishRequest, TrustGrant, Workspace } from '@publishgate/core';
 
 let sequence = 0;
 const next = () => {
@@ -139,6 +139,19 @@ export function trustFixture(overrides: Partial<TrustGrant> = {}): TrustGrant {
     email: `user-${n}@example.com`,
     grantedBy: { id: 'admin-1', email: 'admin@example.com' },
     grantedAt: at(n),
+    ...overrides,
+  };
+}
+
+/** An approval rule for blueprint `bp-1`: two approvals among the admins and one named user. */
+export function approvalRuleFixture(overrides: Partial<ApprovalRule> = {}): ApprovalRule {
+  const n = next();
+  return {
+    blueprintId: 'bp-1',
+    requiredApprovals: 2,
+    approvers: [{ role: 'admin' }, { userId: `user-${n}` }],
+    updatedBy: { id: 'admin-1', email: 'admin@example.com' },
+    updatedAt: at(n),
     ...overrides,
   };
 }

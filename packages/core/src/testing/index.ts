@@ -5,6 +5,7 @@ export { createFakeGit, type FakeGit, type FakeGitOperation, type FakeGitOptions
 export { createFakeGitHost, type FakeGitHost, type FakeGitHostOptions, type FakePullRequest } from './fakeGitHost.js';
 export {
   advance,
+  approvalRuleFixture,
   at,
   auditFixture,
   FIXTURE_EPOCH,

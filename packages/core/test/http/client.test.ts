@@ -45,6 +45,35 @@ describe('createPublishGateClient', () => {
     expect(withdraw.init.credentials).toBe('same-origin');
   });
 
+  it('approval rules: GET and PUT /approval-rules with the blueprint filter and the rule as JSON body', async () => {
+    const rule = {
+      blueprintId: 'bp-1',
+      requiredApprovals: 2,
+      approvers: [{ role: 'admin' }],
+      updatedBy: { id: 'a', email: 'a@example.com' },
+    };
+    const fake = fakeFetch((call) => Response.json(call.init.method === 'GET' ? [rule] : rule));
+    const client = createPublishGateClient({ baseUrl: '/api', fetch: fake.fetch });
+    expect(await client.listApprovalRules({ blueprintId: 'bp-1' })).toEqual([rule]);
+    expect(await client.setApprovalRule({ blueprintId: 'bp-1', requiredApprovals: 2, approvers: [{ role: 'admin' }] })).toEqual(rule);
+    expect(fake.calls.map((call) => `${call.init.method} ${call.url} ${call.init.body ?? ''}`)).toEqual([
+      'GET /api/approval-rules?blueprintId=bp-1 ',
+      'PUT /api/approval-rules {"blueprintId":"bp-1","requiredApprovals":2,"approvers":[{"role":"admin"}]}',
+    ]);
+  });
+
+  it('decideMany posts the ids and the decision to /requests/decisions', async () => {
+    const fake = fakeFetch(() =>
+      Response.json([{ id: 'r-1', ok: false, error: { code: 'not_found', message: 'No publish request r-1.' } }]),
+    );
+    const client = createPublishGateClient({ baseUrl: '/api', fetch: fake.fetch });
+    const results = await client.decideMany({ ids: ['r-1'], decision: 'reject', feedback: 'later' });
+    expect(results).toEqual([{ id: 'r-1', ok: false, error: { code: 'not_found', message: 'No publish request r-1.' } }]);
+    expect(fake.calls.map((call) => `${call.init.method} ${call.url} ${call.init.body}`)).toEqual([
+      'POST /api/requests/decisions {"ids":["r-1"],"decision":"reject","feedback":"later"}',
+    ]);
+  });
+
   it("rethrows the server's { error } as a PublishGateError with its code, message and issues", async () => {
     const fake = fakeFetch(() =>
       Response.json(

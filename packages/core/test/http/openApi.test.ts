@@ -246,6 +246,21 @@ describe('the OpenAPI document', () => {
         })
       ).body,
     ).toBeNull();
+    // Bulk decisions answer one result per id.
+    const bulk = await send('POST', '/requests/decisions', { actor: admin, body: { ids: ['nope-1'], decision: 'reject' } });
+    expect(bulk.body).toEqual([{ id: 'nope-1', ok: false, error: { code: 'not_found', message: expect.any(String) } }]);
+    expect((await send('POST', '/requests/decisions', { actor: admin, body: { ids: [], decision: 'reject' } })).status).toBe(400);
+    // Approval rules: set, listed, refused to builders.
+    const rule = await send('PUT', '/approval-rules', {
+      actor: admin,
+      body: { blueprintId: 'bp-other', requiredApprovals: 2, approvers: [{ role: 'admin' }, { userId: builder2.id }] },
+    });
+    expect(rule.body).toMatchObject({ blueprintId: 'bp-other', requiredApprovals: 2 });
+    expect((await send('GET', '/approval-rules?blueprintId=bp-other', { actor: admin })).body).toHaveLength(1);
+    expect((await send('GET', '/approval-rules', { actor: builder })).status).toBe(403);
+    expect((await send('PUT', '/approval-rules', { actor: admin, body: { blueprintId: 'bp-other', requiredApprovals: 11 } })).status).toBe(
+      400,
+    );
     expect((await send('GET', '/history?limit=3', { actor: admin })).body).toMatchObject({ nextAfterSeq: expect.any(Number) });
     // A notification its receiver refuses for good becomes a dead letter; an admin sends it again.
     await gate.sweep();

@@ -6,6 +6,7 @@ import { useQuery } from '../hooks/useQuery.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
 import type { QueueFilters } from '../store/queueObserver.js';
+import { ApprovalCount } from './ApprovalCount.js';
 import { BuilderEmail } from './BuilderEmail.js';
 import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
@@ -293,6 +294,12 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview }: Qu
       </td>
       <td data-pg-field="status">
         <StatusBadge status={request.status} labels={labels} />
+        {request.status === 'pending' ? (
+          <>
+            {' '}
+            <ApprovalCount request={request} labels={labels} compact />
+          </>
+        ) : null}
         {request.status === 'approving' && request.progress ? (
           <>
             {' '}

@@ -6,6 +6,7 @@ import { useReviewActions } from '../hooks/useReviewActions.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
 import type { ReviewState } from '../store/reviewActions.js';
+import { ApprovalCount, requiredApprovals } from './ApprovalCount.js';
 import { BuilderEmail } from './BuilderEmail.js';
 import { DecisionLine, Outcome } from './DecisionLine.js';
 import { DiffView } from './DiffView.js';
@@ -195,6 +196,14 @@ export function RequestReview({
             ) : null}
           </dd>
         </div>
+        {requiredApprovals(request) > 1 ? (
+          <div>
+            <dt>{labels.approvals.label}</dt>
+            <dd data-pg-field="approvals">
+              <ApprovalCount request={request} labels={labels} />
+            </dd>
+          </div>
+        ) : null}
         <div>
           <dt>{text.commit}</dt>
           <dd data-pg-field="commit">
@@ -371,6 +380,8 @@ function stateMessage(
     if (current.status === 'rejected') return text.rejected;
     if (current.status === 'failed') return text.failed;
     if (current.status === 'approving') return text.approvedPublishing;
+    // An approval that does not meet the request's rule yet: it waits for the other approvers.
+    if (current.status === 'pending') return labels.approvals.recorded(current.approvals?.length ?? 0, requiredApprovals(current));
     return text.approved;
   }
   if (state.status === 'conflict') {

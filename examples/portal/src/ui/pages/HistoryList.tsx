@@ -19,6 +19,8 @@ const LABELS: Record<AuditEntry['type'], string> = {
   'request.progress': 'Publish progress',
   'trust.granted': 'Trust granted',
   'trust.revoked': 'Trust revoked',
+  'request.approval_added': 'Approval added',
+  'approval_rule.changed': 'Approval rule changed',
 };
 
 function who(actor: AuditEntry['actor']): string {

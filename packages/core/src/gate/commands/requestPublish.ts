@@ -30,11 +30,12 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
     const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
     if (previous) return sameOrConflict(previous, workspace.id, normalized);
   }
-  const [inFlight, claim, publication, trust] = await Promise.all([
+  const [inFlight, claim, publication, trust, rule] = await Promise.all([
     ctx.storage.getInFlightRequest({ workspaceId: workspace.id }),
     ctx.storage.getSubdomainClaim({ subdomain: normalized }),
     ctx.storage.getPublication({ workspaceId: workspace.id }),
     ctx.storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
+    ctx.storage.getApprovalRule({ blueprintId: workspace.blueprintId }),
   ]);
   // Read first only to fail before committing; the storage enforces both rules on write.
   if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
@@ -57,7 +58,9 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
 
   let stored: Awaited<ReturnType<typeof commit>>;
   try {
-    stored = await commit(ctx, 'draft', submitted, { type: 'request.submit', actor, at, trust }, idempotencyKey ? { idempotencyKey } : {});
+    // The machine copies the blueprint's rule onto the request: later rule changes never reach it.
+    const event = { type: 'request.submit' as const, actor, at, trust, rule };
+    stored = await commit(ctx, 'draft', submitted, event, idempotencyKey ? { idempotencyKey } : {});
   } catch (error) {
     // Two submits with one key raced; the loser answers with the winner's request. Which unique
     // rule a database reports first (key, in-flight, subdomain) varies, so look it up.

@@ -4,7 +4,7 @@ import type { PublishRequestEvent } from '../../lifecycle/machine.js';
 import { parseOrThrow } from '../../parse.js';
 import type { Actor, PublishRequest } from '../../schemas/domain.js';
 import { approveInputSchema, rejectInputSchema, retryInputSchema, withdrawInputSchema } from '../../schemas/inputs.js';
-import { commit } from '../commit.js';
+import { type Committed, commit } from '../commit.js';
 import { type GateContext, loadVisible } from '../context.js';
 import { checkTextLength } from '../policy.js';
 import { publishAndWait } from '../publishJob.js';
@@ -19,6 +19,13 @@ export type ReviewCommand<S extends z.ZodType<ReviewInput>> = {
   /** The free text the policy bounds (`maxFeedbackLength`), if the command takes one. */
   text?: { field: string; of: (input: z.output<S>) => string | undefined };
   event: (input: z.output<S>, at: string) => PublishRequestEvent;
+  /**
+   * When the write loses a race (`conflict`) to a change that kept the status (another approval
+   * that did not meet the rule yet) and the caller gave no `expectedVersion`, read the request again
+   * and apply the command once more: the machine judges it against the fresh state. A second loss,
+   * or a race lost to a change of status, is the caller's `conflict`.
+   */
+  reapplyOnConflict?: boolean;
 };
 
 const command = <S extends z.ZodType<ReviewInput>>(row: ReviewCommand<S>) => row;
@@ -30,6 +37,8 @@ export const reviewCommands = {
     what: 'approval',
     text: { field: 'comment', of: (input) => input.comment },
     event: ({ actor, comment }, at) => ({ type: 'review.approve', actor, at, ...(comment ? { comment } : {}) }),
+    // Several approvers may approve at once under an N-of-M rule; each approval is kept or refused.
+    reapplyOnConflict: true,
   }),
   reject: command({
     schema: rejectInputSchema,
@@ -60,6 +69,19 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
   row: ReviewCommand<S>,
   rawInput: unknown,
 ): Promise<PublishRequest> {
+  const { request, job } = await commitReview(ctx, row, rawInput);
+  return job ? publishAndWait(ctx, request, job) : request;
+}
+
+/**
+ * The stored half of {@link runReview}: checks the input and commits what the machine decides;
+ * the publish job it may have stored is the caller's to run.
+ */
+export async function commitReview<S extends z.ZodType<ReviewInput>>(
+  ctx: GateContext,
+  row: ReviewCommand<S>,
+  rawInput: unknown,
+): Promise<Committed> {
   const input = parseOrThrow(row.schema, rawInput, row.what);
   if (row.text) checkTextLength(row.text.of(input), ctx.policy.maxFeedbackLength, row.text.field);
   const current = await loadVisible(ctx, input.id, input.actor);
@@ -69,6 +91,17 @@ export async function runReview<S extends z.ZodType<ReviewInput>>(
       `The request changed since you loaded it (version ${current.version}, you had ${input.expectedVersion}).`,
     );
   }
-  const { request, job } = await commit(ctx, current.status, current, row.event(input, ctx.now()));
-  return job ? publishAndWait(ctx, request, job) : request;
+  let committed: Committed;
+  try {
+    committed = await commit(ctx, current.status, current, row.event(input, ctx.now()));
+  } catch (error) {
+    if (!(row.reapplyOnConflict && input.expectedVersion === undefined && PublishGateError.is(error) && error.code === 'conflict'))
+      throw error;
+    const fresh = await loadVisible(ctx, input.id, input.actor);
+    // Same version: the conflict was the machine's own verdict (approving twice), not a lost race.
+    // Another status: the winner decided the request (met its rule, rejected it); the loser is told.
+    if (fresh.version === current.version || fresh.status !== current.status) throw error;
+    committed = await commit(ctx, fresh.status, fresh, row.event(input, ctx.now()));
+  }
+  return committed;
 }
