@@ -78,6 +78,7 @@ function auditData(request: PublishRequest): Record<string, unknown> {
     ...(request.pullRequest ? { pullRequest: request.pullRequest } : {}),
     ...(request.error ? { error: request.error } : {}),
     ...(request.progress ? { progress: request.progress } : {}),
+    ...(request.delivery ? { delivery: request.delivery } : {}),
   };
 }
 
@@ -99,5 +100,7 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
     ...(request.pullRequest ? { pullRequestUrl: request.pullRequest.url } : {}),
     ...(request.error ? { error: request.error.message } : {}),
     ...(link ? { requestUrl: link } : {}),
+    ...(request.delivery ? { deliveryState: request.delivery.state } : {}),
+    ...(request.delivery?.deploymentUrl ? { deploymentUrl: request.delivery.deploymentUrl } : {}),
   };
 }

@@ -198,6 +198,36 @@ export const publishProgressSchema = z.strictObject({
 /** Progress of the publish of a request in `approving`. */
 export type PublishProgress = z.infer<typeof publishProgressSchema>;
 
+/**
+ * Where an approved request's pull request is on its way to live: open, merged, live (its
+ * deployment succeeded), closed without merging, or its deployment failed. `pull-request-open` →
+ * `merged` → `live` | `deploy-failed`, or `pull-request-open` → `closed-unmerged`; never backwards.
+ */
+export const deliveryStateSchema = z.enum(['pull-request-open', 'merged', 'live', 'closed-unmerged', 'deploy-failed']);
+/** Where an approved request's pull request is on its way to live. */
+export type DeliveryState = z.infer<typeof deliveryStateSchema>;
+
+/** Delivery states that may still change (polling asks the git host about these). */
+export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = ['pull-request-open', 'merged'];
+
+/**
+ * What became of an approved request's pull request: its state, since when, the pull request link,
+ * the merge commit once merged, and the deployment's address once live.
+ */
+export const deliverySchema = z.strictObject({
+  state: deliveryStateSchema,
+  /** When the delivery reached this state (as the git host reported it, else when the gate learnt it). */
+  at: timestampSchema,
+  /** The pull request's address. */
+  url: z.string().min(1).max(2048).optional(),
+  /** The commit the pull request was merged as. */
+  mergeSha: shaSchema.optional(),
+  /** Where the deployment is live (GitHub's `environment_url`). */
+  deploymentUrl: z.string().min(1).max(2048).optional(),
+});
+/** What became of an approved request's pull request. */
+export type Delivery = z.infer<typeof deliverySchema>;
+
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
   id: idSchema,
@@ -221,6 +251,8 @@ export const publishRequestSchema = z.strictObject({
   attempts: z.number().int().nonnegative().optional(),
   /** Set while the request is `approving`; removed when the publish ends (see `pullRequest` or `error`). */
   progress: publishProgressSchema.optional(),
+  /** Set when the publish succeeds (`pull-request-open`); follows the pull request to live. */
+  delivery: deliverySchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
@@ -256,6 +288,10 @@ export const publishEventTypeSchema = z.enum([
   'request.failed',
   'request.expired',
   'request.withdrawn',
+  'request.merged',
+  'request.live',
+  'request.closed',
+  'request.deploy_failed',
   'trust.granted',
   'trust.revoked',
 ]);
