@@ -13,12 +13,14 @@ export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.j
 export { createPublishGate } from './gate/createPublishGate.js';
 export type { PublishGatePolicy } from './gate/policy.js';
 export type {
+  DeliveryOutcome,
   GateEvent,
   GateEvents,
   HistoryPage,
   PreviewResult,
   PublishGate,
   PublishGateOptions,
+  ReportDeliveryInput,
   RequestPage,
   SubdomainCheck,
   SweepReport,

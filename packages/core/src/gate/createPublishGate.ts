@@ -1,4 +1,5 @@
 import { listDeadLetters, redeliver } from './commands/deadLetters.js';
+import { reportDelivery } from './commands/delivery.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
 import { requestPublish } from './commands/requestPublish.js';
@@ -51,6 +52,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     listDeadLetters: (input) => listDeadLetters(ctx, input),
     redeliver: (input) => redeliver(ctx, input),
     sweep: () => sweep(ctx),
+    reportDelivery: (input) => reportDelivery(ctx, input),
     startWorker: (options) => startWorker(ctx, options),
     onChange: (listener) => ctx.onChange(listener),
     async close() {

@@ -163,11 +163,22 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
       );
     }),
     route('GET', '/requests', async ({ url, actor }) => {
-      const query = readQuery(url, ['status', 'blueprintId', 'workspaceId', 'builderId', 'cursor', 'limit'], ['status']);
+      const query = readQuery(
+        url,
+        ['status', 'blueprintId', 'workspaceId', 'builderId', 'deliveryState', 'cursor', 'limit'],
+        ['status', 'deliveryState'],
+      );
       const status = query.status === undefined ? undefined : [query.status].flat().flatMap((value) => value.split(','));
+      const deliveryState =
+        query.deliveryState === undefined ? undefined : [query.deliveryState].flat().flatMap((value) => value.split(','));
       const filters = parseOrThrow(
         listRequestsQuerySchema,
-        { ...query, ...(status === undefined ? {} : { status }), ...numbers(query, ['limit']) },
+        {
+          ...query,
+          ...(status === undefined ? {} : { status }),
+          ...(deliveryState === undefined ? {} : { deliveryState }),
+          ...numbers(query, ['limit']),
+        },
         'query',
       );
       return jsonResponse(await gate.listRequests({ ...filters, actor }));
