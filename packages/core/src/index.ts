@@ -36,6 +36,12 @@ export {
   type FetchHandlerOptions,
 } from './http/fetchHandler.js';
 export {
+  createGitHubWebhookHandler,
+  DEFAULT_MAX_WEBHOOK_BYTES,
+  deliveryReportOf,
+  type GitHubWebhookHandlerOptions,
+} from './http/githubWebhook.js';
+export {
   type ClientAbort,
   DEFAULT_MAX_DRAIN_BYTES,
   type NodeHandler,
@@ -64,6 +70,7 @@ export {
   trustViewSchema,
   validatePublishGateResponse,
   type WithdrawBody,
+  webhookResultSchema,
 } from './http/wire.js';
 export {
   DELIVERY_MOVES,

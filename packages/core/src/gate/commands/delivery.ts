@@ -22,7 +22,7 @@ export async function reportDelivery(ctx: GateContext, rawInput: unknown): Promi
   const input = parseOrThrow(reportDeliveryInputSchema, rawInput, 'delivery report');
   for (let attempt = 1; ; attempt += 1) {
     const request = await find(ctx, input.pullRequest, input.mergeSha);
-    if (!request || request.status !== 'approved') return { outcome: 'unknown' };
+    if (request?.status !== 'approved') return { outcome: 'unknown' };
     const at = ctx.now();
     const event: DeliveryEvent =
       input.event === 'merged'
