@@ -23,7 +23,10 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
   it(`${COUNT} concurrent approvals, emulator enforcing ${LIMIT_PER_MINUTE} pull requests per emulated minute, gate and host on their defaults: 0 failed, every pull request created exactly once, in the time the limit allows`, async () => {
     const clock = createManualClock();
     const startedAt = clock.now();
-    const emulator = await startCheckedEmulator({ token: 'ghp_reliabilitySuiteToken0000000000000000', clock, contentCreationLimit: LIMIT_PER_MINUTE }, cleanups);
+    const emulator = await startCheckedEmulator(
+      { token: 'ghp_reliabilitySuiteToken0000000000000000', clock, contentCreationLimit: LIMIT_PER_MINUTE },
+      cleanups,
+    );
     const store = await freshSqliteStore();
     cleanups.push(store.drop);
     const { storage } = store.open();
@@ -65,7 +68,9 @@ describe('a burst of approvals against GitHub’s secondary (content-creation) l
     for (;;) {
       const pending = (await allRequests(storage)).filter((request) => request.status === 'approving');
       if (pending.length === 0) break;
-      const next = Math.min(...pending.map((request) => Date.parse(request.progress?.nextAttemptAt ?? new Date(clock.now()).toISOString())));
+      const next = Math.min(
+        ...pending.map((request) => Date.parse(request.progress?.nextAttemptAt ?? new Date(clock.now()).toISOString())),
+      );
       clock.advance(Math.max(0, next - clock.now()));
       await gate.sweep();
       steps += 1;
