@@ -109,13 +109,15 @@ describe.each(testBackends('adapter-knex events').filter((backend) => backend.na
       await clientFor(a, admin).reject(carols.id, { feedback: 'Needs an about page' });
       await clientFor(a, admin).approve(bobs.id);
 
-      // Submitted ×2, rejected, approving, approved: all through A, all delivered by B.
-      await until(() => adminOnB.received.length >= 5, 15_000);
+      // Submitted ×2, rejected, approving, two publish steps, approved: all through A, all delivered by B.
+      await until(() => adminOnB.received.length >= 7, 15_000);
       expect(adminOnB.received.map((entry) => [entry.type, entry.requestId])).toEqual([
         ['request.submitted', bobs.id],
         ['request.submitted', carols.id],
         ['request.rejected', carols.id],
         ['request.approving', bobs.id],
+        ['request.progress', bobs.id],
+        ['request.progress', bobs.id],
         ['request.approved', bobs.id],
       ]);
       const seqs = adminOnB.received.map((entry) => entry.seq);

@@ -30,7 +30,8 @@ describe.each(testBackends('adapter-knex gate'))('$name', (backend) => {
       expect(queue.items.map((item) => item.id)).toEqual([request.id]);
 
       const approved = await serverB.approve({ id: request.id, actor: admin, comment: 'Looks good' });
-      expect(approved).toMatchObject({ status: 'approved', version: 3 });
+      // pending 1 → approving 2 → pushing 3 → opening the pull request 4 → approved 5.
+      expect(approved).toMatchObject({ status: 'approved', version: 5 });
       expect(gitHost.pullRequests()).toHaveLength(1);
       expect(await serverA.checkSubdomain({ subdomain: 'bobs-bikes', workspaceId: 'ws-other' })).toMatchObject({
         available: false,
@@ -40,7 +41,13 @@ describe.each(testBackends('adapter-knex gate'))('$name', (backend) => {
       await serverA.sweep();
       expect(notifier.notifications.map((note) => note.type).sort()).toEqual(['request.approved', 'request.submitted']);
       const history = await serverA.history({ actor: admin, requestId: request.id });
-      expect(history.items.map((entry) => entry.type)).toEqual(['request.submitted', 'request.approving', 'request.approved']);
+      expect(history.items.map((entry) => entry.type)).toEqual([
+        'request.submitted',
+        'request.approving',
+        'request.progress',
+        'request.progress',
+        'request.approved',
+      ]);
       await serverA.close();
       await serverB.close();
     });
