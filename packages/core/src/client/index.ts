@@ -20,6 +20,8 @@ export type {
   AuditType,
   Baseline,
   DeadLetter,
+  Delivery,
+  DeliveryState,
   DiffFile,
   DiffSummary,
   Finding,
