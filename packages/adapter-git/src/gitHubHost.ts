@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
-import { type GitHostPort, isValidBranchName, PublishGateError } from '@publishgate/core';
+import { type DeploymentStatus, type GitHostPort, isValidBranchName, PublishGateError, type PullRequestStatus } from '@publishgate/core';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Where the adapter's (and Octokit's) log lines go. Every argument arrives redacted, as a string. */
@@ -73,7 +73,9 @@ type HttpError = Error & {
  * `x-ratelimit-reset`, else GitHub's advice of one minute), 5xx and unreachable GitHub with
  * `retryable: true` (and `retryAfterMs` when GitHub sent `retry-after`); the gate retries and paces
  * publishes (`policy.publishRetry`, `policy.publishPacing`). The token never appears in an error or
- * log line.
+ * log line. For polling deliveries (`sweep()`, `policy.deliveryPollMs`), `getPullRequest` reads
+ * the pull request (one request) and `getDeployment` the newest deployment of a commit and its
+ * newest status (two requests); errors as above.
  *
  * @example
  * ```ts
@@ -185,6 +187,48 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
         }),
       );
     },
+
+    async getPullRequest({ number, signal }): Promise<PullRequestStatus> {
+      if (!Number.isInteger(number) || number <= 0)
+        throw new PublishGateError('validation', 'A pull request number is a positive integer.');
+      return withCallSignal(signal, async (callSignal) => {
+        try {
+          const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number, request: request(callSignal) });
+          const merged = data.merged === true || data.merged_at !== null;
+          const mergeSha = merged && typeof data.merge_commit_sha === 'string' ? data.merge_commit_sha : undefined;
+          return { state: data.state === 'open' ? 'open' : 'closed', merged, ...(mergeSha ? { mergeSha } : {}) };
+        } catch (error) {
+          throw toHostError(error, { redact, repository: `${owner}/${repo}`, now: clock, operation: 'getPullRequest' }, signal);
+        }
+      });
+    },
+
+    async getDeployment({ sha, signal }): Promise<DeploymentStatus | null> {
+      if (typeof sha !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) {
+        throw new PublishGateError('validation', 'A commit id is 40 or 64 lower-case hex digits.');
+      }
+      return withCallSignal(signal, async (callSignal) => {
+        try {
+          // The newest deployment of the commit, and its newest status (GitHub lists both newest first).
+          const { data: found } = await octokit.rest.repos.listDeployments({ owner, repo, sha, per_page: 1, request: request(callSignal) });
+          const deployment = found[0];
+          if (!deployment) return null;
+          const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+            owner,
+            repo,
+            deployment_id: deployment.id,
+            per_page: 1,
+            request: request(callSignal),
+          });
+          const latest = statuses[0];
+          if (!latest) return { state: 'pending' };
+          const url = latest.environment_url;
+          return { state: latest.state, ...(url && /^https?:\/\//.test(url) ? { url } : {}) };
+        } catch (error) {
+          throw toHostError(error, { redact, repository: `${owner}/${repo}`, now: clock, operation: 'getDeployment' }, signal);
+        }
+      });
+    },
   } satisfies GitHostPort;
   return port;
 }
@@ -255,7 +299,7 @@ function header(error: HttpError, name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-type ErrorContext = { redact: Redactor; repository: string; now: () => number };
+type ErrorContext = { redact: Redactor; repository: string; now: () => number; operation?: string };
 
 // GitHub's advice when a rate-limit answer says neither `retry-after` nor `x-ratelimit-reset`.
 const UNSPECIFIED_RATE_LIMIT_WAIT_MS = 60_000;
@@ -269,7 +313,7 @@ function toHostError(error: unknown, context: ErrorContext, signal: AbortSignal 
   const fail = (message: string, retryable: boolean, extra: { retryAfterMs?: number; rateLimited?: boolean } = {}) =>
     new PublishGateError('port_failed', context.redact(message).slice(0, 1_000), {
       port: 'gitHost',
-      operation: 'openPullRequest',
+      operation: context.operation ?? 'openPullRequest',
       retryable,
       ...extra,
     });
