@@ -17,6 +17,10 @@ const LABELS: Record<AuditEntry['type'], string> = {
   'request.failed': 'Publish failed',
   'request.retried': 'Retried',
   'request.progress': 'Publish progress',
+  'request.merged': 'Merged',
+  'request.live': 'Live',
+  'request.closed': 'Closed without merging',
+  'request.deploy_failed': 'Deployment failed',
   'trust.granted': 'Trust granted',
   'trust.revoked': 'Trust revoked',
 };
