@@ -1,4 +1,3 @@
-import { verify } from '@octokit/webhooks-methods';
 import type { PublishGate, ReportDeliveryInput } from '../gate/types.js';
 import { readText } from './readBody.js';
 import { errorResponse, jsonResponse, responseForError } from './responses.js';
@@ -54,6 +53,7 @@ export function createGitHubWebhookHandler(options: GitHubWebhookHandlerOptions)
       const signature = request.headers.get('x-hub-signature-256');
       if (!signature) return errorResponse('unauthorized', 'The X-Hub-Signature-256 header is missing.', 401);
       const raw = await readText(request, maxBodyBytes);
+      const { verify } = await loadMethods();
       // verify() throws on a malformed signature: that is a wrong signature too.
       const valid = await verify(options.secret, raw, signature).catch(() => false);
       if (!valid) return errorResponse('unauthorized', 'The signature does not match the body.', 401);
@@ -67,6 +67,14 @@ export function createGitHubWebhookHandler(options: GitHubWebhookHandlerOptions)
       return responseForError(error, report);
     }
   };
+}
+
+// Loaded on first use with import(): the library ships ESM only, and an `import()` (kept as is in
+// the CommonJS build) loads it from CommonJS too, where a static import would become a require.
+let methods: Promise<typeof import('@octokit/webhooks-methods')> | undefined;
+function loadMethods() {
+  methods ??= import('@octokit/webhooks-methods');
+  return methods;
 }
 
 function parsePayload(raw: string, contentType: string | null): unknown {
