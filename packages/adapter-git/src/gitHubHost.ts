@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
-import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
+import {
+  type DeploymentStatus,
+  type GitHostPort,
+  isValidBranchName,
+  PublishGateError,
+  type PullRequestStatus,
+  type Workspace,
+} from '@publishgate/core';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Where the adapter's (and Octokit's) log lines go. Every argument arrives redacted, as a string. */
@@ -80,7 +87,9 @@ type HttpError = Error & {
  * `x-ratelimit-reset`, else GitHub's advice of one minute), 5xx and unreachable GitHub with
  * `retryable: true` (and `retryAfterMs` when GitHub sent `retry-after`); the gate retries and paces
  * publishes (`policy.publishRetry`, `policy.publishPacing`). The token never appears in an error or
- * log line.
+ * log line. For polling deliveries (`sweep()`, `policy.deliveryPollMs`), `getPullRequest` reads
+ * the pull request (one request) and `getDeployment` the newest deployment of a commit and its
+ * newest status (two requests); errors as above.
  *
  * `owner` and `repo` may be functions of the workspace (passed by the gate to `openPullRequest`), so
  * each workspace or blueprint opens pull requests in its own repository: the names are checked on
@@ -128,7 +137,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
     const name = async (option: GitHubHostOptions['owner'], what: 'owner' | 'repo') => {
       if (typeof option !== 'function') return option;
       if (workspace === undefined) {
-        throw new PublishGateError('validation', `openPullRequest needs the workspace: ${what} is a function of it.`, {
+        throw new PublishGateError('validation', `This call needs the workspace: ${what} is a function of it.`, {
           issues: [{ path: 'workspace', message: 'required when owner or repo is a function' }],
         });
       }
@@ -248,6 +257,50 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
         }),
       );
     },
+
+    async getPullRequest({ number, workspace, signal }): Promise<PullRequestStatus> {
+      if (!Number.isInteger(number) || number <= 0)
+        throw new PublishGateError('validation', 'A pull request number is a positive integer.');
+      const { owner, repo } = await repositoryOf(workspace);
+      return withCallSignal(signal, async (callSignal) => {
+        try {
+          const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number, request: request(callSignal) });
+          const merged = data.merged === true || data.merged_at !== null;
+          const mergeSha = merged && typeof data.merge_commit_sha === 'string' ? data.merge_commit_sha : undefined;
+          return { state: data.state === 'open' ? 'open' : 'closed', merged, ...(mergeSha ? { mergeSha } : {}) };
+        } catch (error) {
+          throw toHostError(error, { redact, repository: `${owner}/${repo}`, now: clock, operation: 'getPullRequest' }, signal);
+        }
+      });
+    },
+
+    async getDeployment({ sha, workspace, signal }): Promise<DeploymentStatus | null> {
+      if (typeof sha !== 'string' || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(sha)) {
+        throw new PublishGateError('validation', 'A commit id is 40 or 64 lower-case hex digits.');
+      }
+      const { owner, repo } = await repositoryOf(workspace);
+      return withCallSignal(signal, async (callSignal) => {
+        try {
+          // The newest deployment of the commit, and its newest status (GitHub lists both newest first).
+          const { data: found } = await octokit.rest.repos.listDeployments({ owner, repo, sha, per_page: 1, request: request(callSignal) });
+          const deployment = found[0];
+          if (!deployment) return null;
+          const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+            owner,
+            repo,
+            deployment_id: deployment.id,
+            per_page: 1,
+            request: request(callSignal),
+          });
+          const latest = statuses[0];
+          if (!latest) return { state: 'pending' };
+          const url = latest.environment_url;
+          return { state: latest.state, ...(url && /^https?:\/\//.test(url) ? { url } : {}) };
+        } catch (error) {
+          throw toHostError(error, { redact, repository: `${owner}/${repo}`, now: clock, operation: 'getDeployment' }, signal);
+        }
+      });
+    },
   } satisfies GitHostPort;
   return port;
 }
@@ -318,7 +371,7 @@ function header(error: HttpError, name: string): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-type ErrorContext = { redact: Redactor; repository: string; now: () => number };
+type ErrorContext = { redact: Redactor; repository: string; now: () => number; operation?: string };
 
 // GitHub's advice when a rate-limit answer says neither `retry-after` nor `x-ratelimit-reset`.
 const UNSPECIFIED_RATE_LIMIT_WAIT_MS = 60_000;
@@ -332,7 +385,7 @@ function toHostError(error: unknown, context: ErrorContext, signal: AbortSignal 
   const fail = (message: string, retryable: boolean, extra: { retryAfterMs?: number; rateLimited?: boolean } = {}) =>
     new PublishGateError('port_failed', context.redact(message).slice(0, 1_000), {
       port: 'gitHost',
-      operation: 'openPullRequest',
+      operation: context.operation ?? 'openPullRequest',
       retryable,
       ...extra,
     });

@@ -257,6 +257,17 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     ];
   }
 
+  // Set by transitions only: a new request has no pull request yet.
+  function deliveryValues(request: PublishRequest): Binding[] {
+    return [
+      request.delivery?.state ?? null,
+      request.pullRequest?.number ?? null,
+      request.branch ?? null,
+      request.delivery?.mergeSha ?? null,
+      request.delivery ? Date.parse(request.delivery.at) : null,
+    ];
+  }
+
   function selectRequests(
     operation: string,
     signal: AbortSignal | undefined,
@@ -323,9 +334,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           // The compare-and-set. On PostgreSQL a concurrent winner's uncommitted update makes this
           // wait, then re-check `version` against the committed row and match nothing.
           const updated = await q.run(
-            `UPDATE ${R} SET "version" = ?, "status" = ?, "blueprint_id" = ?, "builder_id" = ?, "subdomain" = ?, "created_at" = ?, "expires_at_ms" = ?, "data" = ?
+            `UPDATE ${R} SET "version" = ?, "status" = ?, "blueprint_id" = ?, "builder_id" = ?, "subdomain" = ?, "created_at" = ?, "expires_at_ms" = ?, "data" = ?,
+               "delivery_state" = ?, "pull_request_number" = ?, "branch" = ?, "merge_sha" = ?, "delivery_at_ms" = ?
              WHERE "id" = ? AND "version" = ?`,
-            [...requestValues(next, json), id, expectedVersion],
+            [...requestValues(next, json), ...deliveryValues(next), id, expectedVersion],
           );
           if (updated !== 1) throw new PublishGateError('conflict', `Request ${id} changed (expected version ${expectedVersion}).`);
           const workspaceId = next.workspace.id;
@@ -402,6 +414,11 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           bindings.push(value);
         }
       }
+      const deliveryStates = filter.deliveryState ?? [];
+      if (deliveryStates.length > 0) {
+        where.push(`"delivery_state" IN (${deliveryStates.map(() => '?').join(', ')})`);
+        bindings.push(...deliveryStates);
+      }
       if (after) {
         // Keyset: strictly before the cursor in (created_at desc, id desc) order. Spelled with a
         // leading `created_at <= ?` so that both planners turn it into an index range.
@@ -411,6 +428,58 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       bindings.push(count);
       const sql = `SELECT ${REQUEST_COLUMNS} FROM ${R}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "created_at" DESC, "id" DESC LIMIT ?`;
       return selectRequests('listRequests', signal, sql, bindings);
+    },
+
+    async findRequestByPullRequest({ number, branch, signal }) {
+      const [request] = await selectRequests(
+        'findRequestByPullRequest',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "pull_request_number" = ? AND "branch" = ? LIMIT 1`,
+        [number, branch],
+      );
+      return request ?? null;
+    },
+
+    async findRequestByMergeSha({ sha, signal }) {
+      const [request] = await selectRequests(
+        'findRequestByMergeSha',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "merge_sha" = ? LIMIT 1`,
+        [sha],
+      );
+      return request ?? null;
+    },
+
+    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+      const count = clampLimit(limit);
+      const nowMs = Date.parse(now);
+      throwIfAborted(signal);
+      if (count === 0 || !Number.isFinite(nowMs)) return [];
+      const since = 'COALESCE("delivery_checked_at_ms", "delivery_at_ms")';
+      const due = `"status" = 'approved' AND "delivery_state" IN ('pull-request-open', 'merged') AND ${since} <= ?`;
+      // As claimJobs: SKIP LOCKED on PostgreSQL, one write transaction on SQLite.
+      const claimed =
+        dialect === 'postgres'
+          ? await read('claimDeliveryChecks', signal, (q) =>
+              q.all(
+                `WITH picked AS (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ? FOR UPDATE SKIP LOCKED)
+                 UPDATE ${R} AS r SET "delivery_checked_at_ms" = ? FROM picked WHERE r."id" = picked."id"
+                 RETURNING r."id", r."version", r."status", r."data", r."delivery_at_ms"`,
+                [nowMs - intervalMs, count, nowMs],
+              ),
+            )
+          : await write('claimDeliveryChecks', signal, (q) =>
+              q.all(
+                `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?)
+                 RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
+                [nowMs, nowMs - intervalMs, count],
+              ),
+            );
+      // RETURNING order is unspecified. The previous check time is gone (overwritten); the
+      // delivery's own time orders the page, which matches for requests not checked before.
+      return claimed
+        .map((row) => rows.request(t.requests, row))
+        .sort((a, b) => Date.parse(a.delivery?.at ?? '') - Date.parse(b.delivery?.at ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
 
     async listOverdueRequests({ now, limit, signal }) {

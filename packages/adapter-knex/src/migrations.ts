@@ -249,8 +249,64 @@ const approvalRules: PublishGateMigration = {
   },
 };
 
+const DELIVERY_COLUMNS = [
+  ['delivery_state', 'text'],
+  ['pull_request_number', 'bigint'],
+  ['branch', 'text'],
+  ['merge_sha', 'text'],
+  ['delivery_at_ms', 'bigint'],
+  ['delivery_checked_at_ms', 'bigint'],
+] as const;
+
+const delivery: PublishGateMigration = {
+  name: '006_delivery',
+  // What became of an approved request's pull request (`delivery`), as columns the delivery
+  // lookups and filters need: webhooks find a request by pull request number + branch or by merge
+  // commit, the queue filters by delivery state, and polling claims due checks.
+  async up(db, { dialect, tables: t }) {
+    const kinds = types(dialect);
+    // Idempotent, as every migration here (a schema made through the knex migration source is
+    // found complete by migrate()); SQLite has no ADD COLUMN IF NOT EXISTS, so it is asked first.
+    const present =
+      dialect === 'sqlite'
+        ? new Set(rowsOf(await db.raw(`PRAGMA table_info("${t.requests}")`)).map((row) => String(row.name)))
+        : new Set<string>();
+    const ifNew = dialect === 'postgres' ? 'IF NOT EXISTS ' : '';
+    for (const [column, kind] of DELIVERY_COLUMNS) {
+      if (present.has(column)) continue;
+      await db.raw(`ALTER TABLE "${t.requests}" ADD COLUMN ${ifNew}"${column}" ${kind === 'bigint' ? kinds.bigint : kinds.text}`);
+    }
+    await exec(db, [
+      `CREATE INDEX IF NOT EXISTS "${t.requests}_pull_request_idx" ON "${t.requests}" ("pull_request_number")`,
+      `CREATE INDEX IF NOT EXISTS "${t.requests}_merge_sha_idx" ON "${t.requests}" ("merge_sha")`,
+      `CREATE INDEX IF NOT EXISTS "${t.requests}_delivery_idx" ON "${t.requests}" ("delivery_state", "created_at", "id")`,
+    ]);
+    // Requests approved before this release: their pull request, so a webhook about it finds them.
+    // (They carry no `delivery`; the gate counts them as pull-request-open.)
+    const approved = rowsOf(await db.raw(`SELECT "id", "data" FROM "${t.requests}" WHERE "status" = 'approved'`));
+    for (const row of approved) {
+      const request = JSON.parse(String(row.data)) as { pullRequest?: { number?: unknown }; branch?: unknown };
+      const number = request.pullRequest?.number;
+      if (typeof number !== 'number' || typeof request.branch !== 'string') continue;
+      await db.raw(`UPDATE "${t.requests}" SET "pull_request_number" = ?, "branch" = ? WHERE "id" = ?`, [
+        number,
+        request.branch,
+        String(row.id),
+      ]);
+    }
+  },
+  async down(db, { tables: t }) {
+    await exec(db, [
+      `DROP INDEX IF EXISTS "${t.requests}_pull_request_idx"`,
+      `DROP INDEX IF EXISTS "${t.requests}_merge_sha_idx"`,
+      `DROP INDEX IF EXISTS "${t.requests}_delivery_idx"`,
+      ...DELIVERY_COLUMNS.map(([column]) => `ALTER TABLE "${t.requests}" DROP COLUMN "${column}"`),
+    ]);
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
-export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs, approvalRules];
+export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs, approvalRules, delivery];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so
 // two prefixes in one database migrate independently.

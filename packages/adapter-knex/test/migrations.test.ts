@@ -85,15 +85,40 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const notification = notificationFixture();
       await createKnexStorage({ knex: db, ...options }).createRequest({ request: requestFixture(), audit: [], outbox: [notification] });
 
-      expect(await migrate(db, options)).toEqual({
-        applied: ['003_outbox_dead_letters', '004_publish_jobs_and_pacing', '005_approval_rules'],
-      });
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(2).map((migration) => migration.name) });
       const after = createKnexStorage({ knex: db, ...options });
       const now = '2026-03-01T10:00:00.000Z';
       expect((await after.claimOutbox({ now, limit: 5, leaseMs: 1_000 })).map((item) => item.notification.id)).toEqual([notification.id]);
       await after.failOutbox({ id: notification.id, error: 'gone', retryAt: now, deadLetter: true, now });
       expect(await after.listDeadLetters({ limit: 5 })).toEqual([{ notification, attempts: 1, lastError: 'gone', deadAt: now }]);
       expect(await after.countPendingOutbox()).toBe(0);
+    });
+
+    it('requests approved before 005 and 006_delivery are found by their pull request afterwards', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      await runMigrations(db, MIGRATIONS.slice(0, 4), options);
+      const approved = requestFixture({
+        status: 'approved',
+        branch: 'publish/old-1',
+        pullRequest: { number: 12, url: 'https://example.test/pull/12' },
+      });
+      await db(`${store.tablePrefix}requests`).insert({
+        id: approved.id,
+        version: approved.version,
+        status: approved.status,
+        workspace_id: approved.workspace.id,
+        blueprint_id: approved.workspace.blueprintId,
+        builder_id: approved.builder.id,
+        subdomain: approved.subdomain,
+        created_at: approved.createdAt,
+        data: JSON.stringify(approved),
+      });
+      expect(await migrate(db, options)).toEqual({ applied: ['005_approval_rules', '006_delivery'] });
+      const storage = createKnexStorage({ knex: db, ...options });
+      expect(await storage.findRequestByPullRequest({ number: 12, branch: 'publish/old-1' })).toEqual(approved);
+      expect(await storage.listRequests({ filter: { deliveryState: ['pull-request-open'] }, limit: 5 })).toEqual([]);
     });
 
     it('requests approving before 004_publish_jobs_and_pacing get a job due now, so workers resume their interrupted publishes', async () => {
@@ -120,7 +145,7 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       }
 
       const before = Date.now();
-      expect(await migrate(db, options)).toEqual({ applied: ['004_publish_jobs_and_pacing', '005_approval_rules'] });
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(3).map((migration) => migration.name) });
       const after = Date.now();
       const storage = createKnexStorage({ knex: db, ...options });
       const job = await storage.getJob({ requestId: approving.id });

@@ -14,6 +14,7 @@ export { createPublishGate } from './gate/createPublishGate.js';
 export { DEFAULT_PUBLISH_PACING, type PublishGatePolicy, type PublishRetryPolicy } from './gate/policy.js';
 export type {
   DecisionResult,
+  DeliveryOutcome,
   GateEvent,
   GateEvents,
   HistoryPage,
@@ -21,6 +22,7 @@ export type {
   PublishGate,
   PublishGateOptions,
   PublishWorker,
+  ReportDeliveryInput,
   RequestPage,
   SubdomainCheck,
   SweepReport,
@@ -36,6 +38,12 @@ export {
   type FetchHandler,
   type FetchHandlerOptions,
 } from './http/fetchHandler.js';
+export {
+  createGitHubWebhookHandler,
+  DEFAULT_MAX_WEBHOOK_BYTES,
+  deliveryReportOf,
+  type GitHubWebhookHandlerOptions,
+} from './http/githubWebhook.js';
 export {
   type ClientAbort,
   DEFAULT_MAX_DRAIN_BYTES,
@@ -68,8 +76,12 @@ export {
   trustViewSchema,
   validatePublishGateResponse,
   type WithdrawBody,
+  webhookResultSchema,
 } from './http/wire.js';
 export {
+  DELIVERY_MOVES,
+  type DeliveryEvent,
+  deliveryStateOf,
   type MachinePolicy,
   type NotifyParams,
   type PublishFailure,
@@ -111,10 +123,14 @@ export {
   DEFAULT_REQUEST_RULE,
   type DeadLetter,
   type Decision,
+  type Delivery,
+  type DeliveryState,
   type DiffFile,
   type DiffSummary,
   deadLetterSchema,
   decisionSchema,
+  deliverySchema,
+  deliveryStateSchema,
   diffFileSchema,
   diffFileStatusSchema,
   diffSummarySchema,
@@ -131,6 +147,7 @@ export {
   type Notification,
   nameSchema,
   notificationSchema,
+  OPEN_DELIVERY_STATES,
   type OutboxItem,
   outboxItemSchema,
   type Person,

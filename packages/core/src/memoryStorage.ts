@@ -7,6 +7,7 @@ import {
   type AuditEntryInput,
   type DeadLetter,
   IN_FLIGHT_STATUSES,
+  OPEN_DELIVERY_STATES,
   type OutboxItem,
   type Publication,
   type PublishJob,
@@ -62,6 +63,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const delivered = new Set<string>();
   const watchers = new Set<() => void>();
   const jobs = new Map<string, PublishJob>();
+  // When each request's delivery was last asked about (ms); absent until its first claim.
+  const deliveryChecks = new Map<string, number>();
   // Reservation times (ms, ascending) per pacing key.
   const pacing = new Map<string, number[]>();
 
@@ -138,6 +141,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     if (filter.blueprintId !== undefined && request.workspace.blueprintId !== filter.blueprintId) return false;
     if (filter.workspaceId !== undefined && request.workspace.id !== filter.workspaceId) return false;
     if (filter.builderId !== undefined && request.builder.id !== filter.builderId) return false;
+    if (filter.deliveryState && filter.deliveryState.length > 0) {
+      if (!request.delivery || !filter.deliveryState.includes(request.delivery.state)) return false;
+    }
     return true;
   }
 
@@ -242,6 +248,39 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         if (matches(request, filter)) items.push(request);
       }
       return items;
+    },
+
+    async findRequestByPullRequest({ number, branch, signal }) {
+      checkSignal(signal);
+      for (const request of requests.values()) {
+        if (request.pullRequest?.number === number && request.branch === branch) return request;
+      }
+      return null;
+    },
+
+    async findRequestByMergeSha({ sha, signal }) {
+      checkSignal(signal);
+      for (const request of requests.values()) {
+        if (request.delivery?.mergeSha === sha) return request;
+      }
+      return null;
+    },
+
+    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      const due: Array<{ request: PublishRequest; since: number }> = [];
+      for (const request of requests.values()) {
+        if (request.status !== 'approved' || !request.delivery || !OPEN_DELIVERY_STATES.includes(request.delivery.state)) continue;
+        const since = deliveryChecks.get(request.id) ?? Date.parse(request.delivery.at);
+        if (since <= nowMs - intervalMs) due.push({ request, since });
+      }
+      const claimed = due
+        .sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1))
+        .slice(0, limit)
+        .map(({ request }) => request);
+      for (const request of claimed) deliveryChecks.set(request.id, nowMs);
+      return claimed;
     },
 
     async listOverdueRequests({ now, limit, signal }) {

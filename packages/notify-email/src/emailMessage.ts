@@ -196,6 +196,43 @@ function describe(notification: Notification, fallbackRequestUrl: string | undef
         links: review('Open the request'),
         about,
       };
+    case 'request.merged': {
+      const pullRequest = safeUrl(data.pullRequestUrl);
+      return {
+        title: 'Pull request merged',
+        lead: (b) => `The pull request for ${b(workspace)} (${b(subdomain)}) was merged; the deployment follows.`,
+        fields,
+        links: [...(pullRequest ? [{ label: 'View the pull request', url: pullRequest }] : []), ...review('Open the request')],
+        about,
+      };
+    }
+    case 'request.live': {
+      const live = safeUrl(data.deploymentUrl) ?? safeUrl(data.url);
+      return {
+        title: 'Your site is live',
+        lead: (b) => `${b(workspace)} is live${live ? ` at ${live}` : ''} (${b(subdomain)}).`,
+        fields,
+        links: [...(live ? [{ label: 'Open the site', url: live }] : []), ...review('Open the request')],
+        about,
+      };
+    }
+    case 'request.closed':
+      return {
+        title: 'Pull request closed without merging',
+        lead: (b) => `The pull request for ${b(workspace)} (${b(subdomain)}) was closed without merging: this version will not go live.`,
+        fields,
+        links: review('Open the request'),
+        about,
+      };
+    case 'request.deploy_failed':
+      return {
+        title: 'Deployment failed',
+        lead: (b) =>
+          `The deployment of ${b(workspace)} (${b(subdomain)}) failed after its pull request was merged. Ask an admin to look at it.`,
+        fields,
+        links: review('Open the request'),
+        about,
+      };
     case 'trust.granted':
     case 'trust.revoked': {
       const granted = notification.type === 'trust.granted';

@@ -55,8 +55,29 @@ const expected: Record<string, { subject: string; says: string[]; links: string[
     links: [],
   },
   'request.merged': {
+    subject: "[publishgate] Pull request merged: Bob's shop → shop",
+    says: ["The pull request for Bob's shop (shop) was merged"],
+    links: ['https://github.example/acme/apps/pull/7', REVIEW_URL],
+  },
+  'request.live': {
+    subject: "[publishgate] Your site is live: Bob's shop → shop",
+    says: ["Bob's shop is live at https://shop.apps.example/"],
+    links: ['https://shop.apps.example/', REVIEW_URL],
+  },
+  'request.closed': {
+    subject: "[publishgate] Pull request closed without merging: Bob's shop → shop",
+    says: ['was closed without merging'],
+    links: [REVIEW_URL],
+  },
+  'request.deploy_failed': {
+    subject: "[publishgate] Deployment failed: Bob's shop → shop",
+    says: ['failed after its pull request was merged'],
+    links: [REVIEW_URL],
+  },
+  // A type from a newer core: said generically.
+  'request.from_the_future': {
     subject: "[publishgate] Publish request update: Bob's shop → shop",
-    says: ["Event request.merged for Bob's shop (shop)."],
+    says: ["Event request.from_the_future for Bob's shop (shop)."],
     links: [REVIEW_URL],
   },
 };
@@ -92,7 +113,7 @@ function anchors(html: string): string[] {
 }
 
 describe('createEmailNotifier against a local SMTP server', () => {
-  it.each([...publishEventTypeSchema.options, 'request.merged'])(
+  it.each([...publishEventTypeSchema.options, 'request.from_the_future'])(
     '%s arrives as a plain-text and HTML email to the right people',
     async (type) => {
       const server = await smtp();

@@ -93,6 +93,32 @@ export function renderSlackMessage(notification: Notification, options: RenderSl
       lead = `*${builder}* withdrew the request to publish *${workspace}* to ${subdomain}. Nothing is left to review.`;
       reviewButton('Open request', false);
       break;
+    case 'request.merged': {
+      title = 'Pull request merged';
+      lead = `The pull request for *${workspace}* (${subdomain}) was merged; the deployment follows.`;
+      const pullRequest = data.url('pullRequestUrl');
+      if (pullRequest) buttons.push(button(SLACK_ACTION_IDS.pullRequest, 'View pull request', pullRequest, false));
+      reviewButton('Open request', false);
+      break;
+    }
+    case 'request.live': {
+      title = 'Your site is live';
+      const live = data.url('deploymentUrl') ?? data.url('url');
+      lead = `*${workspace}* is live${live ? ` at ${live}` : ''} (${subdomain}).`;
+      if (live) buttons.push(button(SLACK_ACTION_IDS.site, 'Open site', live, true));
+      reviewButton('Open request', false);
+      break;
+    }
+    case 'request.closed':
+      title = 'Pull request closed without merging';
+      lead = `The pull request for *${workspace}* (${subdomain}) was closed without merging: this version will not go live.`;
+      reviewButton('Open request', true);
+      break;
+    case 'request.deploy_failed':
+      title = 'Deployment failed';
+      lead = `The deployment of *${workspace}* (${subdomain}) failed after its pull request was merged. Ask an admin to look at it.`;
+      reviewButton('Open request', true);
+      break;
     case 'trust.granted':
       title = 'You are a trusted builder';
       lead = `*${grantedBy}* trusted you on blueprint ${blueprint}: your publish requests for it are approved without review, unless their diff has likely secrets.`;

@@ -63,9 +63,34 @@ const expected: Record<string, { header: string; channel: string; says: string[]
     buttons: [],
   },
   'request.merged': {
+    header: 'Pull request merged',
+    channel: 'D_U_BOB',
+    says: ["The pull request for *Bob's shop* (`shop`) was merged"],
+    buttons: [SLACK_ACTION_IDS.pullRequest, SLACK_ACTION_IDS.review],
+  },
+  'request.live': {
+    header: 'Your site is live',
+    channel: 'D_U_BOB',
+    says: ["*Bob's shop* is live at https://shop.apps.example/"],
+    buttons: [SLACK_ACTION_IDS.site, SLACK_ACTION_IDS.review],
+  },
+  'request.closed': {
+    header: 'Pull request closed without merging',
+    channel: 'D_U_BOB',
+    says: ['was closed without merging'],
+    buttons: [SLACK_ACTION_IDS.review],
+  },
+  'request.deploy_failed': {
+    header: 'Deployment failed',
+    channel: 'D_U_BOB',
+    says: ['failed after its pull request was merged'],
+    buttons: [SLACK_ACTION_IDS.review],
+  },
+  // A type from a newer core: said generically.
+  'request.from_the_future': {
     header: 'Publish request update',
     channel: 'D_U_BOB',
-    says: ["Event `request.merged` for *Bob's shop*"],
+    says: ["Event `request.from_the_future` for *Bob's shop*"],
     buttons: [SLACK_ACTION_IDS.review],
   },
 };
@@ -90,38 +115,41 @@ async function standIn() {
 }
 
 describe('createSlackNotifier with a bot token', () => {
-  it.each([...publishEventTypeSchema.options, 'request.merged'])('%s posts a valid Block Kit message to the right place', async (type) => {
-    const slack = await standIn();
-    const notifier = createSlackNotifier({ token: TOKEN, adminChannel: ADMIN_CHANNEL, slackApiUrl: slack.apiUrl });
-    await notifier.notify(notificationFor(type));
-    expect(slack.invalid).toEqual([]);
-    const want = expected[type];
-    if (!want) throw new Error(`no expectation for ${type}`);
-    const [post] = slack.posts;
-    if (!post) throw new Error('nothing was posted');
-    expect(post.channel).toBe(want.channel);
-    expect(post.message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: want.header, emoji: true } });
-    expect(post.message.text.startsWith(want.header)).toBe(true);
-    const text = post.message.blocks.map((block) => JSON.stringify(block)).join('\n');
-    for (const phrase of want.says) expect(text).toContain(JSON.stringify(phrase).slice(1, -1));
-    expect(buttonsOf(post.message).map((button) => button.action_id)).toEqual(want.buttons);
-    // Buttons only open pages: each is a link with no value an app could act on.
-    for (const button of buttonsOf(post.message)) {
-      expect(button.url).toMatch(/^https:\/\//);
-      expect(button.value).toBeUndefined();
-    }
-    const review = buttonsOf(post.message).find((button) => button.action_id === SLACK_ACTION_IDS.review);
-    if (review) expect(review.url).toBe(REVIEW_URL);
-    expect(post.params).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false', link_names: 'false', parse: 'none' });
-    const methods = slack.calls.map((call) => call.method);
-    expect(methods).toEqual(
-      want.channel === ADMIN_CHANNEL ? ['chat.postMessage'] : ['users.lookupByEmail', 'conversations.open', 'chat.postMessage'],
-    );
-    if (want.channel !== ADMIN_CHANNEL) {
-      expect(slack.calls[0]?.params.email).toBe('bob@example.com');
-      expect(slack.calls[1]?.params.users).toBe('U_BOB');
-    }
-  });
+  it.each([...publishEventTypeSchema.options, 'request.from_the_future'])(
+    '%s posts a valid Block Kit message to the right place',
+    async (type) => {
+      const slack = await standIn();
+      const notifier = createSlackNotifier({ token: TOKEN, adminChannel: ADMIN_CHANNEL, slackApiUrl: slack.apiUrl });
+      await notifier.notify(notificationFor(type));
+      expect(slack.invalid).toEqual([]);
+      const want = expected[type];
+      if (!want) throw new Error(`no expectation for ${type}`);
+      const [post] = slack.posts;
+      if (!post) throw new Error('nothing was posted');
+      expect(post.channel).toBe(want.channel);
+      expect(post.message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: want.header, emoji: true } });
+      expect(post.message.text.startsWith(want.header)).toBe(true);
+      const text = post.message.blocks.map((block) => JSON.stringify(block)).join('\n');
+      for (const phrase of want.says) expect(text).toContain(JSON.stringify(phrase).slice(1, -1));
+      expect(buttonsOf(post.message).map((button) => button.action_id)).toEqual(want.buttons);
+      // Buttons only open pages: each is a link with no value an app could act on.
+      for (const button of buttonsOf(post.message)) {
+        expect(button.url).toMatch(/^https:\/\//);
+        expect(button.value).toBeUndefined();
+      }
+      const review = buttonsOf(post.message).find((button) => button.action_id === SLACK_ACTION_IDS.review);
+      if (review) expect(review.url).toBe(REVIEW_URL);
+      expect(post.params).toMatchObject({ unfurl_links: 'false', unfurl_media: 'false', link_names: 'false', parse: 'none' });
+      const methods = slack.calls.map((call) => call.method);
+      expect(methods).toEqual(
+        want.channel === ADMIN_CHANNEL ? ['chat.postMessage'] : ['users.lookupByEmail', 'conversations.open', 'chat.postMessage'],
+      );
+      if (want.channel !== ADMIN_CHANNEL) {
+        expect(slack.calls[0]?.params.email).toBe('bob@example.com');
+        expect(slack.calls[1]?.params.users).toBe('U_BOB');
+      }
+    },
+  );
 
   it('shows the request summary: workspace, builder, subdomain, diff size and findings as fields', async () => {
     const slack = await standIn();
@@ -381,14 +409,17 @@ describe('a Slack that fails: notify rejects so the outbox retries, and never le
 });
 
 describe('createSlackNotifier with an incoming webhook', () => {
-  it.each([...publishEventTypeSchema.options, 'request.merged'])('%s is posted to the webhook as valid Block Kit JSON', async (type) => {
-    const slack = await standIn();
-    await createSlackNotifier({ webhookUrl: slack.webhookUrl }).notify(notificationFor(type));
-    expect(slack.invalid).toEqual([]);
-    expect(slack.posts).toHaveLength(1);
-    expect(slack.posts[0]?.message.blocks[0]).toMatchObject({ type: 'header', text: { text: expected[type]?.header } });
-    expect(slack.posts[0]?.params.unfurl_links).toBe('false');
-  });
+  it.each([...publishEventTypeSchema.options, 'request.from_the_future'])(
+    '%s is posted to the webhook as valid Block Kit JSON',
+    async (type) => {
+      const slack = await standIn();
+      await createSlackNotifier({ webhookUrl: slack.webhookUrl }).notify(notificationFor(type));
+      expect(slack.invalid).toEqual([]);
+      expect(slack.posts).toHaveLength(1);
+      expect(slack.posts[0]?.message.blocks[0]).toMatchObject({ type: 'header', text: { text: expected[type]?.header } });
+      expect(slack.posts[0]?.params.unfurl_links).toBe('false');
+    },
+  );
 
   it('HTTP 500 and a bare error code reject without the secret webhook URL in the error', async () => {
     const slack = await standIn();

@@ -2,6 +2,7 @@ import type { DiffFile, Finding, PublishRequest, PublishStatus } from '@publishg
 
 /** Where a publish in `approving` is (the request's `progress.step`). */
 type PublishStep = NonNullable<PublishRequest['progress']>['step'];
+type DeliveryState = NonNullable<PublishRequest['delivery']>['state'];
 
 // Created on first use and kept: building an Intl formatter costs far more than formatting, and a
 // queue formats one timestamp per row.
@@ -51,6 +52,18 @@ export const defaultLabels = {
     expired: 'Expired',
     failed: 'Publish failed',
   } satisfies Record<PublishStatus, string>,
+  /** What became of an approved request's pull request (`request.delivery`), in the builder's status and the review. */
+  delivery: {
+    states: {
+      'pull-request-open': 'Pull request open',
+      merged: 'Merged',
+      live: 'Live',
+      'closed-unmerged': 'Closed without merging',
+      'deploy-failed': 'Deployment failed',
+    } satisfies Record<DeliveryState, string>,
+    /** Before the link to where the site is live (`live` with a deployment address). */
+    liveAt: 'Live at',
+  },
   /** The progress of a request while it is publishing (`approving`), and how a failed publish ended. */
   progress: {
     /** Accessible name of the progress indicator (`role="status"`). */

@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidBranchName } from '@publishgate/core';
 import {
+  deploymentJson,
+  deploymentStatusJson,
+  type EmulatedDeployment,
+  type EmulatedDeploymentState,
   type EmulatedPullRequest,
   type FixtureContext,
   fullRepositoryJson,
@@ -14,10 +18,25 @@ import {
 import subset from './githubOpenApi.json';
 import { createOpenApiValidator, type JsonSchema, type OpenApiDocument, type ResolvedOperation } from './openApi.js';
 
-export type { EmulatedPullRequest } from './githubFixtures.js';
+export type { EmulatedDeployment, EmulatedDeploymentState, EmulatedPullRequest } from './githubFixtures.js';
 
 /** The REST operations the emulator serves. */
-export type EmulatedOperation = 'repos.get' | 'pulls.list' | 'pulls.create' | 'pulls.get' | 'rateLimit.get';
+export type EmulatedOperation =
+  | 'repos.get'
+  | 'pulls.list'
+  | 'pulls.create'
+  | 'pulls.get'
+  | 'repos.listDeployments'
+  | 'repos.listDeploymentStatuses'
+  | 'rateLimit.get';
+
+/** Where {@link GitHubEmulator} sends signed webhook deliveries. */
+export type EmulatorWebhook = {
+  /** The receiving URL (e.g. the portal's `POST {basePath}/hooks/github`). */
+  url: string;
+  /** Signs every delivery's `X-Hub-Signature-256` (HMAC-SHA256 of the body), as GitHub does. */
+  secret: string;
+};
 
 /**
  * Where the emulator reads the time from, in emulated milliseconds since the epoch. Rate-limit
@@ -145,8 +164,26 @@ export type GitHubEmulator = {
   clock: EmulatorClock;
   /** Every pull request, open or closed, in creation order. */
   pulls(): EmulatedPullRequest[];
-  /** Closes a pull request, as a maintainer would. */
-  closePullRequest(number: number): void;
+  /** Closes a pull request, as a maintainer would (and sends `pull_request` `closed` to the webhook). */
+  closePullRequest(number: number): Promise<void>;
+  /**
+   * Merges an open pull request as a new merge commit (returned), as a maintainer would, and sends
+   * `pull_request` `closed` with `merged: true` to the webhook.
+   */
+  mergePullRequest(number: number): Promise<string>;
+  /**
+   * Creates a deployment of commit `sha` with one status (`success` with `environmentUrl`,
+   * `failure`, …), and sends `deployment_status` to the webhook. Resolves with the deployment id.
+   */
+  deploy(args: { sha: string; state: EmulatedDeploymentState; environmentUrl?: string; environment?: string }): Promise<number>;
+  /**
+   * Sends signed webhook deliveries of the events above to `webhook.url` from now on (`null`
+   * stops). Resolves each event's method once the receiver answered; its answers are kept in
+   * {@link GitHubEmulator.webhookDeliveries}.
+   */
+  setWebhook(webhook: EmulatorWebhook | null): void;
+  /** Every webhook delivery sent, with the receiver's status. */
+  webhookDeliveries(): Array<{ event: string; status: number }>;
   /** Makes a branch exist (only without `repositoryPath`). */
   setBranch(name: string, sha?: string): void;
   /** Makes upcoming requests fail. */
@@ -221,6 +258,20 @@ const ROUTES: Array<{ operation: EmulatedOperation; method: string; pattern: Reg
     specPath: '/repos/{owner}/{repo}/pulls/{pull_number}',
     names: ['owner', 'repo', 'pull_number'],
   },
+  {
+    operation: 'repos.listDeployments',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments$/,
+    specPath: '/repos/{owner}/{repo}/deployments',
+    names: ['owner', 'repo'],
+  },
+  {
+    operation: 'repos.listDeploymentStatuses',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments\/([^/]+)\/statuses$/,
+    specPath: '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+    names: ['owner', 'repo', 'deployment_id'],
+  },
 ];
 
 /**
@@ -259,6 +310,38 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   const createdAt = timestamp();
 
   const pulls: EmulatedPullRequest[] = [];
+  const deployments: EmulatedDeployment[] = [];
+  let webhook: EmulatorWebhook | null = null;
+  const webhookLog: Array<{ event: string; status: number }> = [];
+  let nextStatusId = 1;
+
+  /** Sends one signed delivery to the webhook, if one is set; resolves once it answered. */
+  async function sendWebhook(event: string, payload: unknown): Promise<void> {
+    if (!webhook) return;
+    const body = JSON.stringify(payload);
+    const signature = `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`;
+    let status = 0;
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/emulator',
+          'x-github-event': event,
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': signature,
+        },
+        body,
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch {
+      status = 0;
+    }
+    webhookLog.push({ event, status });
+  }
+
+  const repositoryRef = () => ({ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner } });
   const branches = new Map<string, string>([[defaultBranch, fakeSha(defaultBranch)]]);
   const faults: Array<Required<Omit<EmulatorFault, 'times' | 'operation'>> & { operation: EmulatedOperation | undefined }> = [];
   const log: Array<{ method: string; path: string; operation: EmulatedOperation | undefined; status: number }> = [];
@@ -508,6 +591,20 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         const pull = pulls.find((candidate) => String(candidate.number) === route.params.pull_number);
         return pull ? { status: 200, body: pullRequestJson(ctx, pull) } : basicError(404, 'Not Found');
       }
+      case 'repos.listDeployments': {
+        const sha = query.get('sha');
+        const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+        // Newest first, as GitHub lists them.
+        const matching = deployments.filter((deployment) => sha === null || deployment.sha === sha).reverse();
+        return { status: 200, body: matching.slice(0, perPage).map((deployment) => deploymentJson(ctx, deployment)) };
+      }
+      case 'repos.listDeploymentStatuses': {
+        const deployment = deployments.find((candidate) => String(candidate.id) === route.params.deployment_id);
+        if (!deployment) return basicError(404, 'Not Found');
+        const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30));
+        const statuses = [...deployment.statuses].reverse().slice(0, perPage);
+        return { status: 200, body: statuses.map((status) => deploymentStatusJson(ctx, deployment, status)) };
+      }
     }
   }
 
@@ -612,14 +709,62 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     repo,
     clock,
     pulls: () => pulls.map((pull) => ({ ...pull })),
-    closePullRequest(number) {
+    async closePullRequest(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
       if (pull && pull.state === 'open') {
         pull.state = 'closed';
         pull.closedAt = timestamp();
         pull.updatedAt = pull.closedAt;
+        await sendWebhook('pull_request', {
+          action: 'closed',
+          number,
+          pull_request: pullRequestJson(ctx, pull),
+          repository: repositoryRef(),
+        });
       }
     },
+    async mergePullRequest(number) {
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (pull?.state !== 'open') throw new Error(`pull request ${number} is not open`);
+      const mergeSha = createHash('sha1').update(`merge:${number}:${pull.headSha}`).digest('hex');
+      pull.state = 'closed';
+      pull.closedAt = timestamp();
+      pull.mergedAt = pull.closedAt;
+      pull.updatedAt = pull.closedAt;
+      pull.mergeSha = mergeSha;
+      await sendWebhook('pull_request', {
+        action: 'closed',
+        number,
+        pull_request: pullRequestJson(ctx, pull),
+        repository: repositoryRef(),
+      });
+      return mergeSha;
+    },
+    async deploy({ sha, state, environmentUrl = '', environment = 'production' }) {
+      const now = timestamp();
+      const deployment: EmulatedDeployment = {
+        id: deployments.length + 1,
+        sha,
+        ref: defaultBranch,
+        environment,
+        createdAt: now,
+        statuses: [],
+      };
+      const status = { id: nextStatusId++, state, environmentUrl, createdAt: now };
+      deployment.statuses.push(status);
+      deployments.push(deployment);
+      await sendWebhook('deployment_status', {
+        action: 'created',
+        deployment_status: deploymentStatusJson(ctx, deployment, status),
+        deployment: deploymentJson(ctx, deployment),
+        repository: repositoryRef(),
+      });
+      return deployment.id;
+    },
+    setWebhook(next) {
+      webhook = next;
+    },
+    webhookDeliveries: () => webhookLog.map((entry) => ({ ...entry })),
     setBranch(name, sha = fakeSha(name)) {
       if (options.repositoryPath) throw new Error('setBranch is for emulators without repositoryPath; push the branch instead');
       if (!isValidBranchName(name)) throw new Error(`invalid branch name ${name}`);

@@ -30,6 +30,10 @@ export type EmulatedPullRequest = {
   createdAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /** Set when the pull request was merged ({@link GitHubEmulator.mergePullRequest}). */
+  mergedAt?: string | null;
+  /** The merge commit, once merged. */
+  mergeSha?: string | null;
 };
 
 /** The `simple-user` schema. */
@@ -187,8 +191,8 @@ export function pullRequestSimpleJson(ctx: FixtureContext, pull: EmulatedPullReq
     created_at: pull.createdAt,
     updated_at: pull.updatedAt,
     closed_at: pull.closedAt,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -215,11 +219,11 @@ export function pullRequestSimpleJson(ctx: FixtureContext, pull: EmulatedPullReq
 export function pullRequestJson(ctx: FixtureContext, pull: EmulatedPullRequest) {
   return {
     ...pullRequestSimpleJson(ctx, pull),
-    merged: false,
+    merged: Boolean(pull.mergedAt),
     mergeable: null,
     rebaseable: null,
     mergeable_state: 'unknown',
-    merged_by: null,
+    merged_by: pull.mergedAt ? userJson(ctx, 'octocat', 1) : null,
     comments: 0,
     review_comments: 0,
     maintainer_can_modify: false,
@@ -234,4 +238,63 @@ export function pullRequestJson(ctx: FixtureContext, pull: EmulatedPullRequest) 
 export function rateLimitJson(limit: number, remaining: number, reset: number) {
   const rate = { limit, remaining, reset, used: limit - remaining };
   return { resources: { core: rate, search: { limit: 30, remaining: 30, reset, used: 0 } }, rate };
+}
+
+/** A deployment of a commit, with its statuses (newest last), as the emulator keeps it. */
+export type EmulatedDeployment = {
+  id: number;
+  sha: string;
+  ref: string;
+  environment: string;
+  createdAt: string;
+  statuses: Array<{ id: number; state: EmulatedDeploymentState; environmentUrl: string; createdAt: string }>;
+};
+
+/** Deployment status states GitHub reports. */
+export type EmulatedDeploymentState = 'error' | 'failure' | 'inactive' | 'pending' | 'success' | 'queued' | 'in_progress';
+
+/** The `deployment` schema. */
+export function deploymentJson(ctx: FixtureContext, deployment: EmulatedDeployment) {
+  const url = `${ctx.apiUrl}/repos/${ctx.owner}/${ctx.repo}/deployments/${deployment.id}`;
+  return {
+    url,
+    id: deployment.id,
+    node_id: `DE_${deployment.id}`,
+    sha: deployment.sha,
+    ref: deployment.ref,
+    task: 'deploy',
+    payload: {},
+    original_environment: deployment.environment,
+    environment: deployment.environment,
+    description: null,
+    creator: userJson(ctx, 'octocat', 1),
+    created_at: deployment.createdAt,
+    updated_at: deployment.statuses.at(-1)?.createdAt ?? deployment.createdAt,
+    statuses_url: `${url}/statuses`,
+    repository_url: `${ctx.apiUrl}/repos/${ctx.owner}/${ctx.repo}`,
+    transient_environment: false,
+    production_environment: true,
+  };
+}
+
+/** The `deployment-status` schema. */
+export function deploymentStatusJson(ctx: FixtureContext, deployment: EmulatedDeployment, status: EmulatedDeployment['statuses'][number]) {
+  const deploymentUrl = `${ctx.apiUrl}/repos/${ctx.owner}/${ctx.repo}/deployments/${deployment.id}`;
+  return {
+    url: `${deploymentUrl}/statuses/${status.id}`,
+    id: status.id,
+    node_id: `DES_${status.id}`,
+    state: status.state,
+    creator: userJson(ctx, 'octocat', 1),
+    description: '',
+    environment: deployment.environment,
+    target_url: `${ctx.webUrl}/${ctx.owner}/${ctx.repo}/deployments/${deployment.id}`,
+    created_at: status.createdAt,
+    updated_at: status.createdAt,
+    deployment_url: deploymentUrl,
+    repository_url: `${ctx.apiUrl}/repos/${ctx.owner}/${ctx.repo}`,
+    // GitHub leaves these out when the deployment did not say (the description allows only URIs).
+    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+    log_url: `${ctx.webUrl}/${ctx.owner}/${ctx.repo}/deployments/${deployment.id}/statuses/${status.id}`,
+  };
 }

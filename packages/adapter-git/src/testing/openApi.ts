@@ -48,6 +48,8 @@ export const EMULATED_OPERATIONS = [
   ['/repos/{owner}/{repo}/pulls', 'get'],
   ['/repos/{owner}/{repo}/pulls', 'post'],
   ['/repos/{owner}/{repo}/pulls/{pull_number}', 'get'],
+  ['/repos/{owner}/{repo}/deployments', 'get'],
+  ['/repos/{owner}/{repo}/deployments/{deployment_id}/statuses', 'get'],
   ['/rate_limit', 'get'],
 ] as const;
 

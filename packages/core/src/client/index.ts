@@ -25,6 +25,8 @@ export type {
   AuditType,
   Baseline,
   DeadLetter,
+  Delivery,
+  DeliveryState,
   DiffFile,
   DiffSummary,
   Finding,

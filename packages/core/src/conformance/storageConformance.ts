@@ -6,6 +6,7 @@ import {
   approvalRuleFixture,
   at,
   auditFixture,
+  fakeSha,
   notificationFixture,
   requestFixture,
   trustFixture,
@@ -607,6 +608,87 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         const ids = batches.flat().map((item) => item.notification.id);
         expect(ids).toHaveLength(30);
         expect(new Set(ids).size).toBe(30);
+      });
+    });
+
+    describe('delivery', () => {
+      // A request approved with its pull request open, as the gate stores a successful publish.
+      async function delivered(storage: StoragePort, number: number, deliveredAt = at(0)) {
+        const request = await create(storage, requestFixture());
+        return storage.transitionRequest({
+          id: request.id,
+          expectedVersion: 1,
+          next: advance(request, 'approved', {
+            branch: `publish/site-${request.id}`,
+            pullRequest: { number, url: `https://example.test/pull/${number}` },
+            delivery: { state: 'pull-request-open', at: deliveredAt, url: `https://example.test/pull/${number}` },
+          }),
+          ...none,
+        });
+      }
+      async function moveDelivery(storage: StoragePort, request: PublishRequest, delivery: NonNullable<PublishRequest['delivery']>) {
+        return storage.transitionRequest({
+          id: request.id,
+          expectedVersion: request.version,
+          next: { ...request, version: request.version + 1, delivery },
+          ...none,
+        });
+      }
+
+      it('findRequestByPullRequest needs both the number and the branch to match', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await delivered(storage, 7);
+        expect(await storage.findRequestByPullRequest({ number: 7, branch: request.branch as string })).toEqual(request);
+        expect(await storage.findRequestByPullRequest({ number: 7, branch: 'publish/other' })).toBeNull();
+        expect(await storage.findRequestByPullRequest({ number: 8, branch: request.branch as string })).toBeNull();
+      });
+
+      it('findRequestByMergeSha finds the request merged as that commit, and nothing before the merge', { timeout }, async () => {
+        const storage = await fresh();
+        const request = await delivered(storage, 7);
+        expect(await storage.findRequestByMergeSha({ sha: fakeSha(77) })).toBeNull();
+        const merged = await moveDelivery(storage, request, { state: 'merged', at: at(5), mergeSha: fakeSha(77) });
+        expect(await storage.findRequestByMergeSha({ sha: fakeSha(77) })).toEqual(merged);
+      });
+
+      it('listRequests filters by delivery state; requests without a delivery match no delivery filter', { timeout }, async () => {
+        const storage = await fresh();
+        const open = await delivered(storage, 1);
+        const merged = await moveDelivery(storage, await delivered(storage, 2), { state: 'merged', at: at(5), mergeSha: fakeSha(2) });
+        await create(storage, requestFixture());
+        const ids = async (deliveryState: Array<NonNullable<PublishRequest['delivery']>['state']>) =>
+          (await storage.listRequests({ filter: { deliveryState }, limit: 10 })).map((request) => request.id).sort();
+        expect(await ids(['pull-request-open'])).toEqual([open.id]);
+        expect(await ids(['merged', 'live'])).toEqual([merged.id]);
+        expect(await ids(['pull-request-open', 'merged'])).toEqual([open.id, merged.id].sort());
+        expect(await ids(['live'])).toEqual([]);
+      });
+
+      it('claimDeliveryChecks returns open deliveries once per interval, oldest first, and never settled ones', { timeout }, async () => {
+        const storage = await fresh();
+        const first = await delivered(storage, 1, at(0));
+        const second = await delivered(storage, 2, at(10));
+        const live = await delivered(storage, 3, at(0));
+        await moveDelivery(storage, live, { state: 'live', at: at(1) });
+        // Not due before an interval has passed since the delivery began.
+        expect(await storage.claimDeliveryChecks({ now: at(59), limit: 10, intervalMs: 60_000 })).toEqual([]);
+        expect((await storage.claimDeliveryChecks({ now: at(60), limit: 10, intervalMs: 60_000 })).map((r) => r.id)).toEqual([first.id]);
+        expect((await storage.claimDeliveryChecks({ now: at(70), limit: 10, intervalMs: 60_000 })).map((r) => r.id)).toEqual([second.id]);
+        // Checked at 60 and 70: nothing until an interval after that.
+        expect(await storage.claimDeliveryChecks({ now: at(119), limit: 10, intervalMs: 60_000 })).toEqual([]);
+        expect((await storage.claimDeliveryChecks({ now: at(200), limit: 1, intervalMs: 60_000 })).map((r) => r.id)).toEqual([first.id]);
+        expect((await storage.claimDeliveryChecks({ now: at(200), limit: 5, intervalMs: 60_000 })).map((r) => r.id)).toEqual([second.id]);
+      });
+
+      it('concurrent claimDeliveryChecks never hand out one request twice in an interval', { timeout }, async () => {
+        const storage = await fresh();
+        for (let number = 1; number <= 6; number += 1) await delivered(storage, number);
+        const claims = await Promise.all(
+          Array.from({ length: 4 }, () => storage.claimDeliveryChecks({ now: at(100), limit: 3, intervalMs: 60_000 })),
+        );
+        const ids = claims.flat().map((request) => request.id);
+        expect(ids).toHaveLength(6);
+        expect(new Set(ids).size).toBe(6);
       });
     });
 

@@ -1,6 +1,7 @@
 import { listApprovalRules, setApprovalRule } from './commands/approvalRules.js';
 import { listDeadLetters, redeliver } from './commands/deadLetters.js';
 import { decideMany } from './commands/decideMany.js';
+import { reportDelivery } from './commands/delivery.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
 import { requestPublish } from './commands/requestPublish.js';
@@ -56,6 +57,7 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     listDeadLetters: (input) => listDeadLetters(ctx, input),
     redeliver: (input) => redeliver(ctx, input),
     sweep: () => sweep(ctx),
+    reportDelivery: (input) => reportDelivery(ctx, input),
     startWorker: (options) => startWorker(ctx, options),
     onChange: (listener) => ctx.onChange(listener),
     async close() {

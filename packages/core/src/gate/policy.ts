@@ -57,6 +57,11 @@ export type PublishGatePolicy = {
    * turns pacing off.
    */
   publishPacing?: readonly PacingLimit[] | false;
+  /**
+   * `sweep()` asks the git host about each approved request whose pull request is still open or
+   * not yet deployed at most this often (needs `gitHost.getPullRequest`). Default 5 minutes.
+   */
+  deliveryPollMs?: number;
 };
 
 /** The policy with its defaults filled in and its reserved names lower-cased. */
@@ -73,6 +78,7 @@ export type ResolvedPolicy = {
   publishWaitMs: number;
   publishRetry: Required<PublishRetryPolicy>;
   publishPacing: readonly PacingLimit[];
+  deliveryPollMs: number;
 };
 
 /** Fills in the defaults; a non-positive number is a `validation` error at start-up. */
@@ -115,6 +121,7 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
       maxDelayMs: positive(retry.maxDelayMs, 'publishRetry.maxDelayMs') ?? 600_000,
     },
     publishPacing: pacing.map(({ max, perMs }) => ({ max, perMs })),
+    deliveryPollMs: positive(policy.deliveryPollMs, 'deliveryPollMs') ?? 300_000,
   };
 }
 

@@ -85,6 +85,7 @@ function auditData(request: PublishRequest): Record<string, unknown> {
     ...(request.error ? { error: request.error } : {}),
     ...(request.progress ? { progress: request.progress } : {}),
     ...(request.approvals?.length ? { approvals: request.approvals.length, requiredApprovals: request.rule?.requiredApprovals ?? 1 } : {}),
+    ...(request.delivery ? { delivery: request.delivery } : {}),
   };
 }
 
@@ -106,5 +107,7 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
     ...(request.pullRequest ? { pullRequestUrl: request.pullRequest.url } : {}),
     ...(request.error ? { error: request.error.message } : {}),
     ...(link ? { requestUrl: link } : {}),
+    ...(request.delivery ? { deliveryState: request.delivery.state } : {}),
+    ...(request.delivery?.deploymentUrl ? { deploymentUrl: request.delivery.deploymentUrl } : {}),
   };
 }

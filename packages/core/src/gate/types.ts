@@ -13,6 +13,7 @@ import type {
   AuditType,
   Baseline,
   DeadLetter,
+  DeliveryState,
   DiffSummary,
   Finding,
   Publication,
@@ -103,10 +104,33 @@ export type SweepReport = {
   expired: number;
   /** Publish jobs this sweep ran (interrupted, due for a retry, or waiting for the pacing budget). */
   recovered: number;
+  /** Approved requests whose delivery this sweep asked the git host about (`policy.deliveryPollMs`). */
+  deliveriesChecked: number;
   delivered: number;
   failedDeliveries: number;
   /** Notifications that stopped retrying in this sweep (see `listDeadLetters`). */
   deadLettered: number;
+};
+
+/**
+ * What `gate.reportDelivery` did: `updated` (the delivery moved on; `request` as stored),
+ * `unchanged` (a repeated or stale report; `request` as it is), or `unknown` (no approved request
+ * has this pull request or merge commit).
+ */
+export type DeliveryOutcome =
+  | { outcome: 'updated'; request: PublishRequest }
+  | { outcome: 'unchanged'; request: PublishRequest }
+  | { outcome: 'unknown' };
+
+/** Input of `gate.reportDelivery` (see {@link DeliveryOutcome}). */
+export type ReportDeliveryInput = {
+  /** The pull request, by number and head branch (both must match the request's). */
+  pullRequest?: { number: number; branch: string };
+  /** The commit the pull request was merged as; finds the request when `pullRequest` is not given (deployments). */
+  mergeSha?: string;
+  event: 'merged' | 'closed' | 'live' | 'deploy_failed';
+  /** Where the deployment is live (with `live`). */
+  deploymentUrl?: string;
 };
 
 /** Options of `gate.startWorker`. */
@@ -147,6 +171,8 @@ export type PublishGate = {
   listRequests(input: {
     actor: Actor;
     status?: PublishStatus | PublishStatus[];
+    /** Only approved requests whose delivery is in these states (`live`, `closed-unmerged`, …). */
+    deliveryState?: DeliveryState | DeliveryState[];
     blueprintId?: string;
     workspaceId?: string;
     builderId?: string;
@@ -228,6 +254,13 @@ export type PublishGate = {
    * step, delivers the outbox. Run it periodically, or run `startWorker` for the jobs.
    */
   sweep(): Promise<SweepReport>;
+  /**
+   * Applies what the git host said about a pull request the gate opened: merged, closed without
+   * merging, deployment live or failed. Only moves a delivery forward; a repeated or stale report
+   * changes nothing. Called by `createGitHubWebhookHandler` and by `sweep()`'s polling; no actor,
+   * so call it only with what you verified came from your git host.
+   */
+  reportDelivery(input: ReportDeliveryInput): Promise<DeliveryOutcome>;
   /**
    * Starts a loop that claims due publish jobs (leased, so any number of servers can run one) and
    * runs them: automatic retries and paced publishes happen here. Run one per server.

@@ -3,6 +3,7 @@ import type { PublishGate } from '../gate/types.js';
 import { parseOrThrow } from '../parse.js';
 import { type Actor, actorSchema, idSchema, type Workspace, workspaceSchema } from '../schemas/domain.js';
 import { createEventStream, createHighWaterMark, type EventStreamOptions, resolveStreamOptions } from './eventStream.js';
+import { createGitHubWebhookHandler } from './githubWebhook.js';
 import { createOpenApiDocument } from './openApi.js';
 import { isJsonContentType, readJsonBody } from './readBody.js';
 import { baseHeaders, errorResponse, jsonResponse, responseForError } from './responses.js';
@@ -39,6 +40,12 @@ export type FetchHandlerOptions = {
   maxBodyBytes?: number;
   /** Timing of `GET /events` streams. */
   events?: EventStreamOptions;
+  /**
+   * The secret of your GitHub webhook: `POST {basePath}/hooks/github` then receives `pull_request`
+   * and `deployment_status` deliveries (verified by signature, not by `authenticate`; see
+   * `createGitHubWebhookHandler`). Without it that route answers 404.
+   */
+  githubWebhookSecret?: string;
   /**
    * Told about failures the caller only sees as a generic 500/502 (bugs, adapter outages, invalid
    * values from `authenticate`/`resolveWorkspace`). Default `console.error`.
@@ -80,8 +87,11 @@ type Route = {
   body: boolean;
 } & (
   | { public: false; run: (context: RouteContext) => Promise<Response> }
-  /** Answers without `authenticate`: only for routes that describe the API rather than act on the gate. */
-  | { public: true; run: (context: { url: URL }) => Response }
+  /**
+   * Answers without `authenticate`: routes that describe the API rather than act on the gate, and
+   * webhooks, which prove where they come from with a signature instead.
+   */
+  | { public: true; run: (context: { url: URL; request: Request }) => Response | Promise<Response> }
 );
 
 /**
@@ -117,6 +127,10 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
   const highWater = createHighWaterMark();
   const openStreams = new Set<() => void>();
   let openApiDocument: string | undefined;
+  const githubWebhook =
+    options.githubWebhookSecret === undefined
+      ? undefined
+      : createGitHubWebhookHandler({ secret: options.githubWebhookSecret, gate, onError: report });
 
   async function workspaceFor(id: string, actor: Actor): Promise<Workspace> {
     parseOrThrow(idSchema, id, 'workspace id');
@@ -169,11 +183,22 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
       return jsonResponse(await gate.decideMany({ ...input, actor } as Parameters<PublishGate['decideMany']>[0]));
     }),
     route('GET', '/requests', async ({ url, actor }) => {
-      const query = readQuery(url, ['status', 'blueprintId', 'workspaceId', 'builderId', 'cursor', 'limit'], ['status']);
+      const query = readQuery(
+        url,
+        ['status', 'blueprintId', 'workspaceId', 'builderId', 'deliveryState', 'cursor', 'limit'],
+        ['status', 'deliveryState'],
+      );
       const status = query.status === undefined ? undefined : [query.status].flat().flatMap((value) => value.split(','));
+      const deliveryState =
+        query.deliveryState === undefined ? undefined : [query.deliveryState].flat().flatMap((value) => value.split(','));
       const filters = parseOrThrow(
         listRequestsQuerySchema,
-        { ...query, ...(status === undefined ? {} : { status }), ...numbers(query, ['limit']) },
+        {
+          ...query,
+          ...(status === undefined ? {} : { status }),
+          ...(deliveryState === undefined ? {} : { deliveryState }),
+          ...numbers(query, ['limit']),
+        },
         'query',
       );
       return jsonResponse(await gate.listRequests({ ...filters, actor }));
@@ -270,6 +295,11 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
         headers: baseHeaders({ 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' }),
       });
     }),
+    publicRoute('POST', '/hooks/github', ({ url, request }) => {
+      if (!githubWebhook) return errorResponse('not_found', 'GitHub webhooks are not set up here.', 404);
+      readQuery(url, []);
+      return githubWebhook(request);
+    }),
     publicRoute('GET', '/openapi.json', ({ url }) => {
       readQuery(url, []);
       // Built on first use: most handlers never serve it, and it does not change while they run.
@@ -300,7 +330,7 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
           headers: { allow: matched.allow.join(', ') },
         });
       }
-      if (matched.route.public) return matched.route.run({ url });
+      if (matched.route.public) return await matched.route.run({ url, request });
       const actor = await authenticate(request);
       if (!actor) return errorResponse('unauthorized', 'Sign in to use publishing.', 401);
       let body: unknown;
@@ -329,7 +359,12 @@ function route(method: Method, pattern: string, run: (context: RouteContext) => 
   return { method, segments: pattern.split('/').slice(1), body: method !== 'GET', public: false, run };
 }
 
-function publicRoute(method: 'GET', pattern: string, run: (context: { url: URL }) => Response): Route {
+function publicRoute(
+  method: Method,
+  pattern: string,
+  run: (context: { url: URL; request: Request }) => Response | Promise<Response>,
+): Route {
+  // A public route reads its own body (a webhook verifies the raw bytes before parsing them).
   return { method, segments: pattern.split('/').slice(1), body: false, public: true, run };
 }
 

@@ -45,6 +45,7 @@ import {
   setTrustBodySchema,
   subdomainCheckSchema,
   trustViewSchema,
+  webhookResultSchema,
   withdrawBodySchema,
 } from './wire.js';
 
@@ -103,6 +104,8 @@ type Operation = {
   headers?: OpenApiObject[];
   body?: { schema: string; required: boolean };
   response: { description: string; content: Content };
+  /** A 202 answer besides the 200 (accepted, nothing changed), with the same content. */
+  accepted?: string;
   /** Error statuses this operation can answer, besides those every authenticated route can. */
   errors: number[];
   /** Answers without calling `authenticate`. */
@@ -141,6 +144,7 @@ const responseComponents: Array<[string, z.ZodType]> = [
   ['DeadLetterList', responseSchemas.listDeadLetters],
   ['RedeliverResult', responseSchemas.redeliver],
   ['EventsReady', eventsReadySchema],
+  ['WebhookResult', webhookResultSchema],
   ['Error', errorBodySchema],
 ];
 
@@ -382,6 +386,29 @@ const operations: Operation[] = [
     errors: [],
   },
   {
+    method: 'post',
+    path: '/hooks/github',
+    operationId: 'githubWebhook',
+    tag: 'webhooks',
+    summary: 'GitHub webhook deliveries',
+    description:
+      "Receives `pull_request` (closed: merged or not) and `deployment_status` (success → live, failure/error → deploy-failed) deliveries of a GitHub webhook, verified by `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the webhook secret) instead of `authenticate`; served only when the handler was given `githubWebhookSecret` (404 otherwise). The body is GitHub's event payload (JSON, or form-encoded `payload=`).",
+    headers: [
+      {
+        name: 'X-Hub-Signature-256',
+        in: 'header',
+        required: true,
+        description: '`sha256=` and the HMAC-SHA256 of the body.',
+        schema: { type: 'string' },
+      },
+      { name: 'X-GitHub-Event', in: 'header', required: true, description: 'The event name.', schema: { type: 'string' } },
+    ],
+    response: { description: 'A delivery moved on.', content: json('WebhookResult') },
+    accepted: 'Nothing changed: another event or action, a pull request or commit the gate does not know, or a repeated or stale delivery.',
+    errors: [401, 404, 405, 413],
+    public: true,
+  },
+  {
     method: 'get',
     path: '/openapi.json',
     operationId: 'openApi',
@@ -451,6 +478,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
       { name: 'history', description: 'The audit history.' },
       { name: 'notifications', description: 'Notifications that stopped retrying (dead letters).' },
       { name: 'events', description: 'Live updates.' },
+      { name: 'webhooks', description: 'Deliveries from the git host (signed, not authenticated).' },
       { name: 'meta', description: 'This description.' },
     ],
     paths,
@@ -477,6 +505,7 @@ function operationObject(operation: Operation, security: OpenApiObject[]): OpenA
   const statuses = [...(operation.public ? PUBLIC_ERRORS : COMMON_ERRORS), ...operation.errors].sort((a, b) => a - b);
   const responses: OpenApiObject = {
     '200': { description: operation.response.description, content: contentOf(operation.response.content) },
+    ...(operation.accepted ? { '202': { description: operation.accepted, content: contentOf(operation.response.content) } } : {}),
   };
   for (const status of statuses) responses[String(status)] = { $ref: `#/components/responses/Error${status}` };
   return {

@@ -31,7 +31,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/** The body as UTF-8 text; `payload_too_large` past `maxBytes`, read no further. */
+export async function readText(request: Request, maxBytes: number): Promise<string> {
   if (request.body === null) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

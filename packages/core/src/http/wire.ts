@@ -136,6 +136,9 @@ export const historyPageSchema = z.strictObject({ items: z.array(auditEntrySchem
 /** Data of the `ready` event that opens every `GET /events` stream: the position the stream starts after. */
 export const eventsReadySchema = z.strictObject({ lastEventId: z.string() });
 
+/** What `POST /hooks/github` answers: whether a delivery moved on (200) or nothing changed (202). */
+export const webhookResultSchema = z.strictObject({ outcome: z.enum(['updated', 'unchanged', 'unknown', 'ignored']) });
+
 /** The body every error response carries. */
 export const errorBodySchema = z.strictObject({
   error: z.strictObject({

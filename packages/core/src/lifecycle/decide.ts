@@ -64,6 +64,10 @@ const VERBS: Record<PublishRequestEvent['type'], string> = {
   'publish.progress': 'report progress on',
   'publish.succeeded': 'finish publishing',
   'publish.failed': 'finish publishing',
+  'delivery.merged': 'mark as merged',
+  'delivery.closed': 'mark as closed',
+  'delivery.live': 'mark as live',
+  'delivery.deploy_failed': 'mark as failed to deploy',
 };
 
 function verbOf(event: PublishRequestEvent): string {

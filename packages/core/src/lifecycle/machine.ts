@@ -5,6 +5,8 @@ import {
   type Actor,
   type AuditType,
   DEFAULT_REQUEST_RULE,
+  type Delivery,
+  type DeliveryState,
   type PublishEventType,
   type PublishProgress,
   type PublishRequest,
@@ -55,7 +57,44 @@ export type PublishRequestEvent =
   | { type: 'review.retry'; actor: Actor; at: string }
   | { type: 'publish.progress'; at: string; progress: PublishProgress }
   | { type: 'publish.succeeded'; at: string; branch: string; pullRequest: PullRequestRef }
-  | { type: 'publish.failed'; at: string; error: PublishFailure };
+  | { type: 'publish.failed'; at: string; error: PublishFailure }
+  | DeliveryEvent;
+
+/**
+ * What the git host reported about an approved request's pull request (a webhook, or a poll):
+ * merged (as `mergeSha`), closed without merging, its deployment live (at `deploymentUrl`), or its
+ * deployment failed. Only the `approved` state accepts them, and only forward (see {@link DELIVERY_MOVES}).
+ */
+export type DeliveryEvent =
+  | { type: 'delivery.merged'; at: string; mergeSha?: string }
+  | { type: 'delivery.closed'; at: string }
+  | { type: 'delivery.live'; at: string; mergeSha?: string; deploymentUrl?: string }
+  | { type: 'delivery.deploy_failed'; at: string; mergeSha?: string };
+
+/**
+ * For each delivery event, the delivery states it moves on from. Every other (state, event) pair
+ * is ignored, so a late or repeated report never moves a delivery backwards: nothing leaves
+ * `live`; `merged` ignores a close; a failed deployment may still go live (a redeploy succeeded),
+ * never the reverse; a pull request closed unmerged may still be reopened and merged.
+ */
+export const DELIVERY_MOVES: Readonly<Record<DeliveryEvent['type'], readonly DeliveryState[]>> = {
+  'delivery.merged': ['pull-request-open', 'closed-unmerged'],
+  'delivery.closed': ['pull-request-open'],
+  'delivery.live': ['pull-request-open', 'merged', 'closed-unmerged', 'deploy-failed'],
+  'delivery.deploy_failed': ['pull-request-open', 'merged', 'closed-unmerged'],
+};
+
+const DELIVERY_STATE_OF: Record<DeliveryEvent['type'], DeliveryState> = {
+  'delivery.merged': 'merged',
+  'delivery.closed': 'closed-unmerged',
+  'delivery.live': 'live',
+  'delivery.deploy_failed': 'deploy-failed',
+};
+
+/** An approved request's delivery state; requests approved before delivery tracking count as open. */
+export const deliveryStateOf = (request: PublishRequest): DeliveryState => request.delivery?.state ?? 'pull-request-open';
+
+const isDeliveryEvent = (event: PublishRequestEvent): event is DeliveryEvent => event.type in DELIVERY_MOVES;
 
 /** Parameters of the `refuse` action: the machine's verdict when a guard blocks a command. */
 export type RefuseParams = { code: PublishGateErrorCode; message: string };
@@ -220,7 +259,25 @@ export const publishRequestMachine = setup({
           updatedAt: event.at,
           branch: event.branch,
           pullRequest: event.pullRequest,
+          delivery: { state: 'pull-request-open', at: event.at, url: event.pullRequest.url },
         };
+      },
+    }),
+    recordDelivery: assign({
+      request: ({ context, event }) => {
+        if (!isDeliveryEvent(event)) return context.request;
+        const before = context.request.delivery;
+        const mergeSha = 'mergeSha' in event && event.mergeSha ? event.mergeSha : before?.mergeSha;
+        const deploymentUrl = event.type === 'delivery.live' ? event.deploymentUrl : undefined;
+        const url = before?.url ?? context.request.pullRequest?.url;
+        const delivery: Delivery = {
+          state: DELIVERY_STATE_OF[event.type],
+          at: event.at,
+          ...(url ? { url } : {}),
+          ...(mergeSha ? { mergeSha } : {}),
+          ...(deploymentUrl ? { deploymentUrl } : {}),
+        };
+        return withRequest(context, { updatedAt: event.at, delivery });
       },
     }),
     recordFailure: assign({
@@ -272,6 +329,9 @@ export const publishRequestMachine = setup({
       return trust.expiresAt === undefined || Date.parse(trust.expiresAt) > Date.parse(event.at);
     },
     hasSecretFinding: ({ context }: Ctx) => hasSecretFinding(context.request.findings),
+    // The delivery may move on with this event (see DELIVERY_MOVES).
+    deliveryMovesOn: ({ context, event }: Ctx) =>
+      isDeliveryEvent(event) && DELIVERY_MOVES[event.type].includes(deliveryStateOf(context.request)),
     isOverdue: ({ context, event }: Ctx) =>
       context.request.expiresAt !== undefined && Date.parse(context.request.expiresAt) <= Date.parse(event.at),
   },
@@ -370,7 +430,29 @@ export const publishRequestMachine = setup({
         ],
       },
     },
-    approved: { type: 'final', entry: { type: 'setStatus', params: { status: 'approved' } } },
+    // Not final: the pull request goes on to be merged, deployed or closed. Only delivery events
+    // apply here, and only forward (`deliveryMovesOn`); any other event is ignored.
+    approved: {
+      entry: { type: 'setStatus', params: { status: 'approved' } },
+      on: {
+        'delivery.merged': {
+          guard: 'deliveryMovesOn',
+          actions: ['recordDelivery', record('request.merged'), notify('request.merged', 'builder')],
+        },
+        'delivery.closed': {
+          guard: 'deliveryMovesOn',
+          actions: ['recordDelivery', record('request.closed'), notify('request.closed', 'builder')],
+        },
+        'delivery.live': {
+          guard: 'deliveryMovesOn',
+          actions: ['recordDelivery', record('request.live'), notify('request.live', 'builder')],
+        },
+        'delivery.deploy_failed': {
+          guard: 'deliveryMovesOn',
+          actions: ['recordDelivery', record('request.deploy_failed'), notify('request.deploy_failed', 'builder')],
+        },
+      },
+    },
     rejected: { type: 'final', entry: { type: 'setStatus', params: { status: 'rejected' } } },
     withdrawn: { type: 'final', entry: { type: 'setStatus', params: { status: 'withdrawn' } } },
     expired: { type: 'final', entry: { type: 'setStatus', params: { status: 'expired' } } },

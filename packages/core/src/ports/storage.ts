@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   AuditEntryInput,
   DeadLetter,
+  DeliveryState,
   Notification,
   OutboxItem,
   Publication,
@@ -21,6 +22,8 @@ export type RequestFilter = {
   blueprintId?: string;
   workspaceId?: string;
   builderId?: string;
+  /** Only approved requests whose delivery is in one of these states (a request without `delivery` matches none). */
+  deliveryState?: readonly DeliveryState[];
 };
 
 /** Audit entries and notifications written in the same transaction as a state change. */
@@ -88,6 +91,24 @@ export interface StoragePort {
    * descending), strictly after `after` when given. Keyset pagination: stable under inserts.
    */
   listRequests(args: { filter: RequestFilter; after?: RequestCursor; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
+
+  /**
+   * The request whose pull request has this number and whose `branch` is this branch, or null.
+   * Both must match: pull request numbers repeat across repositories, branches never do.
+   */
+  findRequestByPullRequest(args: { number: number; branch: string; signal?: AbortSignal }): Promise<PublishRequest | null>;
+
+  /** The request whose `delivery.mergeSha` is this commit (a deployment names the commit it deploys), or null. */
+  findRequestByMergeSha(args: { sha: string; signal?: AbortSignal }): Promise<PublishRequest | null>;
+
+  /**
+   * Up to `limit` approved requests whose delivery may still change (`pull-request-open` or
+   * `merged`) and that nobody asked the git host about for `intervalMs`: the last claim, or the
+   * delivery's `at` when never claimed, is at or before `now - intervalMs`; oldest first. Each is
+   * marked checked at `now` in the same atomic step (the request itself is not changed), so
+   * servers polling together ask about each request at most once per interval.
+   */
+  claimDeliveryChecks(args: { now: string; limit: number; intervalMs: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
 
   /** Up to `limit` pending requests whose `expiresAt` is at or before `now`, oldest deadline first. */
   listOverdueRequests(args: { now: string; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;

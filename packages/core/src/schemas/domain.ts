@@ -242,6 +242,36 @@ export const approvalRuleSchema = requestRuleSchema.extend({
 /** The approval rule of a blueprint, as stored. */
 export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
 
+/**
+ * Where an approved request's pull request is on its way to live: open, merged, live (its
+ * deployment succeeded), closed without merging, or its deployment failed. `pull-request-open` →
+ * `merged` → `live` | `deploy-failed`, or `pull-request-open` → `closed-unmerged`; never backwards.
+ */
+export const deliveryStateSchema = z.enum(['pull-request-open', 'merged', 'live', 'closed-unmerged', 'deploy-failed']);
+/** Where an approved request's pull request is on its way to live. */
+export type DeliveryState = z.infer<typeof deliveryStateSchema>;
+
+/** Delivery states that may still change (polling asks the git host about these). */
+export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = ['pull-request-open', 'merged'];
+
+/**
+ * What became of an approved request's pull request: its state, since when, the pull request link,
+ * the merge commit once merged, and the deployment's address once live.
+ */
+export const deliverySchema = z.strictObject({
+  state: deliveryStateSchema,
+  /** When the delivery reached this state (as the git host reported it, else when the gate learnt it). */
+  at: timestampSchema,
+  /** The pull request's address. */
+  url: z.string().min(1).max(2048).optional(),
+  /** The commit the pull request was merged as. */
+  mergeSha: shaSchema.optional(),
+  /** Where the deployment is live (GitHub's `environment_url`). */
+  deploymentUrl: z.string().min(1).max(2048).optional(),
+});
+/** What became of an approved request's pull request. */
+export type Delivery = z.infer<typeof deliverySchema>;
+
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
   id: idSchema,
@@ -272,6 +302,8 @@ export const publishRequestSchema = z.strictObject({
   rule: requestRuleSchema.optional(),
   /** Approvals given so far, oldest first; the last one that met the rule is also in `decision`. */
   approvals: z.array(approvalSchema).max(100).optional(),
+  /** Set when the publish succeeds (`pull-request-open`); follows the pull request to live. */
+  delivery: deliverySchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
@@ -307,6 +339,10 @@ export const publishEventTypeSchema = z.enum([
   'request.failed',
   'request.expired',
   'request.withdrawn',
+  'request.merged',
+  'request.live',
+  'request.closed',
+  'request.deploy_failed',
   'trust.granted',
   'trust.revoked',
 ]);

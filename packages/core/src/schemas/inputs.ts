@@ -2,10 +2,12 @@ import * as z from 'zod';
 import {
   actorSchema,
   approverSchema,
+  deliveryStateSchema,
   emailSchema,
   idSchema,
   MAX_REQUIRED_APPROVALS,
   publishStatusSchema,
+  shaSchema,
   textSchema,
   timestampSchema,
   workspaceSchema,
@@ -36,6 +38,8 @@ export const listRequestsInputSchema = z.strictObject({
   blueprintId: idSchema.optional(),
   workspaceId: idSchema.optional(),
   builderId: idSchema.optional(),
+  /** Only approved requests whose delivery is in these states. */
+  deliveryState: z.union([deliveryStateSchema, z.array(deliveryStateSchema).max(5)]).optional(),
   cursor: z.string().max(512).optional(),
   limit: z.number().int().min(1).max(100).optional(),
 });
@@ -100,3 +104,19 @@ export const exportHistoryInputSchema = historyInputSchema.omit({ afterSeq: true
 export const listDeadLettersInputSchema = z.strictObject({ actor: actorSchema, limit: z.number().int().min(1).max(1_000).optional() });
 /** Input of `gate.redeliver`. */
 export const redeliverInputSchema = z.strictObject({ id: idSchema, actor: actorSchema });
+
+/**
+ * Input of `gate.reportDelivery`: what the git host said about a pull request the gate opened,
+ * naming it by number and head branch, or (for a deployment) by the commit it was merged as.
+ */
+export const reportDeliveryInputSchema = z
+  .strictObject({
+    pullRequest: z.strictObject({ number: z.number().int().positive(), branch: z.string().min(1).max(255) }).optional(),
+    mergeSha: shaSchema.optional(),
+    event: z.enum(['merged', 'closed', 'live', 'deploy_failed']),
+    deploymentUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+  })
+  .refine((input) => input.pullRequest !== undefined || input.mergeSha !== undefined, 'name the pull request or the merge commit');

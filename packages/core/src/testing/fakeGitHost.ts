@@ -1,4 +1,4 @@
-import type { GitHostPort } from '@publishgate/core';
+import type { DeploymentStatus, GitHostPort, PullRequestStatus } from '@publishgate/core';
 import { PublishGateError } from '@publishgate/core';
 
 /** A pull request as the fake host keeps it. */
@@ -11,6 +11,8 @@ export type FakePullRequest = {
   body: string;
   requestId: string;
   state: 'open' | 'closed';
+  /** Set by {@link FakeGitHost.merge}. */
+  mergeSha?: string;
 };
 
 /** Options for {@link createFakeGitHost}. */
@@ -36,6 +38,12 @@ export type FakeGitHost = GitHostPort & {
   failNext(error?: Error, options?: { times?: number; afterCreate?: boolean }): void;
   /** Closes a pull request, so a later open for the same head creates a new one. */
   close(number: number): void;
+  /** Merges (and closes) a pull request as commit `mergeSha`. */
+  merge(number: number, mergeSha: string): void;
+  /** Sets the latest deployment status of commit `sha` (what `getDeployment` answers). */
+  deploy(sha: string, status: DeploymentStatus): void;
+  /** How many `getPullRequest` and `getDeployment` calls were made. */
+  readonly pollCount: number;
 };
 
 /**
@@ -49,6 +57,8 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
   const openByHead = new Map<string, FakePullRequest>();
   const failures: Array<{ error: Error; afterCreate: boolean }> = [];
   let createdCount = 0;
+  let pollCount = 0;
+  const deployments = new Map<string, DeploymentStatus>();
 
   return {
     async openPullRequest({ branch, title, body, requestId, signal }) {
@@ -82,8 +92,35 @@ export function createFakeGitHost(options: FakeGitHostOptions = {}): FakeGitHost
       if (failure?.afterCreate) throw failure.error;
       return result;
     },
+    async getPullRequest({ number, signal }): Promise<PullRequestStatus> {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      pollCount += 1;
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (!pull) throw new PublishGateError('port_failed', `No pull request ${number}.`, { port: 'gitHost', operation: 'getPullRequest' });
+      return { state: pull.state, merged: pull.mergeSha !== undefined, ...(pull.mergeSha ? { mergeSha: pull.mergeSha } : {}) };
+    },
+    async getDeployment({ sha, signal }) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      pollCount += 1;
+      const found = deployments.get(sha);
+      return found ? { ...found } : null;
+    },
     pullRequests() {
       return pulls.map((pull) => ({ ...pull }));
+    },
+    get pollCount() {
+      return pollCount;
+    },
+    merge(number, mergeSha) {
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (pull && pull.state === 'open') {
+        pull.state = 'closed';
+        pull.mergeSha = mergeSha;
+        if (openByHead.get(pull.head) === pull) openByHead.delete(pull.head);
+      }
+    },
+    deploy(sha, status) {
+      deployments.set(sha, { ...status });
     },
     get createdCount() {
       return createdCount;

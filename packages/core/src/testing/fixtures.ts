@@ -116,7 +116,8 @@ export function notificationExample(type: string, data: Record<string, unknown> 
         findings: 2,
         url: 'https://shop.apps.example/',
         requestUrl: 'https://portal.example/requests/req-1',
-        ...(type === 'request.approved' ? { pullRequestUrl: 'https://github.example/acme/apps/pull/7' } : {}),
+        ...(type === 'request.approved' || type === 'request.merged' ? { pullRequestUrl: 'https://github.example/acme/apps/pull/7' } : {}),
+        ...(type === 'request.live' ? { deliveryState: 'live', deploymentUrl: 'https://shop.apps.example/' } : {}),
         ...(type === 'request.rejected' ? { feedback: 'Please remove the debug page.' } : {}),
         ...(type === 'request.failed' ? { error: 'push refused by the remote' } : {}),
       };

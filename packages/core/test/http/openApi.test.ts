@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { type Actor, createFetchHandler, createOpenApiDocument, type FetchHandler, type OpenApiObject } from '@publishgate/core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -7,6 +8,8 @@ import { admin, builder, builder2, setup, workspace, workspace2 } from '../helpe
 import { BASE_PATH, bearer, hostOptions, idleWorkspace } from './harness';
 
 const document = createOpenApiDocument();
+
+const signature = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 /** `/requests/{id}` → `/requests/:id`, the route table's spelling. */
 function routePath(template: string): string {
@@ -58,8 +61,12 @@ function createChecker(handler: FetchHandler) {
   const answered = new Map<string, Set<number>>();
   return {
     answered,
-    async send(method: string, path: string, options: { actor?: Actor; body?: unknown; rawBody?: string; contentType?: string } = {}) {
-      const headers: Record<string, string> = options.actor ? bearer(options.actor) : {};
+    async send(
+      method: string,
+      path: string,
+      options: { actor?: Actor; body?: unknown; rawBody?: string; contentType?: string; headers?: Record<string, string> } = {},
+    ) {
+      const headers: Record<string, string> = { ...(options.actor ? bearer(options.actor) : {}), ...options.headers };
       const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
       // Mutations are always JSON, even with an empty body.
       if (method !== 'GET') headers['content-type'] = options.contentType ?? 'application/json';
@@ -169,7 +176,13 @@ describe('the OpenAPI document', () => {
 
   it('describes the real responses of every route, successes and refusals, on the memory storage and fakes', async () => {
     const { gate, git, gitHost, notifier } = setup();
-    const handler = createFetchHandler(gate, { ...hostOptions(), basePath: BASE_PATH, maxBodyBytes: 4_096, onError: () => {} });
+    const handler = createFetchHandler(gate, {
+      ...hostOptions(),
+      basePath: BASE_PATH,
+      maxBodyBytes: 4_096,
+      onError: () => {},
+      githubWebhookSecret: 'webhook-secret',
+    });
     const { send, answered } = createChecker(handler);
 
     git.write(workspace, 'index.html', '<h1>Bob sells bikes</h1>\n');
@@ -223,6 +236,16 @@ describe('the OpenAPI document', () => {
     expect((await send('POST', `/requests/${submitted.body?.id}/approve`, { actor: admin, body: {} })).status).toBe(409);
     const retried = await send('POST', `/requests/${submitted.body?.id}/retry`, { actor: admin });
     expect(retried.body).toMatchObject({ status: 'approved', pullRequest: { number: 1 } });
+
+    // A signed GitHub webhook: the pull request was merged.
+    const hook = JSON.stringify({
+      action: 'closed',
+      pull_request: { number: 1, merged: true, merge_commit_sha: 'e'.repeat(40), head: { ref: retried.body?.branch } },
+    });
+    const hookHeaders = (body: string) => ({ 'x-github-event': 'pull_request', 'x-hub-signature-256': signature('webhook-secret', body) });
+    expect((await send('POST', '/hooks/github', { rawBody: hook, headers: { 'x-github-event': 'pull_request' } })).status).toBe(401);
+    expect((await send('POST', '/hooks/github', { rawBody: hook, headers: hookHeaders(hook) })).body).toEqual({ outcome: 'updated' });
+    expect((await send('POST', '/hooks/github', { rawBody: hook, headers: hookHeaders(hook) })).status).toBe(202);
     expect(gitHost.pullRequests()).toHaveLength(1);
     git.write(workspace2, '.env', 'API_KEY=removed\n');
     const third = await send('POST', '/requests', { actor: builder2, body: { workspaceId: workspace2.id, subdomain: 'carols-blog' } });

@@ -66,6 +66,9 @@ const allowed: Partial<Record<PublishStatus, Partial<Record<keyof typeof command
 
 const statuses: PublishStatus[] = ['pending', 'approving', 'approved', 'rejected', 'withdrawn', 'expired', 'failed'];
 
+// Where a live actor stops on its own: a final state, or approved (which then waits for delivery events).
+const settled = (snapshot: { status: string; value: unknown }) => snapshot.status === 'done' || snapshot.value === 'approved';
+
 function actionsOf(actions: unknown[]) {
   return (actions as Array<{ type: string; params?: unknown }>)
     .filter((action) => !action.type.startsWith('xstate.'))
@@ -89,9 +92,9 @@ describe('publishRequestMachine: every (status, command) pair with pure transiti
     }
   });
 
-  it('terminal statuses are final', () => {
-    for (const status of ['approved', 'rejected', 'withdrawn', 'expired'] as const) expect(snapshotIn(status).status).toBe('done');
-    for (const status of ['pending', 'approving', 'failed'] as const) expect(snapshotIn(status).status).toBe('active');
+  it('terminal statuses are final; approved stays active for delivery events only', () => {
+    for (const status of ['rejected', 'withdrawn', 'expired'] as const) expect(snapshotIn(status).status).toBe('done');
+    for (const status of ['pending', 'approving', 'failed', 'approved'] as const) expect(snapshotIn(status).status).toBe('active');
   });
 });
 
@@ -244,7 +247,7 @@ describe('publishRequestMachine: live actors', () => {
     const actor = createActor(machine, { input: { request: baseRequest() } }).start();
     actor.send(commands.submit as PublishRequestEvent);
     actor.send(commands.approve as PublishRequestEvent);
-    const done = await waitFor(actor, (snapshot) => snapshot.status === 'done');
+    const done = await waitFor(actor, settled);
     expect(done.value).toBe('approved');
     expect(done.context.request.pullRequest?.number).toBe(9);
     expect(seen).toEqual([
@@ -269,7 +272,7 @@ describe('publishRequestMachine: live actors', () => {
     const failed = await waitFor(actor, (snapshot) => snapshot.value === 'failed');
     expect(failed.context.request.error?.message).toBe('push rejected');
     actor.send(commands.retry as PublishRequestEvent);
-    expect((await waitFor(actor, (snapshot) => snapshot.status === 'done')).value).toBe('approved');
+    expect((await waitFor(actor, settled)).value).toBe('approved');
   });
 
   it('stopping a live actor aborts the publish effect it started', async () => {
@@ -307,7 +310,7 @@ describe('publishRequestMachine: live actors', () => {
     restored.send({ type: 'review.approve', actor: stranger, at: LATER });
     expect(restored.getSnapshot().value).toBe('pending');
     restored.send(commands.approve as PublishRequestEvent);
-    const done = await waitFor(restored, (snapshot) => snapshot.status === 'done');
+    const done = await waitFor(restored, settled);
     expect(done.value).toBe('approved');
 
     // A failed request survives the round trip too, and retries from it.
@@ -322,7 +325,7 @@ describe('publishRequestMachine: live actors', () => {
     const back = createActor(machine, { snapshot: failedJson, input: { request: baseRequest() } }).start();
     expect(back.getSnapshot().value).toBe('failed');
     back.send(commands.retry as PublishRequestEvent);
-    expect((await waitFor(back, (snapshot) => snapshot.status === 'done')).value).toBe('approved');
+    expect((await waitFor(back, settled)).value).toBe('approved');
   });
 });
 

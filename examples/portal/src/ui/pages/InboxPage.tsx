@@ -12,6 +12,10 @@ const TITLES: Record<Notification['type'], string> = {
   'request.failed': 'A publish failed',
   'request.expired': 'A publish request expired',
   'request.withdrawn': 'A publish request was withdrawn',
+  'request.merged': 'Your pull request was merged',
+  'request.live': 'Your site is live',
+  'request.closed': 'Your pull request was closed without merging',
+  'request.deploy_failed': 'Your deployment failed',
   'trust.granted': 'You are trusted: your publishes are auto-approved',
   'trust.revoked': 'Your trust was revoked',
 };

@@ -25,6 +25,7 @@ export async function listRequests(ctx: GateContext, rawInput: unknown): Promise
       ...(input.blueprintId === undefined ? {} : { blueprintId: input.blueprintId }),
       ...(input.workspaceId === undefined ? {} : { workspaceId: input.workspaceId }),
       ...(builderId === undefined ? {} : { builderId }),
+      ...(input.deliveryState === undefined ? {} : { deliveryState: [input.deliveryState].flat() }),
     },
     ...(after ? { after } : {}),
     // One more than asked says whether there is a next page.

@@ -3,6 +3,7 @@ import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
 import { runJob } from '../publishJob.js';
 import type { SweepReport } from '../types.js';
+import { pollDeliveries } from './pollDeliveries.js';
 
 const PAGE = 200;
 // Publishes one sweep runs at once: enough to keep a host busy, few enough to stay polite.
@@ -11,7 +12,7 @@ const SWEEP_CONCURRENCY = 8;
 /**
  * `gate.sweep`: expires overdue pending requests, runs every publish job that is due (interrupted
  * by a crash, due for a retry, or its turn in the pacing budget has come) to its next stop, and
- * delivers the outbox. Safe on several servers at once: jobs are claimed with leases, every move
+ * asks the git host about open deliveries (`policy.deliveryPollMs`), and delivers the outbox. Safe on several servers at once: jobs are claimed with leases, every move
  * is a compare-and-set commit, and a request someone else moved first is skipped.
  */
 export async function sweep(ctx: GateContext): Promise<SweepReport> {
@@ -19,8 +20,16 @@ export async function sweep(ctx: GateContext): Promise<SweepReport> {
   const at = ctx.now();
   const expired = await expireOverdue(ctx, at);
   const recovered = await runDueJobs(ctx);
+  const deliveriesChecked = await pollDeliveries(ctx);
   const delivery = ctx.dispatcher ? await ctx.dispatcher.drain() : { delivered: 0, failed: 0, deadLettered: 0 };
-  return { expired, recovered, delivered: delivery.delivered, failedDeliveries: delivery.failed, deadLettered: delivery.deadLettered };
+  return {
+    expired,
+    recovered,
+    deliveriesChecked,
+    delivered: delivery.delivered,
+    failedDeliveries: delivery.failed,
+    deadLettered: delivery.deadLettered,
+  };
 }
 
 async function expireOverdue(ctx: GateContext, at: string): Promise<number> {
