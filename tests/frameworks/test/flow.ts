@@ -97,7 +97,7 @@ export async function runPublishFlow(origin: string): Promise<void> {
         break;
       }
     }
-    expect(seen).toEqual(['request.submitted', 'request.approving', 'request.approved']);
+    expect(seen).toEqual(['request.submitted', 'request.approving', 'request.progress', 'request.progress', 'request.approved']);
 
     // 64 KiB is the limit; the framework must pass the body through unread for the handler to count it.
     const oversized = await fetch(
