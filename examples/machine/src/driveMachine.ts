@@ -74,7 +74,8 @@ export async function driveLive(): Promise<{ status: string; pullRequest: string
   const actor = createActor(machine, { input: { request } }).start();
   actor.send({ type: 'request.submit', actor: builder, at: at() });
   actor.send({ type: 'review.approve', actor: admin, at: at() });
-  const done = await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: 5_000 });
+  // `approved` is not final: it still follows the pull request (merged, live, closed).
+  const done = await waitFor(actor, (snapshot) => snapshot.matches('approved') || snapshot.matches('failed'), { timeout: 5_000 });
   return { status: String(done.value), pullRequest: done.context.request.pullRequest?.url };
 }
 
