@@ -696,8 +696,9 @@ function expectDeep(tally: Tally, runs: number) {
   expect(tally.failed).toBeGreaterThan(runs / 20);
   expect(tally.expired).toBeGreaterThan(runs / 50);
   expect(tally.recovered).toBeGreaterThan(runs / 20);
-  expect(tally.scheduled).toBeGreaterThan(runs / 5);
-  expect(tally.lostAnswers).toBeGreaterThan(runs / 5);
+  // Random interleavings: on 30 PostgreSQL runs these counts have been as low as 5; a tenth of the runs still shows the command was exercised.
+  expect(tally.scheduled).toBeGreaterThan(runs / 10);
+  expect(tally.lostAnswers).toBeGreaterThan(runs / 10);
 }
 
 describe('model-based: the gate against a reference model, on every storage', () => {
