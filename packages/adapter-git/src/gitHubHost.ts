@@ -8,6 +8,7 @@ import {
   type PullRequestStatus,
   type Workspace,
 } from '@publishgate/core';
+import { createKeyedQueue } from './keyedQueue.js';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Where the adapter's (and Octokit's) log lines go. Every argument arrives redacted, as a string. */
@@ -206,17 +207,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
 
   // One open call per branch at a time in this process; across processes GitHub's own
   // one-open-PR-per-head rule and the 422 handling below keep it to one pull request.
-  const inFlight = new Map<string, Promise<unknown>>();
-  function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = inFlight.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    inFlight.set(key, settled);
-    void settled.then(() => {
-      if (inFlight.get(key) === settled) inFlight.delete(key);
-    });
-    return next;
-  }
+  const oneAtATime = createKeyedQueue();
 
   const port = {
     async openPullRequest({ branch, title, body, requestId, workspace, signal }) {

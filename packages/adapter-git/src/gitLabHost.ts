@@ -1,6 +1,7 @@
 import type * as Gitbeaker from '@gitbeaker/rest';
 import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
 import { isGitLabProjectPath } from './gitLabRemote.js';
+import { createKeyedQueue } from './keyedQueue.js';
 import { createRedactor, type Redactor } from './redact.js';
 
 /**
@@ -239,17 +240,7 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
 
   // One open call per branch at a time in this process; across processes GitLab's one open merge
   // request per source and target branch and the 409 handling below keep it to one.
-  const inFlight = new Map<string, Promise<unknown>>();
-  function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = inFlight.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    inFlight.set(key, settled);
-    void settled.then(() => {
-      if (inFlight.get(key) === settled) inFlight.delete(key);
-    });
-    return next;
-  }
+  const oneAtATime = createKeyedQueue();
 
   const port = {
     async openPullRequest({ branch, title, body, requestId, workspace, signal }) {
