@@ -152,6 +152,18 @@ describe('ApprovalsQueue bulk decisions', () => {
     expect((await server.clientFor(admin).getRequest((bob as PublishRequest).id)).status).toBe('pending');
   });
 
+  it('another status filter starts with nothing selected (the selection belongs to the rows in view)', async () => {
+    await submitThree();
+    const { user } = renderWithClient(<ApprovalsQueue />, server.clientFor(admin));
+    const queue = screen.getByRole('region', { name: 'Publish requests' });
+    await user.click(await within(queue).findByRole('checkbox', { name: "Select Bob's shop (bikes)" }));
+    expect(within(queue).getByText('1 request selected')).toBeTruthy();
+    await user.selectOptions(within(queue).getByRole('combobox', { name: 'Status' }), 'all');
+    await waitFor(() => expect(within(queue).getByText('0 requests selected')).toBeTruthy());
+    expect(await within(queue).findByRole('checkbox', { name: "Select Bob's shop (bikes)" })).not.toBeChecked();
+    expect(within(queue).getByRole('button', { name: 'Approve selected' })).toBeDisabled();
+  });
+
   it('when the call itself fails, nothing is shown as decided, the error is shown, and Escape closes with the rows still selected', async () => {
     const pending = (await submitThree())[0] as PublishRequest;
     const client = stubClient({

@@ -5,7 +5,7 @@ import { useApprovalsQueue } from '../hooks/useApprovalsQueue.js';
 import { useQuery } from '../hooks/useQuery.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
-import type { QueueFilters } from '../store/queueObserver.js';
+import { type QueueFilters, queueFiltersKey } from '../store/queueObserver.js';
 import { ApprovalCount } from './ApprovalCount.js';
 import { BuilderEmail } from './BuilderEmail.js';
 import { BulkDecisionDialog } from './BulkDecisionDialog.js';
@@ -116,6 +116,12 @@ export function ApprovalsQueue({
   // whatever left the page or the pending state (decided elsewhere, live) drops out by itself.
   const [checked, setChecked] = useState<ReadonlySet<string>>(() => new Set());
   const [bulk, setBulk] = useState<'approve' | 'reject' | undefined>(undefined);
+  // A selection belongs to the rows in view: another filter or page starts with none. (By key: a
+  // host passing `initialFilters` inline makes a new filters object every render.)
+  const filtersKey = queueFiltersKey(filters);
+  const pageIndex = queue.pageIndex;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filters and the page are the triggers, not read
+  useEffect(() => setChecked(new Set()), [filtersKey, pageIndex]);
   const selectable = useMemo(() => queue.items.filter((item) => item.status === 'pending'), [queue.items]);
   const chosen = useMemo(() => selectable.filter((item) => checked.has(item.id)), [selectable, checked]);
   const allChecked = selectable.length > 0 && chosen.length === selectable.length;
