@@ -150,9 +150,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   /**
    * Makes the workspace's claims exactly {its publication's subdomain, its in-flight request's
    * subdomain}, as the in-memory reference's recomputeClaims does. A claim another workspace holds
-   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`.
+   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`; with
+   * `yieldTaken` (a publication that came back through delivery) that workspace keeps it instead.
    */
-  async function syncClaims(q: Statements, workspaceId: string): Promise<void> {
+  async function syncClaims(q: Statements, workspaceId: string, yieldTaken = false): Promise<void> {
     const found = await q.all(
       `SELECT 'want' AS "kind", "subdomain" FROM ${P} WHERE "workspace_id" = ?
        UNION ALL SELECT 'want', "subdomain" FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL})
@@ -173,10 +174,44 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     }
     if (claim.length > 0) {
       await q.run(
-        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}`,
+        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}${yieldTaken ? ' ON CONFLICT ("subdomain") DO NOTHING' : ''}`,
         claim.flatMap((subdomain) => [subdomain, workspaceId]),
       );
     }
+  }
+
+  /**
+   * The publication follows an approved request's delivery into and out of `closed-unmerged` (see
+   * the port's `transitionRequest`), in the transition's transaction. Resolves whether it changed.
+   */
+  async function followDelivery(q: Statements, request: PublishRequest, isClosed: boolean): Promise<boolean> {
+    const workspaceId = request.workspace.id;
+    // PostgreSQL: a concurrent approval of a newer request waits for this one (or this one for
+    // it, then sees its publication and leaves it), so an older publication never overwrites it.
+    const [publication] = await q.all(
+      `SELECT "request_id" FROM ${P} WHERE "workspace_id" = ?${dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+      [workspaceId],
+    );
+    if (isClosed && (publication === undefined || String(publication.request_id) !== request.id)) return false;
+    const [target] = await q.all(
+      `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "workspace_id" = ? AND "status" = 'approved'
+         AND ("delivery_state" IS NULL OR "delivery_state" <> 'closed-unmerged')
+       ORDER BY "created_at" DESC, "id" DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const restored = target === undefined ? undefined : rows.request(t.requests, target);
+    if (!isClosed && restored?.id !== request.id) return false;
+    if (restored === undefined) {
+      await q.run(`DELETE FROM ${P} WHERE "workspace_id" = ?`, [workspaceId]);
+      return true;
+    }
+    await q.run(
+      `INSERT INTO ${P} ("workspace_id", "subdomain", "sha", "request_id", "published_at") VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT ("workspace_id") DO UPDATE SET "subdomain" = excluded."subdomain", "sha" = excluded."sha",
+         "request_id" = excluded."request_id", "published_at" = excluded."published_at"`,
+      [workspaceId, restored.subdomain.toLowerCase(), restored.sha, restored.id, request.updatedAt],
+    );
+    return true;
   }
 
   /**
@@ -321,7 +356,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       const json = JSON.stringify(next);
       try {
         await write('transitionRequest', signal, async (q) => {
-          const [current] = await q.all(`SELECT "version", "status", "workspace_id" FROM ${R} WHERE "id" = ?`, [id]);
+          const [current] = await q.all(`SELECT "version", "status", "workspace_id", "delivery_state" FROM ${R} WHERE "id" = ?`, [id]);
           if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
           const version = toInteger(current.version);
           if (version !== expectedVersion) {
@@ -349,10 +384,16 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
               [workspaceId, next.subdomain.toLowerCase(), next.sha, id, next.updatedAt],
             );
           }
+          const isClosed = next.delivery?.state === 'closed-unmerged';
+          const delivered =
+            current.status === 'approved' &&
+            next.status === 'approved' &&
+            (current.delivery_state === 'closed-unmerged') !== isClosed &&
+            (await followDelivery(q, next, isClosed));
           // A request has a job exactly while it is approving; staying there without a job keeps the one stored.
           if (next.status !== 'approving') await q.run(`DELETE FROM ${J} WHERE "request_id" = ?`, [id]);
           else if (times) await putJob(q, id, times);
-          await syncClaims(q, workspaceId);
+          await syncClaims(q, workspaceId, delivered);
           await appendSideWrites(q, audit, outbox);
         });
       } catch (error) {

@@ -120,10 +120,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     }
   }
 
-  function recomputeClaims(workspaceId: string) {
+  // `yieldTaken`: a publication that came back through delivery leaves its subdomain to a
+  // workspace that claimed it meanwhile, instead of taking it from them.
+  function recomputeClaims(workspaceId: string, yieldTaken = false) {
     const wanted: string[] = [];
     const publication = publications.get(workspaceId);
-    if (publication) wanted.push(publication.subdomain.toLowerCase());
+    if (publication) {
+      const subdomain = publication.subdomain.toLowerCase();
+      const owner = claims.get(subdomain);
+      if (!yieldTaken || owner === undefined || owner === workspaceId) wanted.push(subdomain);
+    }
     const flightId = inFlight.get(workspaceId);
     const flight = flightId ? requests.get(flightId) : undefined;
     if (flight) {
@@ -134,6 +140,44 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     for (const subdomain of wanted) claims.set(subdomain, workspaceId);
     if (wanted.length === 0) claimsByWorkspace.delete(workspaceId);
     else claimsByWorkspace.set(workspaceId, wanted);
+  }
+
+  // The newest approved request of the workspace whose pull request was not closed unmerged.
+  function newestPublishable(workspaceId: string): PublishRequest | undefined {
+    for (let index = ordered.length - 1; index >= 0; index -= 1) {
+      const request = at(index);
+      if (request.workspace.id === workspaceId && request.status === 'approved' && request.delivery?.state !== 'closed-unmerged')
+        return request;
+    }
+    return undefined;
+  }
+
+  /**
+   * The publication follows an approved request's delivery into and out of `closed-unmerged` (see
+   * `transitionRequest`). Resolves whether the publication changed.
+   */
+  function followDelivery(before: PublishRequest, after: PublishRequest): boolean {
+    const wasClosed = before.delivery?.state === 'closed-unmerged';
+    const isClosed = after.delivery?.state === 'closed-unmerged';
+    if (wasClosed === isClosed) return false;
+    const workspaceId = after.workspace.id;
+    const publication = publications.get(workspaceId);
+    if (isClosed && publication?.requestId !== after.id) return false;
+    const target = newestPublishable(workspaceId);
+    if (!isClosed && target?.id !== after.id) return false;
+    if (target === undefined) publications.delete(workspaceId);
+    else
+      publications.set(
+        workspaceId,
+        Object.freeze({
+          workspaceId,
+          subdomain: target.subdomain.toLowerCase(),
+          sha: target.sha,
+          requestId: target.id,
+          publishedAt: after.updatedAt,
+        }),
+      );
+    return true;
   }
 
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
@@ -204,10 +248,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           }),
         );
       }
+      const delivered = current.status === 'approved' && stored.status === 'approved' && followDelivery(current, stored);
       // Claims follow the publication and the request in flight; a move between two in-flight
       // statuses (pending → approving) changes neither.
       const inFlightBefore = IN_FLIGHT_STATUSES.includes(current.status);
-      if (
+      if (delivered) {
+        recomputeClaims(workspaceId, true);
+      } else if (
         inFlightBefore !== IN_FLIGHT_STATUSES.includes(stored.status) ||
         stored.status === 'approved' ||
         stored.subdomain !== current.subdomain

@@ -68,10 +68,19 @@ export interface StoragePort {
    * Replaces a request with `next` if its stored version still equals `expectedVersion`
    * (compare-and-set); `next.version` must be `expectedVersion + 1`. Rejects with `conflict` and
    * changes nothing when the version is stale, with `not_found` when the id does not exist.
-   * When `next.status` is `approved` the workspace's publication becomes `{ subdomain, sha }` of
-   * `next`. When `next.status` is not `approving`, the request's publish job is deleted in the same
-   * write (a `job` given with such a transition is refused with `validation`). Afterwards the workspace's subdomain claims are exactly its publication's subdomain
-   * and its in-flight request's subdomain.
+   * When `next.status` becomes `approved` the workspace's publication becomes `{ subdomain, sha }` of
+   * `next`. The publication follows delivery: when an approved request's `delivery.state` becomes
+   * `closed-unmerged` while it is the workspace's publication, the publication goes back, in the same
+   * write, to the newest (by `createdAt`, then `id`) other approved request of the workspace whose
+   * delivery is not `closed-unmerged` (`publishedAt` is `next.updatedAt`), or to none when there is
+   * no such request; when a publication replaced it meanwhile, the publication stays. When an
+   * approved request leaves `closed-unmerged` (its pull request was reopened and merged) and no
+   * approved request of the workspace is newer, it is the publication again. When `next.status` is
+   * not `approving`, the request's publish job is deleted in the same write (a `job` given with such
+   * a transition is refused with `validation`). Afterwards the workspace's subdomain claims are
+   * exactly its publication's subdomain and its in-flight request's subdomain, with one exception:
+   * a publication that comes back through delivery never takes its subdomain from another workspace
+   * that claimed it meanwhile (that workspace keeps it; the transition still succeeds).
    */
   transitionRequest(
     args: SideWrites & { id: string; expectedVersion: number; next: PublishRequest; signal?: AbortSignal },
