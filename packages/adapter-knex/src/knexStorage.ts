@@ -5,6 +5,7 @@ import {
   type Notification,
   nextPacingSlot,
   type OutboxItem,
+  type PacingLimit,
   PublishGateError,
   type PublishJob,
   type PublishRequest,
@@ -178,6 +179,55 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
         claim.flatMap((subdomain) => [subdomain, workspaceId]),
       );
     }
+  }
+
+  /**
+   * Up to `count` next pacing slots under `key` (whole ms) at or before `notAfter`, in order, under
+   * the key's lock; nothing is stored until {@link keepSlots}, in the same transaction.
+   */
+  async function planSlots(
+    q: Statements,
+    key: string,
+    nowMs: number,
+    limits: readonly PacingLimit[],
+    notAfter: number,
+    count: number,
+  ): Promise<number[]> {
+    // PostgreSQL: callers on one key queue here until the previous one commits, and each
+    // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
+    if (dialect === 'postgres') {
+      await q.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PACING_LOCK_NAMESPACE, `${t.prefix}:${key}`]);
+    }
+    // Whole ms, as stored; for whole-ms rows `at_ms > horizon` means the same either way.
+    const horizon = Math.floor(nowMs - pacingHorizon(limits));
+    // At least the latest reservation: a new one never goes before it, whatever the limits.
+    const depth = Math.max(1, pacingDepth(limits));
+    const latest = await q.all(`SELECT "at_ms" FROM ${PR} WHERE "key" = ? AND "at_ms" > ? ORDER BY "at_ms" DESC LIMIT ?`, [
+      key,
+      horizon,
+      depth,
+    ]);
+    const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
+    const slots: number[] = [];
+    while (slots.length < count) {
+      // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
+      const slot = Math.ceil(nextPacingSlot(reserved, nowMs, limits));
+      if (slot > notAfter) break;
+      reserved.push(slot);
+      slots.push(slot);
+    }
+    return slots;
+  }
+
+  /** Stores planned slots and forgets reservations older than the longest window. */
+  async function keepSlots(q: Statements, key: string, slots: readonly number[], nowMs: number, limits: readonly PacingLimit[]) {
+    if (slots.length === 0) return;
+    const horizon = Math.floor(nowMs - pacingHorizon(limits));
+    await q.run(
+      `INSERT INTO ${PR} ("key", "at_ms") VALUES ${slots.map(() => '(?, ?)').join(', ')}`,
+      slots.flatMap((slot) => [key, slot]),
+    );
+    await q.run(`DELETE FROM ${PR} WHERE "key" = ? AND "at_ms" <= ?`, [key, horizon]);
   }
 
   /**
@@ -491,31 +541,43 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return request ?? null;
     },
 
-    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+    async claimDeliveryChecks({ now, limit, intervalMs, pacing, signal }) {
       const count = clampLimit(limit);
       const nowMs = Date.parse(now);
       throwIfAborted(signal);
       if (count === 0 || !Number.isFinite(nowMs)) return [];
+      const notAfter = pacing ? Date.parse(pacing.notAfter) : Number.POSITIVE_INFINITY;
+      if (Number.isNaN(notAfter))
+        throw new PublishGateError('validation', 'claimDeliveryChecks needs `pacing.notAfter` as an ISO timestamp.');
       const since = 'COALESCE("delivery_checked_at_ms", "delivery_at_ms")';
       const due = `"status" = 'approved' AND "delivery_state" IN ('pull-request-open', 'merged') AND ${since} <= ?`;
       // As claimJobs: SKIP LOCKED on PostgreSQL, one write transaction on SQLite.
-      const claimed =
+      const pick = (q: Statements, n: number) =>
         dialect === 'postgres'
-          ? await read('claimDeliveryChecks', signal, (q) =>
-              q.all(
-                `WITH picked AS (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ? FOR UPDATE SKIP LOCKED)
-                 UPDATE ${R} AS r SET "delivery_checked_at_ms" = ? FROM picked WHERE r."id" = picked."id"
-                 RETURNING r."id", r."version", r."status", r."data", r."delivery_at_ms"`,
-                [nowMs - intervalMs, count, nowMs],
-              ),
+          ? q.all(
+              `WITH picked AS (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ? FOR UPDATE SKIP LOCKED)
+               UPDATE ${R} AS r SET "delivery_checked_at_ms" = ? FROM picked WHERE r."id" = picked."id"
+               RETURNING r."id", r."version", r."status", r."data", r."delivery_at_ms"`,
+              [nowMs - intervalMs, n, nowMs],
             )
-          : await write('claimDeliveryChecks', signal, (q) =>
-              q.all(
-                `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?)
-                 RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
-                [nowMs, nowMs - intervalMs, count],
-              ),
+          : q.all(
+              `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?)
+               RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
+              [nowMs, nowMs - intervalMs, n],
             );
+      const claimed = pacing
+        ? // The slots are planned under the pacing lock, then as many requests claimed as got one,
+          // and only the slots they use are stored.
+          await write('claimDeliveryChecks', signal, async (q) => {
+            const slots = await planSlots(q, pacing.key, nowMs, pacing.limits, notAfter, count);
+            if (slots.length === 0) return [];
+            const picked = await pick(q, slots.length);
+            await keepSlots(q, pacing.key, slots.slice(0, picked.length), nowMs, pacing.limits);
+            return picked;
+          })
+        : dialect === 'postgres'
+          ? await read('claimDeliveryChecks', signal, (q) => pick(q, count))
+          : await write('claimDeliveryChecks', signal, (q) => pick(q, count));
       // RETURNING order is unspecified. The previous check time is gone (overwritten); the
       // delivery's own time orders the page, which matches for requests not checked before.
       return claimed
@@ -766,32 +828,18 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return row ? rows.job(t.jobs, row) : null;
     },
 
-    async reservePacing({ key, now, limits, signal }) {
+    async reservePacing({ key, now, limits, notAfter, signal }) {
       const nowMs = Date.parse(now);
       if (!Number.isFinite(nowMs)) throw new PublishGateError('validation', 'reservePacing needs `now` as an ISO timestamp.');
-      // Whole ms, as stored; for whole-ms rows `at_ms > horizon` means the same either way.
-      const horizon = Math.floor(nowMs - pacingHorizon(limits));
-      // At least the latest reservation: a new one never goes before it, whatever the limits.
-      const depth = Math.max(1, pacingDepth(limits));
-      const at = await write('reservePacing', signal, async (q) => {
-        // PostgreSQL: callers on one key queue here until the previous one commits, and each
-        // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
-        if (dialect === 'postgres') {
-          await q.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PACING_LOCK_NAMESPACE, `${t.prefix}:${key}`]);
-        }
-        const latest = await q.all(`SELECT "at_ms" FROM ${PR} WHERE "key" = ? AND "at_ms" > ? ORDER BY "at_ms" DESC LIMIT ?`, [
-          key,
-          horizon,
-          depth,
-        ]);
-        const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
-        // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
-        const slot = Math.ceil(nextPacingSlot(reserved, nowMs, limits));
-        await q.run(`INSERT INTO ${PR} ("key", "at_ms") VALUES (?, ?)`, [key, slot]);
-        await q.run(`DELETE FROM ${PR} WHERE "key" = ? AND "at_ms" <= ?`, [key, horizon]);
-        return slot;
+      const latest = notAfter === undefined ? Number.POSITIVE_INFINITY : Date.parse(notAfter);
+      if (Number.isNaN(latest)) throw new PublishGateError('validation', 'reservePacing needs `notAfter` as an ISO timestamp.');
+      const { at, reserved } = await write('reservePacing', signal, async (q) => {
+        const [slot] = await planSlots(q, key, nowMs, limits, Number.POSITIVE_INFINITY, 1);
+        if ((slot as number) > latest) return { at: slot as number, reserved: false };
+        await keepSlots(q, key, [slot as number], nowMs, limits);
+        return { at: slot as number, reserved: true };
       });
-      return { at: new Date(at).toISOString() };
+      return reserved ? { at: new Date(at).toISOString() } : { at: new Date(at).toISOString(), reserved: false };
     },
 
     async watchAudit({ onChange, signal }) {

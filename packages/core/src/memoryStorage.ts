@@ -1,6 +1,6 @@
 import { PublishGateError } from './errors.js';
 import { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
-import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
+import type { PacingLimit, RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
 import {
   type ApprovalRule,
   type AuditEntry,
@@ -180,6 +180,28 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return true;
   }
 
+  // Up to `count` next slots under `key` at or before `notAfter`, in order; nothing is reserved yet.
+  function freeSlots(key: string, nowMs: number, limits: readonly PacingLimit[], notAfter: number, count: number): number[] {
+    const horizon = nowMs - pacingHorizon(limits);
+    const reserved = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-pacingDepth(limits));
+    const slots: number[] = [];
+    while (slots.length < count) {
+      const slot = nextPacingSlot(reserved, nowMs, limits);
+      if (slot > notAfter) break;
+      reserved.push(slot);
+      slots.push(slot);
+    }
+    return slots;
+  }
+
+  // Stores new slots; older reservations than the longest window are forgotten.
+  function keepSlots(key: string, slots: readonly number[], limits: readonly PacingLimit[], nowMs: number) {
+    if (slots.length === 0) return;
+    const horizon = nowMs - pacingHorizon(limits);
+    const kept = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-pacingDepth(limits));
+    pacing.set(key, [...kept, ...slots]);
+  }
+
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
     if (filter.status && filter.status.length > 0 && !filter.status.includes(request.status)) return false;
     if (filter.blueprintId !== undefined && request.workspace.blueprintId !== filter.blueprintId) return false;
@@ -313,9 +335,12 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return null;
     },
 
-    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+    async claimDeliveryChecks({ now, limit, intervalMs, pacing: budget, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
+      // With a budget: claim only as many as get a slot in time, each taking its slot.
+      const slots = budget ? freeSlots(budget.key, nowMs, budget.limits, Date.parse(budget.notAfter), limit) : undefined;
+      const count = slots ? Math.min(limit, slots.length) : limit;
       const due: Array<{ request: PublishRequest; since: number }> = [];
       for (const request of requests.values()) {
         if (request.status !== 'approved' || !request.delivery || !OPEN_DELIVERY_STATES.includes(request.delivery.state)) continue;
@@ -324,9 +349,10 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       }
       const claimed = due
         .sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1))
-        .slice(0, limit)
+        .slice(0, count)
         .map(({ request }) => request);
       for (const request of claimed) deliveryChecks.set(request.id, nowMs);
+      if (budget && slots) keepSlots(budget.key, slots.slice(0, claimed.length), budget.limits, nowMs);
       return claimed;
     },
 
@@ -506,16 +532,14 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return jobs.get(requestId) ?? null;
     },
 
-    async reservePacing({ key, now, limits, signal }) {
+    async reservePacing({ key, now, limits, notAfter, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
-      const horizon = nowMs - pacingHorizon(limits);
-      const depth = pacingDepth(limits);
-      const kept = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-depth);
-      const slot = nextPacingSlot(kept, nowMs, limits);
-      kept.push(slot);
-      pacing.set(key, kept);
-      return { at: new Date(slot).toISOString() };
+      const [slot] = freeSlots(key, nowMs, limits, Number.POSITIVE_INFINITY, 1);
+      const at = slot as number;
+      if (notAfter !== undefined && at > Date.parse(notAfter)) return { at: new Date(at).toISOString(), reserved: false };
+      keepSlots(key, [at], limits, nowMs);
+      return { at: new Date(at).toISOString() };
     },
 
     async watchAudit({ onChange, signal }) {

@@ -831,6 +831,36 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         });
       });
 
+      it('claimDeliveryChecks with pacing claims only as many as get a slot by notAfter, takes exactly those slots, and leaves the rest due', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const limits = [{ max: 3, perMs: 60_000 }];
+        const claim = (seconds: number, notAfter: number) =>
+          storage.claimDeliveryChecks({
+            now: at(seconds),
+            limit: 10,
+            intervalMs: 100_000,
+            pacing: { key: 'host', limits, notAfter: at(notAfter) },
+          });
+        for (let number = 1; number <= 4; number += 1) await delivered(storage, number, at(0));
+        // One slot already taken (a publish), so two are left in this window.
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        const first = await claim(100, 100);
+        expect(first).toHaveLength(2);
+        // The budget is spent until 160: nothing is claimed, and the two left stay due.
+        expect(await claim(100, 159)).toEqual([]);
+        expect((await storage.reservePacing({ key: 'host', now: at(100), limits })).at).toBe(at(160));
+        const later = await claim(160, 160);
+        expect(later).toHaveLength(2);
+        expect(new Set([...first, ...later].map((request) => request.id)).size).toBe(4);
+        // With nothing due, no slot is taken: three are still free at 220.
+        expect(await claim(170, 250)).toEqual([]);
+        const slots = [];
+        for (let index = 0; index < 3; index += 1) slots.push((await storage.reservePacing({ key: 'host', now: at(170), limits })).at);
+        expect(slots).toEqual([at(220), at(220), at(220)]);
+      });
+
       it('concurrent claimDeliveryChecks never hand out one request twice in an interval', { timeout }, async () => {
         const storage = await fresh();
         for (let number = 1; number <= 6; number += 1) await delivered(storage, number);
@@ -998,6 +1028,22 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         for (let index = 0; index < 3; index += 1) await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute });
         expect((await storage.reservePacing({ key: 'k', now: at(30), limits: perMinute })).at).toBe(at(60));
         expect((await storage.reservePacing({ key: 'k', now: at(500), limits: perMinute })).at).toBe(at(500));
+      });
+
+      it('reservePacing with notAfter reserves nothing when the slot would be later, and says when it would have been', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        for (let index = 0; index < 3; index += 1) {
+          expect(await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute, notAfter: at(1) })).toMatchObject({ at: at(0) });
+        }
+        expect(await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute, notAfter: at(1) })).toEqual({
+          at: at(60),
+          reserved: false,
+        });
+        // The refused one took nothing: the next slot is still the first one free.
+        expect((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at).toBe(at(60));
+        expect((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at).toBe(at(60));
       });
 
       it('8 concurrent reservations get slots that together keep the limit', { timeout }, async () => {

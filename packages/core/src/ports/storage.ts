@@ -116,8 +116,19 @@ export interface StoragePort {
    * delivery's `at` when never claimed, is at or before `now - intervalMs`; oldest first. Each is
    * marked checked at `now` in the same atomic step (the request itself is not changed), so
    * servers polling together ask about each request at most once per interval.
+   *
+   * With `pacing`, every request claimed also takes one reservation under `pacing.key`, as
+   * {@link StoragePort.reservePacing} would hand it out, in the same atomic step; only as many are
+   * claimed as get a slot at or before `pacing.notAfter`, and the others stay due (a poll never
+   * waits for the budget, and never takes a slot it does not use).
    */
-  claimDeliveryChecks(args: { now: string; limit: number; intervalMs: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
+  claimDeliveryChecks(args: {
+    now: string;
+    limit: number;
+    intervalMs: number;
+    pacing?: { key: string; limits: readonly PacingLimit[]; notAfter: string };
+    signal?: AbortSignal;
+  }): Promise<PublishRequest[]>;
 
   /** Up to `limit` pending requests whose `expiresAt` is at or before `now`, oldest deadline first. */
   listOverdueRequests(args: { now: string; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
@@ -206,9 +217,17 @@ export interface StoragePort {
    * Reserves the earliest time at or after `now`, and at or after every earlier reservation under
    * `key`, at which each limit still holds: fewer than `max` reservations in the `perMs` window
    * ending there (see `nextPacingSlot`). Atomic across every instance sharing the store, so servers
-   * together keep one budget. Reservations older than the longest window may be forgotten.
+   * together keep one budget. Reservations older than the longest window may be forgotten. With
+   * `notAfter`, a slot later than that is not reserved: resolves `{ at, reserved: false }` (`at` is
+   * the slot it would have been) and changes nothing.
    */
-  reservePacing(args: { key: string; now: string; limits: readonly PacingLimit[]; signal?: AbortSignal }): Promise<{ at: string }>;
+  reservePacing(args: {
+    key: string;
+    now: string;
+    limits: readonly PacingLimit[];
+    notAfter?: string;
+    signal?: AbortSignal;
+  }): Promise<{ at: string; reserved?: boolean }>;
 
   /**
    * Optional. Calls `onChange` soon after audit entries are committed by any instance sharing
