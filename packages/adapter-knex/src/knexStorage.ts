@@ -1,6 +1,7 @@
 import {
   type ApprovalRule,
   type AuditEntryInput,
+  type DeliveryState,
   IN_FLIGHT_STATUSES,
   type Notification,
   nextPacingSlot,
@@ -182,17 +183,11 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   }
 
   /**
-   * Up to `count` next pacing slots under `key` (whole ms) at or before `notAfter`, in order, under
-   * the key's lock; nothing is stored until {@link keepSlots}, in the same transaction.
+   * Plans pacing slots under `key` (whole ms) under the key's lock, storing nothing until
+   * {@link keepSlots} in the same transaction: `take(count, notAfter)` adds the next `count` slots
+   * to `taken` if every one falls at or before `notAfter`, else adds none.
    */
-  async function planSlots(
-    q: Statements,
-    key: string,
-    nowMs: number,
-    limits: readonly PacingLimit[],
-    notAfter: number,
-    count: number,
-  ): Promise<number[]> {
+  async function planSlots(q: Statements, key: string, nowMs: number, limits: readonly PacingLimit[]) {
     // PostgreSQL: callers on one key queue here until the previous one commits, and each
     // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
     if (dialect === 'postgres') {
@@ -208,15 +203,24 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       depth,
     ]);
     const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
-    const slots: number[] = [];
-    while (slots.length < count) {
-      // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
-      const slot = Math.ceil(nextPacingSlot(reserved, nowMs, limits));
-      if (slot > notAfter) break;
-      reserved.push(slot);
-      slots.push(slot);
-    }
-    return slots;
+    // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
+    const next = (planned: readonly number[] = []) => Math.ceil(nextPacingSlot([...reserved, ...planned], nowMs, limits));
+    const taken: number[] = [];
+    return {
+      taken,
+      next: () => next(),
+      take(count: number, notAfter: number): boolean {
+        const planned: number[] = [];
+        for (let index = 0; index < count; index += 1) {
+          const slot = next(planned);
+          if (slot > notAfter) return false;
+          planned.push(slot);
+        }
+        reserved.push(...planned);
+        taken.push(...planned);
+        return true;
+      },
+    };
   }
 
   /** Stores planned slots and forgets reservations older than the longest window. */
@@ -566,13 +570,27 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
               [nowMs, nowMs - intervalMs, n],
             );
       const claimed = pacing
-        ? // The slots are planned under the pacing lock, then as many requests claimed as got one,
-          // and only the slots they use are stored.
+        ? // Under the pacing lock: the due requests in order, each while all its slots fit; only
+          // those are marked checked, and only their slots stored.
           await write('claimDeliveryChecks', signal, async (q) => {
-            const slots = await planSlots(q, pacing.key, nowMs, pacing.limits, notAfter, count);
-            if (slots.length === 0) return [];
-            const picked = await pick(q, slots.length);
-            await keepSlots(q, pacing.key, slots.slice(0, picked.length), nowMs, pacing.limits);
+            const planner = await planSlots(q, pacing.key, nowMs, pacing.limits);
+            const candidates = await q.all(
+              `SELECT "id", "delivery_state" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?${dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+              [nowMs - intervalMs, count],
+            );
+            const ids: string[] = [];
+            for (const row of candidates) {
+              const state = String(row.delivery_state) as DeliveryState;
+              if (!planner.take(pacing.slots?.[state] ?? 1, notAfter)) break;
+              ids.push(String(row.id));
+            }
+            if (ids.length === 0) return [];
+            const picked = await q.all(
+              `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})
+               RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
+              [nowMs, ...ids],
+            );
+            await keepSlots(q, pacing.key, planner.taken, nowMs, pacing.limits);
             return picked;
           })
         : dialect === 'postgres'
@@ -834,10 +852,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       const latest = notAfter === undefined ? Number.POSITIVE_INFINITY : Date.parse(notAfter);
       if (Number.isNaN(latest)) throw new PublishGateError('validation', 'reservePacing needs `notAfter` as an ISO timestamp.');
       const { at, reserved } = await write('reservePacing', signal, async (q) => {
-        const [slot] = await planSlots(q, key, nowMs, limits, Number.POSITIVE_INFINITY, 1);
-        if ((slot as number) > latest) return { at: slot as number, reserved: false };
-        await keepSlots(q, key, [slot as number], nowMs, limits);
-        return { at: slot as number, reserved: true };
+        const slot = (await planSlots(q, key, nowMs, limits)).next();
+        if (slot > latest) return { at: slot, reserved: false };
+        await keepSlots(q, key, [slot], nowMs, limits);
+        return { at: slot, reserved: true };
       });
       return reserved ? { at: new Date(at).toISOString() } : { at: new Date(at).toISOString(), reserved: false };
     },

@@ -180,18 +180,27 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     return true;
   }
 
-  // Up to `count` next slots under `key` at or before `notAfter`, in order; nothing is reserved yet.
-  function freeSlots(key: string, nowMs: number, limits: readonly PacingLimit[], notAfter: number, count: number): number[] {
+  // Plans slots under `key` without storing them: `take(count, notAfter)` adds the next `count`
+  // slots to `taken` if every one of them falls at or before `notAfter`, else adds none.
+  function planSlots(key: string, nowMs: number, limits: readonly PacingLimit[]) {
     const horizon = nowMs - pacingHorizon(limits);
     const reserved = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-pacingDepth(limits));
-    const slots: number[] = [];
-    while (slots.length < count) {
-      const slot = nextPacingSlot(reserved, nowMs, limits);
-      if (slot > notAfter) break;
-      reserved.push(slot);
-      slots.push(slot);
-    }
-    return slots;
+    const taken: number[] = [];
+    return {
+      taken,
+      take(count: number, notAfter: number): boolean {
+        const planned: number[] = [];
+        for (let index = 0; index < count; index += 1) {
+          const slot = nextPacingSlot([...reserved, ...planned], nowMs, limits);
+          if (slot > notAfter) return false;
+          planned.push(slot);
+        }
+        reserved.push(...planned);
+        taken.push(...planned);
+        return true;
+      },
+      next: () => nextPacingSlot(reserved, nowMs, limits),
+    };
   }
 
   // Stores new slots; older reservations than the longest window are forgotten.
@@ -338,21 +347,28 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     async claimDeliveryChecks({ now, limit, intervalMs, pacing: budget, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
-      // With a budget: claim only as many as get a slot in time, each taking its slot.
-      const slots = budget ? freeSlots(budget.key, nowMs, budget.limits, Date.parse(budget.notAfter), limit) : undefined;
-      const count = slots ? Math.min(limit, slots.length) : limit;
       const due: Array<{ request: PublishRequest; since: number }> = [];
       for (const request of requests.values()) {
         if (request.status !== 'approved' || !request.delivery || !OPEN_DELIVERY_STATES.includes(request.delivery.state)) continue;
         const since = deliveryChecks.get(request.id) ?? Date.parse(request.delivery.at);
         if (since <= nowMs - intervalMs) due.push({ request, since });
       }
-      const claimed = due
-        .sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1))
-        .slice(0, count)
-        .map(({ request }) => request);
+      const ordered = due.sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1)).map(({ request }) => request);
+      const claimed: PublishRequest[] = [];
+      // With a budget: each request in turn while all its slots fit, taking them.
+      const planner = budget ? planSlots(budget.key, nowMs, budget.limits) : undefined;
+      for (const request of ordered) {
+        if (claimed.length >= limit) break;
+        if (
+          budget &&
+          planner &&
+          !planner.take(budget.slots?.[request.delivery?.state ?? 'pull-request-open'] ?? 1, Date.parse(budget.notAfter))
+        )
+          break;
+        claimed.push(request);
+      }
       for (const request of claimed) deliveryChecks.set(request.id, nowMs);
-      if (budget && slots) keepSlots(budget.key, slots.slice(0, claimed.length), budget.limits, nowMs);
+      if (budget && planner) keepSlots(budget.key, planner.taken, budget.limits, nowMs);
       return claimed;
     },
 
@@ -535,8 +551,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     async reservePacing({ key, now, limits, notAfter, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
-      const [slot] = freeSlots(key, nowMs, limits, Number.POSITIVE_INFINITY, 1);
-      const at = slot as number;
+      const at = planSlots(key, nowMs, limits).next();
       if (notAfter !== undefined && at > Date.parse(notAfter)) return { at: new Date(at).toISOString(), reserved: false };
       keepSlots(key, [at], limits, nowMs);
       return { at: new Date(at).toISOString() };

@@ -861,6 +861,33 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(slots).toEqual([at(220), at(220), at(220)]);
       });
 
+      it('claimDeliveryChecks with pacing takes pacing.slots of a delivery state per request, in order: one that does not fit is not overtaken', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const limits = [{ max: 3, perMs: 60_000 }];
+        const claim = (seconds: number) =>
+          storage.claimDeliveryChecks({
+            now: at(seconds),
+            limit: 10,
+            intervalMs: 60_000,
+            pacing: { key: 'host', limits, notAfter: at(seconds), slots: { merged: 2 } },
+          });
+        const merged = await moveDelivery(storage, await delivered(storage, 1, at(0)), {
+          state: 'merged',
+          at: at(0),
+          mergeSha: fakeSha(1),
+        });
+        const open = await delivered(storage, 2, at(10));
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        // One slot is left; the merged request needs two, and the open one waits behind it.
+        expect(await claim(100)).toEqual([]);
+        expect((await claim(160)).map((request) => request.id)).toEqual([merged.id, open.id]);
+        // Three slots taken at 160: the next is a window later.
+        expect((await storage.reservePacing({ key: 'host', now: at(160), limits })).at).toBe(at(220));
+      });
+
       it('concurrent claimDeliveryChecks never hand out one request twice in an interval', { timeout }, async () => {
         const storage = await fresh();
         for (let number = 1; number <= 6; number += 1) await delivered(storage, number);

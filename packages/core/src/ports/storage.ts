@@ -117,16 +117,18 @@ export interface StoragePort {
    * marked checked at `now` in the same atomic step (the request itself is not changed), so
    * servers polling together ask about each request at most once per interval.
    *
-   * With `pacing`, every request claimed also takes one reservation under `pacing.key`, as
-   * {@link StoragePort.reservePacing} would hand it out, in the same atomic step; only as many are
-   * claimed as get a slot at or before `pacing.notAfter`, and the others stay due (a poll never
-   * waits for the budget, and never takes a slot it does not use).
+   * With `pacing`, every request claimed also takes reservations under `pacing.key`, as
+   * {@link StoragePort.reservePacing} would hand them out, in the same atomic step: as many as
+   * `pacing.slots[its delivery state]` (default 1), for the host requests its check makes. Requests
+   * are taken in the order above while all their slots fall at or before `pacing.notAfter`; the first
+   * that does not fit, and every one after it, stays due (a poll never waits for the budget, never
+   * takes a slot it does not use, and a request needing more slots is not overtaken forever).
    */
   claimDeliveryChecks(args: {
     now: string;
     limit: number;
     intervalMs: number;
-    pacing?: { key: string; limits: readonly PacingLimit[]; notAfter: string };
+    pacing?: { key: string; limits: readonly PacingLimit[]; notAfter: string; slots?: Partial<Record<DeliveryState, number>> };
     signal?: AbortSignal;
   }): Promise<PublishRequest[]>;
 
