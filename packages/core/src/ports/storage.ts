@@ -74,8 +74,8 @@ export interface StoragePort {
    * write, to the newest (by `createdAt`, then `id`) other approved request of the workspace whose
    * delivery is not `closed-unmerged` (`publishedAt` is `next.updatedAt`), or to none when there is
    * no such request; when a publication replaced it meanwhile, the publication stays. When an
-   * approved request leaves `closed-unmerged` (its pull request was reopened and merged) and no
-   * approved request of the workspace is newer, it is the publication again. When `next.status` is
+   * approved request leaves `closed-unmerged` (its pull request was reopened and merged) and is then
+   * the newest approved request of the workspace not closed unmerged, it is the publication again. When `next.status` is
    * not `approving`, the request's publish job is deleted in the same write (a `job` given with such
    * a transition is refused with `validation`). Afterwards the workspace's subdomain claims are
    * exactly its publication's subdomain and its in-flight request's subdomain, with one exception:
