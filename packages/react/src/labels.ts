@@ -315,6 +315,7 @@ export const defaultLabels = {
     submitted: 'Submitted',
     decided: 'Decided',
     feedback: 'Feedback from the reviewer',
+    /** For an approved request without delivery tracking (`request.delivery` absent): where it went. */
     liveAt: (subdomain: string) => `Live at ${subdomain}`,
     pullRequest: (number: number) => `Pull request #${number}`,
     withdraw: 'Withdraw request',
