@@ -118,6 +118,7 @@ export const defaultLabels = {
       'large-diff': 'Large change',
       binary: 'Binary file',
     } satisfies Record<Finding['kind'], string>,
+    /** @deprecated Unused since a finding's message names its file and line itself; removed in the next minor version. */
     location: (path: string, line: number | undefined) => (line === undefined ? path : `${path}, line ${line}`),
   },
   publishDialog: {

@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useBulkDecisions } from '../hooks/useBulkDecisions.js';
 import type { PublishGateLabels } from '../labels.js';
 import { requiredApprovals } from './ApprovalCount.js';
+import { FindingText } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { useModal, wrapTab } from './modal.js';
@@ -115,11 +116,7 @@ export function BulkDecisionDialog({
                   // Findings have no id; their order is stable for one diff.
                   // biome-ignore lint/suspicious/noArrayIndexKey: see above
                   <li key={index} data-pg-kind={finding.kind}>
-                    <span className="pg-badge" data-pg-kind={finding.kind}>
-                      {labels.findings.kind[finding.kind]}
-                    </span>{' '}
-                    {finding.path === undefined ? null : labels.findings.location(finding.path, finding.line)}{' '}
-                    <span className="pg-finding-message">{finding.message}</span>
+                    <FindingText finding={finding} labels={labels} />
                   </li>
                 ))}
               </ul>

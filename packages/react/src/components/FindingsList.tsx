@@ -25,17 +25,26 @@ export function FindingsList({
           // Findings have no id; their order is stable for one diff.
           // biome-ignore lint/suspicious/noArrayIndexKey: see above
           <li key={index} className="pg-finding" data-pg-kind={finding.kind}>
-            <span className="pg-badge" data-pg-kind={finding.kind}>
-              {labels.findings.kind[finding.kind]}
-            </span>{' '}
-            {finding.path === undefined ? null : (
-              <span className="pg-finding-location">{labels.findings.location(finding.path, finding.line)}</span>
-            )}{' '}
-            <span className="pg-finding-message">{finding.message}</span>
+            <FindingText finding={finding} labels={labels} />
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/**
+ * One finding: its kind, then its message. The message already names the file and line (the
+ * scanner writes it for pull requests and notifications too), so they are not repeated here.
+ */
+export function FindingText({ finding, labels }: { finding: Finding; labels: PublishGateLabels }) {
+  return (
+    <>
+      <span className="pg-badge" data-pg-kind={finding.kind}>
+        {labels.findings.kind[finding.kind]}
+      </span>{' '}
+      <span className="pg-finding-message">{finding.message}</span>
+    </>
   );
 }
 
