@@ -34,7 +34,7 @@ export async function pollDeliveries(ctx: GateContext): Promise<number> {
     const now = ctx.now();
     const pacing =
       ctx.policy.publishPacing.length > 0
-        ? { key: PACING_KEY, limits: ctx.policy.publishPacing, notAfter: dueBy(now), slots: CHECK_CALLS }
+        ? { key: PACING_KEY, limits: ctx.policy.publishPacing, notAfter: dueBy(now), slots: checkCalls(ctx) }
         : undefined;
     const due = await ctx.storage.claimDeliveryChecks({
       now,
@@ -54,6 +54,11 @@ export async function pollDeliveries(ctx: GateContext): Promise<number> {
     }
     if (due.length < PAGE) return checked;
   }
+}
+
+// A host that cannot read deployments makes no call for a merged delivery, so it costs no slot.
+function checkCalls(ctx: GateContext): Record<keyof typeof CHECK_CALLS, number> {
+  return ctx.gitHost.getDeployment ? CHECK_CALLS : { ...CHECK_CALLS, merged: 0 };
 }
 
 // A slot this close ahead is due now, as for publishes.

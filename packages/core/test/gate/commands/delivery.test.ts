@@ -1,4 +1,5 @@
 import type { GateEvent } from '@publishgate/core';
+import { createFakeGit, createFakeGitHost } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { admin, builder, setup, workspace } from '../../helpers';
 
@@ -151,6 +152,29 @@ describe('delivery: polling in sweep()', () => {
       state: 'deploy-failed',
       mergeSha: MERGE_SHA,
     });
+  });
+
+  it('regression: a git host without getDeployment spends no pacing slot on merged deliveries it cannot ask about', async () => {
+    const budget = [{ max: 4, perMs: 60 * MINUTE }];
+    const git = createFakeGit();
+    const fake = createFakeGitHost({ branchExists: (branch) => git.remoteBranch(branch) !== undefined });
+    const { openPullRequest, getPullRequest } = fake;
+    const harness = setup({ git, gitHost: { openPullRequest, getPullRequest }, policy: { publishPacing: budget } });
+    const approved = await published({ ...harness, git });
+    // The fake keeps the pull requests: merged there, it is polled through the host without getDeployment.
+    fake.merge(1, MERGE_SHA);
+    harness.clock.advance(5 * MINUTE);
+    await harness.gate.sweep();
+    expect((await harness.gate.getRequest({ id: approved.id, actor: admin })).delivery?.state).toBe('merged');
+    for (let sweep = 0; sweep < 3; sweep += 1) {
+      harness.clock.advance(5 * MINUTE);
+      await harness.gate.sweep();
+    }
+    // The publish and the one pull-request read took two of the four slots; two are still free now.
+    const now = harness.clock.now().toISOString();
+    for (let slot = 0; slot < 2; slot += 1) {
+      expect((await harness.storage.reservePacing({ key: 'publish', now, limits: budget })).at).toBe(now);
+    }
   });
 
   it('a git host without getPullRequest is never polled', async () => {
