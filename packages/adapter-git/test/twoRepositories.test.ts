@@ -6,16 +6,14 @@ import { createGitHubHost, createGitLabHost } from '@publishgate/adapter-git';
 import { routeGitHubEmulators, routeGitLabEmulators, startGitHubEmulator, startGitLabEmulator } from '@publishgate/adapter-git/testing';
 import { createMemoryStorage, createPublishGate, type GitHostPort, type Workspace } from '@publishgate/core';
 import { createRecordingNotifier } from '@publishgate/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { admin, bob, carol, cleanupsAfterEach, closeChecked } from './helpers/gateSetup.js';
 import { SECOND_MS, TOKEN } from './helpers/github.js';
 import { GITLAB_TOKEN } from './helpers/gitlab.js';
 import { git } from './helpers/repos.js';
-import { admin, type BlueprintRepo, bob, carol, publishBranches, twoBlueprints } from './helpers/twoBlueprints.js';
+import { type BlueprintRepo, publishBranches, twoBlueprints } from './helpers/twoBlueprints.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfterEach();
 
 /** What the tests need from one emulated repository, GitHub's or GitLab's. */
 type HostedRepo = {
@@ -39,15 +37,6 @@ type HostUnderTest = {
   }>;
 };
 
-// Each emulator's shutdown asserts that no exchange broke the host's API description.
-function closeChecked(emulator: { violations(): string[]; close(): Promise<void> }) {
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
-  });
-}
-
 const hosts: HostUnderTest[] = [
   {
     name: 'GitHub',
@@ -63,7 +52,7 @@ const hosts: HostUnderTest[] = [
           repo: bp.repo,
           repositoryPath: bp.fixture.remoteDir,
         });
-        closeChecked(emulator);
+        closeChecked(cleanups, emulator);
         emulators.push(emulator);
         repos.set(bp.repo, {
           changes: () => emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha })),
@@ -96,7 +85,7 @@ const hosts: HostUnderTest[] = [
           projectId: index + 1,
           repositoryPath: bp.fixture.remoteDir,
         });
-        closeChecked(emulator);
+        closeChecked(cleanups, emulator);
         emulators.push(emulator);
         repos.set(bp.repo, {
           changes: () => emulator.mergeRequests().map((mr) => ({ head: mr.sourceBranch, headSha: mr.sha })),

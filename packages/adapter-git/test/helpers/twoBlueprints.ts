@@ -1,10 +1,7 @@
 import { createSimpleGit } from '@publishgate/adapter-git';
 import type { Actor, GitPort, Workspace } from '@publishgate/core';
+import { bob, carol } from './gateSetup.js';
 import { createRepoFixture, git, type RepoFixture } from './repos.js';
-
-export const bob: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
-export const carol: Actor = { id: 'builder-2', email: 'carol@example.com', roles: ['builder'] };
-export const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
 
 /** A blueprint with its own repository: a bare remote, and one workspace of it owned by `owner`. */
 export type BlueprintRepo = { id: string; repo: string; owner: Actor; fixture: RepoFixture; workspace: Workspace };
