@@ -28,8 +28,10 @@ const FAN_OUT = Symbol.for('publishgate.fanOutNotifier');
  * channels deliver exactly once. Refuses an empty list, a bad name or a repeated name with
  * `validation`.
  *
- * Called directly (outside a gate), `notify` delivers to every channel and rejects if any failed,
- * after every channel was tried.
+ * Give it to the gate as it is: a wrapper around it is an ordinary notifier (one row per
+ * notification). Called directly (outside a gate), `notify` delivers to every channel and rejects
+ * if any failed, after every channel was tried; the gate does the same for rows written before it
+ * fanned out (they have no channel).
  *
  * @example
  * ```ts
