@@ -414,11 +414,95 @@ describe('the command line', () => {
       .toBe(true);
     expect(exitCode, `the demo exited early:\n${output}`).toBeUndefined();
     const url = /Portal\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string;
-    for (const user of ['bob@example.com', 'carol@example.com', 'dan@example.com', 'ada@example.com']) expect(output).toContain(user);
+    for (const user of ['bob@example.com', 'carol@example.com', 'dan@example.com', 'ada@example.com', 'grace@example.com'])
+      expect(output).toContain(user);
     expect(output).toMatch(/DEV-ONLY sign-in/);
     const session = await (await fetch(`${url}/api/portal/session`)).json();
-    expect(session.users).toHaveLength(4);
+    expect(session.users).toHaveLength(5);
     child.kill('SIGTERM');
     await expect(exited).resolves.toBe(0);
+  });
+});
+
+describe('dev-only "Simulate deploy"', () => {
+  it('merges the approved request’s pull request on the emulator and reports the deployment live through the signed webhook; admins only, approved and open only', async () => {
+    const portal = await start(join(root, 'simulate-deploy'));
+    const adaCookie = await signIn(portal, 'u-ada');
+    const bobCookie = await signIn(portal, 'u-bob');
+    const adaConfig = await (await api(portal, adaCookie, '/api/portal/config')).json();
+    expect(adaConfig.devControls).toEqual({ simulateDeploy: true });
+    expect((await (await api(portal, bobCookie, '/api/portal/config')).json()).devControls).toEqual({ simulateDeploy: false });
+
+    const workspace = { id: 'ws-bob', name: 'Bike shop', blueprintId: 'bp-website', ownerId: 'u-bob' };
+    await writeFile(join(portal.workspaceDir('ws-bob'), 'index.html'), '<h1>Bikes</h1>\n');
+    const request = await portal.gate.requestPublish({ workspace, subdomain: 'bike-shop', actor: bob });
+    const simulate = (cookie: string, requestId: string) =>
+      api(portal, cookie, '/api/portal/dev/simulate-deploy', { method: 'POST', body: { requestId } });
+
+    // Pending: nothing to deploy yet.
+    const early = await simulate(adaCookie, request.id);
+    expect(early.status).toBe(409);
+    expect((await early.json()).error.code).toBe('invalid_state');
+
+    const approved = await portal.gate.approve({ id: request.id, actor: admin });
+    expect(approved.delivery?.state).toBe('pull-request-open');
+    const refused = await simulate(bobCookie, request.id);
+    expect(refused.status).toBe(403);
+    expect(portal.emulator?.pulls().find((pull) => pull.number === approved.pullRequest?.number)?.state).toBe('open');
+    expect((await simulate(adaCookie, 'r-does-not-exist')).status).toBe(404);
+    expect((await api(portal, adaCookie, '/api/portal/dev/simulate-deploy')).status).toBe(405);
+
+    const response = await simulate(adaCookie, request.id);
+    expect(response.status).toBe(200);
+    const { request: live } = await response.json();
+    expect(live.delivery).toMatchObject({ state: 'live', deploymentUrl: 'https://bike-shop.apps.example.com' });
+    const pull = portal.emulator?.pulls().find((candidate) => candidate.number === approved.pullRequest?.number);
+    expect(pull?.state).toBe('closed');
+    expect(live.delivery.mergeSha).toBe(pull?.mergeSha);
+    // Both events came through the gate's webhook route, signed, and were accepted.
+    expect(portal.emulator?.webhookDeliveries()).toEqual([
+      { event: 'pull_request', status: 200 },
+      { event: 'deployment_status', status: 200 },
+    ]);
+    // The builder reads the same through the publishgate API.
+    const asBob = await (await api(portal, bobCookie, `/api/publishgate/requests/${request.id}`)).json();
+    expect(asBob.delivery).toMatchObject({ state: 'live', deploymentUrl: 'https://bike-shop.apps.example.com' });
+
+    // Once merged there is nothing more to simulate.
+    expect((await simulate(adaCookie, request.id)).status).toBe(409);
+  });
+
+  it('does not exist against a real GitHub repository: no control in the config, 404 from the route, no webhook route', async () => {
+    // Seeded once in local mode, the workspaces are kept when the same data starts in GitHub mode,
+    // so the portal starts without reaching any GitHub (nothing is published in this test).
+    const dataDir = join(root, 'github-mode');
+    await stop(await start(dataDir));
+    const portal = await startPortal({
+      dataDir,
+      uiDir,
+      port: 0,
+      log: () => {},
+      remote: {
+        kind: 'github',
+        owner: 'acme',
+        repo: 'sites',
+        token: 'not-a-real-token',
+        apiUrl: 'https://api.github.invalid',
+        serverUrl: 'https://github.invalid',
+        baseBranch: 'main',
+      },
+    });
+    started.push(portal);
+    const adaCookie = await signIn(portal, 'u-ada');
+    expect((await (await api(portal, adaCookie, '/api/portal/config')).json()).devControls).toEqual({ simulateDeploy: false });
+    const response = await api(portal, adaCookie, '/api/portal/dev/simulate-deploy', { method: 'POST', body: { requestId: 'r-1' } });
+    expect(response.status).toBe(404);
+    expect((await response.json()).error.code).toBe('not_found');
+    const hook = await fetch(`${portal.url}/api/publishgate/hooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'ping' },
+      body: '{}',
+    });
+    expect(hook.status).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 import type * as Gitbeaker from '@gitbeaker/rest';
 import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
+import { withCallSignal } from './callSignal.js';
 import { isGitLabProjectPath } from './gitLabRemote.js';
 import { createKeyedQueue } from './keyedQueue.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -397,23 +398,6 @@ function describe(json: unknown, text: string, headers: Headers): string | undef
   // An HTML error page from a proxy says nothing useful.
   if ((headers.get('content-type') ?? '').includes('html')) return undefined;
   return text.trim().split('\n')[0]?.slice(0, 200) || undefined;
-}
-
-/**
- * Runs `work` with a signal of its own that follows the caller's, so the listeners fetch leaves on
- * the signal it was given land on one that dies with the call; the forwarding listener is removed here.
- */
-async function withCallSignal<T>(signal: AbortSignal | undefined, work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  if (!signal) return work(undefined);
-  const controller = new AbortController();
-  const forward = () => controller.abort(signal.reason);
-  if (signal.aborted) forward();
-  else signal.addEventListener('abort', forward, { once: true });
-  try {
-    return await work(controller.signal);
-  } finally {
-    signal.removeEventListener('abort', forward);
-  }
 }
 
 /** Settles with `work`, or rejects as soon as `signal` aborts (a given gitlab instance cannot take a signal). */

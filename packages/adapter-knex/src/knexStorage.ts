@@ -1,10 +1,12 @@
 import {
   type ApprovalRule,
   type AuditEntryInput,
+  type DeliveryState,
   IN_FLIGHT_STATUSES,
   type Notification,
   nextPacingSlot,
   type OutboxItem,
+  type PacingLimit,
   PublishGateError,
   type PublishJob,
   type PublishRequest,
@@ -150,9 +152,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   /**
    * Makes the workspace's claims exactly {its publication's subdomain, its in-flight request's
    * subdomain}, as the in-memory reference's recomputeClaims does. A claim another workspace holds
-   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`.
+   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`; with
+   * `yieldTaken` (a publication that came back through delivery) that workspace keeps it instead.
    */
-  async function syncClaims(q: Statements, workspaceId: string): Promise<void> {
+  async function syncClaims(q: Statements, workspaceId: string, yieldTaken = false): Promise<void> {
     const found = await q.all(
       `SELECT 'want' AS "kind", "subdomain" FROM ${P} WHERE "workspace_id" = ?
        UNION ALL SELECT 'want', "subdomain" FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL})
@@ -173,10 +176,96 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     }
     if (claim.length > 0) {
       await q.run(
-        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}`,
+        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}${yieldTaken ? ' ON CONFLICT ("subdomain") DO NOTHING' : ''}`,
         claim.flatMap((subdomain) => [subdomain, workspaceId]),
       );
     }
+  }
+
+  /**
+   * Plans pacing slots under `key` (whole ms) under the key's lock, storing nothing until
+   * {@link keepSlots} in the same transaction: `take(count, notAfter)` adds the next `count` slots
+   * to `taken` if every one falls at or before `notAfter`, else adds none.
+   */
+  async function planSlots(q: Statements, key: string, nowMs: number, limits: readonly PacingLimit[]) {
+    // PostgreSQL: callers on one key queue here until the previous one commits, and each
+    // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
+    if (dialect === 'postgres') {
+      await q.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PACING_LOCK_NAMESPACE, `${t.prefix}:${key}`]);
+    }
+    // Whole ms, as stored; for whole-ms rows `at_ms > horizon` means the same either way.
+    const horizon = Math.floor(nowMs - pacingHorizon(limits));
+    // At least the latest reservation: a new one never goes before it, whatever the limits.
+    const depth = Math.max(1, pacingDepth(limits));
+    const latest = await q.all(`SELECT "at_ms" FROM ${PR} WHERE "key" = ? AND "at_ms" > ? ORDER BY "at_ms" DESC LIMIT ?`, [
+      key,
+      horizon,
+      depth,
+    ]);
+    const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
+    // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
+    const next = (planned: readonly number[] = []) => Math.ceil(nextPacingSlot([...reserved, ...planned], nowMs, limits));
+    const taken: number[] = [];
+    return {
+      taken,
+      next: () => next(),
+      take(count: number, notAfter: number): boolean {
+        const planned: number[] = [];
+        for (let index = 0; index < count; index += 1) {
+          const slot = next(planned);
+          if (slot > notAfter) return false;
+          planned.push(slot);
+        }
+        reserved.push(...planned);
+        taken.push(...planned);
+        return true;
+      },
+    };
+  }
+
+  /** Stores planned slots and forgets reservations older than the longest window. */
+  async function keepSlots(q: Statements, key: string, slots: readonly number[], nowMs: number, limits: readonly PacingLimit[]) {
+    if (slots.length === 0) return;
+    const horizon = Math.floor(nowMs - pacingHorizon(limits));
+    await q.run(
+      `INSERT INTO ${PR} ("key", "at_ms") VALUES ${slots.map(() => '(?, ?)').join(', ')}`,
+      slots.flatMap((slot) => [key, slot]),
+    );
+    await q.run(`DELETE FROM ${PR} WHERE "key" = ? AND "at_ms" <= ?`, [key, horizon]);
+  }
+
+  /**
+   * The publication follows an approved request's delivery into and out of `closed-unmerged` (see
+   * the port's `transitionRequest`), in the transition's transaction. Resolves whether it changed.
+   */
+  async function followDelivery(q: Statements, request: PublishRequest, isClosed: boolean): Promise<boolean> {
+    const workspaceId = request.workspace.id;
+    // PostgreSQL: a concurrent approval of a newer request waits for this one (or this one for
+    // it, then sees its publication and leaves it), so an older publication never overwrites it.
+    const [publication] = await q.all(
+      `SELECT "request_id" FROM ${P} WHERE "workspace_id" = ?${dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+      [workspaceId],
+    );
+    if (isClosed && (publication === undefined || String(publication.request_id) !== request.id)) return false;
+    const [target] = await q.all(
+      `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "workspace_id" = ? AND "status" = 'approved'
+         AND ("delivery_state" IS NULL OR "delivery_state" <> 'closed-unmerged')
+       ORDER BY "created_at" DESC, "id" DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const restored = target === undefined ? undefined : rows.request(t.requests, target);
+    if (!isClosed && restored?.id !== request.id) return false;
+    if (restored === undefined) {
+      await q.run(`DELETE FROM ${P} WHERE "workspace_id" = ?`, [workspaceId]);
+      return true;
+    }
+    await q.run(
+      `INSERT INTO ${P} ("workspace_id", "subdomain", "sha", "request_id", "published_at") VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT ("workspace_id") DO UPDATE SET "subdomain" = excluded."subdomain", "sha" = excluded."sha",
+         "request_id" = excluded."request_id", "published_at" = excluded."published_at"`,
+      [workspaceId, restored.subdomain.toLowerCase(), restored.sha, restored.id, request.updatedAt],
+    );
+    return true;
   }
 
   /**
@@ -332,7 +421,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       const json = JSON.stringify(next);
       try {
         await write('transitionRequest', signal, async (q) => {
-          const [current] = await q.all(`SELECT "version", "status", "workspace_id" FROM ${R} WHERE "id" = ?`, [id]);
+          const [current] = await q.all(`SELECT "version", "status", "workspace_id", "delivery_state" FROM ${R} WHERE "id" = ?`, [id]);
           if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
           const version = toInteger(current.version);
           if (version !== expectedVersion) {
@@ -360,10 +449,16 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
               [workspaceId, next.subdomain.toLowerCase(), next.sha, id, next.updatedAt],
             );
           }
+          const isClosed = next.delivery?.state === 'closed-unmerged';
+          const delivered =
+            current.status === 'approved' &&
+            next.status === 'approved' &&
+            (current.delivery_state === 'closed-unmerged') !== isClosed &&
+            (await followDelivery(q, next, isClosed));
           // A request has a job exactly while it is approving; staying there without a job keeps the one stored.
           if (next.status !== 'approving') await q.run(`DELETE FROM ${J} WHERE "request_id" = ?`, [id]);
           else if (times) await putJob(q, id, times);
-          await syncClaims(q, workspaceId);
+          await syncClaims(q, workspaceId, delivered);
           await appendSideWrites(q, audit, outbox, channels);
         });
       } catch (error) {
@@ -461,31 +556,57 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return request ?? null;
     },
 
-    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+    async claimDeliveryChecks({ now, limit, intervalMs, pacing, signal }) {
       const count = clampLimit(limit);
       const nowMs = Date.parse(now);
       throwIfAborted(signal);
       if (count === 0 || !Number.isFinite(nowMs)) return [];
+      const notAfter = pacing ? Date.parse(pacing.notAfter) : Number.POSITIVE_INFINITY;
+      if (Number.isNaN(notAfter))
+        throw new PublishGateError('validation', 'claimDeliveryChecks needs `pacing.notAfter` as an ISO timestamp.');
       const since = 'COALESCE("delivery_checked_at_ms", "delivery_at_ms")';
       const due = `"status" = 'approved' AND "delivery_state" IN ('pull-request-open', 'merged') AND ${since} <= ?`;
       // As claimJobs: SKIP LOCKED on PostgreSQL, one write transaction on SQLite.
-      const claimed =
+      const pick = (q: Statements, n: number) =>
         dialect === 'postgres'
-          ? await read('claimDeliveryChecks', signal, (q) =>
-              q.all(
-                `WITH picked AS (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ? FOR UPDATE SKIP LOCKED)
-                 UPDATE ${R} AS r SET "delivery_checked_at_ms" = ? FROM picked WHERE r."id" = picked."id"
-                 RETURNING r."id", r."version", r."status", r."data", r."delivery_at_ms"`,
-                [nowMs - intervalMs, count, nowMs],
-              ),
+          ? q.all(
+              `WITH picked AS (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ? FOR UPDATE SKIP LOCKED)
+               UPDATE ${R} AS r SET "delivery_checked_at_ms" = ? FROM picked WHERE r."id" = picked."id"
+               RETURNING r."id", r."version", r."status", r."data", r."delivery_at_ms"`,
+              [nowMs - intervalMs, n, nowMs],
             )
-          : await write('claimDeliveryChecks', signal, (q) =>
-              q.all(
-                `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?)
-                 RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
-                [nowMs, nowMs - intervalMs, count],
-              ),
+          : q.all(
+              `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (SELECT "id" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?)
+               RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
+              [nowMs, nowMs - intervalMs, n],
             );
+      const claimed = pacing
+        ? // Under the pacing lock: the due requests in order, each while all its slots fit; only
+          // those are marked checked, and only their slots stored.
+          await write('claimDeliveryChecks', signal, async (q) => {
+            const planner = await planSlots(q, pacing.key, nowMs, pacing.limits);
+            const candidates = await q.all(
+              `SELECT "id", "delivery_state" FROM ${R} WHERE ${due} ORDER BY ${since}, "id" LIMIT ?${dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+              [nowMs - intervalMs, count],
+            );
+            const ids: string[] = [];
+            for (const row of candidates) {
+              const state = String(row.delivery_state) as DeliveryState;
+              if (!planner.take(pacing.slots?.[state] ?? 1, notAfter)) break;
+              ids.push(String(row.id));
+            }
+            if (ids.length === 0) return [];
+            const picked = await q.all(
+              `UPDATE ${R} SET "delivery_checked_at_ms" = ? WHERE "id" IN (${ids.map(() => '?').join(', ')})
+               RETURNING "id", "version", "status", "data", "delivery_at_ms"`,
+              [nowMs, ...ids],
+            );
+            await keepSlots(q, pacing.key, planner.taken, nowMs, pacing.limits);
+            return picked;
+          })
+        : dialect === 'postgres'
+          ? await read('claimDeliveryChecks', signal, (q) => pick(q, count))
+          : await write('claimDeliveryChecks', signal, (q) => pick(q, count));
       // RETURNING order is unspecified. The previous check time is gone (overwritten); the
       // delivery's own time orders the page, which matches for requests not checked before.
       return claimed
@@ -740,32 +861,18 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return row ? rows.job(t.jobs, row) : null;
     },
 
-    async reservePacing({ key, now, limits, signal }) {
+    async reservePacing({ key, now, limits, notAfter, signal }) {
       const nowMs = Date.parse(now);
       if (!Number.isFinite(nowMs)) throw new PublishGateError('validation', 'reservePacing needs `now` as an ISO timestamp.');
-      // Whole ms, as stored; for whole-ms rows `at_ms > horizon` means the same either way.
-      const horizon = Math.floor(nowMs - pacingHorizon(limits));
-      // At least the latest reservation: a new one never goes before it, whatever the limits.
-      const depth = Math.max(1, pacingDepth(limits));
-      const at = await write('reservePacing', signal, async (q) => {
-        // PostgreSQL: callers on one key queue here until the previous one commits, and each
-        // statement after the lock sees what the previous one wrote. SQLite: the write lock does it.
-        if (dialect === 'postgres') {
-          await q.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [PACING_LOCK_NAMESPACE, `${t.prefix}:${key}`]);
-        }
-        const latest = await q.all(`SELECT "at_ms" FROM ${PR} WHERE "key" = ? AND "at_ms" > ? ORDER BY "at_ms" DESC LIMIT ?`, [
-          key,
-          horizon,
-          depth,
-        ]);
-        const reserved = latest.map((row) => toInteger(row.at_ms)).reverse();
-        // Rounded up to whole ms, the unit stored: later, never earlier, than the limits allow.
-        const slot = Math.ceil(nextPacingSlot(reserved, nowMs, limits));
-        await q.run(`INSERT INTO ${PR} ("key", "at_ms") VALUES (?, ?)`, [key, slot]);
-        await q.run(`DELETE FROM ${PR} WHERE "key" = ? AND "at_ms" <= ?`, [key, horizon]);
-        return slot;
+      const latest = notAfter === undefined ? Number.POSITIVE_INFINITY : Date.parse(notAfter);
+      if (Number.isNaN(latest)) throw new PublishGateError('validation', 'reservePacing needs `notAfter` as an ISO timestamp.');
+      const { at, reserved } = await write('reservePacing', signal, async (q) => {
+        const slot = (await planSlots(q, key, nowMs, limits)).next();
+        if (slot > latest) return { at: slot, reserved: false };
+        await keepSlots(q, key, [slot], nowMs, limits);
+        return { at: slot, reserved: true };
       });
-      return { at: new Date(at).toISOString() };
+      return reserved ? { at: new Date(at).toISOString() } : { at: new Date(at).toISOString(), reserved: false };
     },
 
     async watchAudit({ onChange, signal }) {

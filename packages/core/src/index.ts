@@ -93,6 +93,7 @@ export {
   publishRequestMachine,
   type RecordParams,
   type RefuseParams,
+  type RestoredPublication,
 } from './lifecycle/machine.js';
 export { createPublishEffect, type PublishAction, type PublishEffect } from './lifecycle/publishEffect.js';
 export { createMemoryStorage, type MemoryStorageOptions } from './memoryStorage.js';

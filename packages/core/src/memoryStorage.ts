@@ -1,6 +1,6 @@
 import { PublishGateError } from './errors.js';
 import { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
-import type { RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
+import type { PacingLimit, RequestCursor, RequestFilter, SideWrites, StoragePort, SubdomainClaim } from './ports/storage.js';
 import {
   type ApprovalRule,
   type AuditEntry,
@@ -130,10 +130,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     }
   }
 
-  function recomputeClaims(workspaceId: string) {
+  // `yieldTaken`: a publication that came back through delivery leaves its subdomain to a
+  // workspace that claimed it meanwhile, instead of taking it from them.
+  function recomputeClaims(workspaceId: string, yieldTaken = false) {
     const wanted: string[] = [];
     const publication = publications.get(workspaceId);
-    if (publication) wanted.push(publication.subdomain.toLowerCase());
+    if (publication) {
+      const subdomain = publication.subdomain.toLowerCase();
+      const owner = claims.get(subdomain);
+      if (!yieldTaken || owner === undefined || owner === workspaceId) wanted.push(subdomain);
+    }
     const flightId = inFlight.get(workspaceId);
     const flight = flightId ? requests.get(flightId) : undefined;
     if (flight) {
@@ -144,6 +150,75 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     for (const subdomain of wanted) claims.set(subdomain, workspaceId);
     if (wanted.length === 0) claimsByWorkspace.delete(workspaceId);
     else claimsByWorkspace.set(workspaceId, wanted);
+  }
+
+  // The newest approved request of the workspace whose pull request was not closed unmerged.
+  function newestPublishable(workspaceId: string): PublishRequest | undefined {
+    for (let index = ordered.length - 1; index >= 0; index -= 1) {
+      const request = at(index);
+      if (request.workspace.id === workspaceId && request.status === 'approved' && request.delivery?.state !== 'closed-unmerged')
+        return request;
+    }
+    return undefined;
+  }
+
+  /**
+   * The publication follows an approved request's delivery into and out of `closed-unmerged` (see
+   * `transitionRequest`). Resolves whether the publication changed.
+   */
+  function followDelivery(before: PublishRequest, after: PublishRequest): boolean {
+    const wasClosed = before.delivery?.state === 'closed-unmerged';
+    const isClosed = after.delivery?.state === 'closed-unmerged';
+    if (wasClosed === isClosed) return false;
+    const workspaceId = after.workspace.id;
+    const publication = publications.get(workspaceId);
+    if (isClosed && publication?.requestId !== after.id) return false;
+    const target = newestPublishable(workspaceId);
+    if (!isClosed && target?.id !== after.id) return false;
+    if (target === undefined) publications.delete(workspaceId);
+    else
+      publications.set(
+        workspaceId,
+        Object.freeze({
+          workspaceId,
+          subdomain: target.subdomain.toLowerCase(),
+          sha: target.sha,
+          requestId: target.id,
+          publishedAt: after.updatedAt,
+        }),
+      );
+    return true;
+  }
+
+  // Plans slots under `key` without storing them: `take(count, notAfter)` adds the next `count`
+  // slots to `taken` if every one of them falls at or before `notAfter`, else adds none.
+  function planSlots(key: string, nowMs: number, limits: readonly PacingLimit[]) {
+    const horizon = nowMs - pacingHorizon(limits);
+    const reserved = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-pacingDepth(limits));
+    const taken: number[] = [];
+    return {
+      taken,
+      take(count: number, notAfter: number): boolean {
+        const planned: number[] = [];
+        for (let index = 0; index < count; index += 1) {
+          const slot = nextPacingSlot([...reserved, ...planned], nowMs, limits);
+          if (slot > notAfter) return false;
+          planned.push(slot);
+        }
+        reserved.push(...planned);
+        taken.push(...planned);
+        return true;
+      },
+      next: () => nextPacingSlot(reserved, nowMs, limits),
+    };
+  }
+
+  // Stores new slots; older reservations than the longest window are forgotten.
+  function keepSlots(key: string, slots: readonly number[], limits: readonly PacingLimit[], nowMs: number) {
+    if (slots.length === 0) return;
+    const horizon = nowMs - pacingHorizon(limits);
+    const kept = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-pacingDepth(limits));
+    pacing.set(key, [...kept, ...slots]);
   }
 
   function matches(request: PublishRequest, filter: RequestFilter): boolean {
@@ -214,10 +289,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
           }),
         );
       }
+      const delivered = current.status === 'approved' && stored.status === 'approved' && followDelivery(current, stored);
       // Claims follow the publication and the request in flight; a move between two in-flight
       // statuses (pending → approving) changes neither.
       const inFlightBefore = IN_FLIGHT_STATUSES.includes(current.status);
-      if (
+      if (delivered) {
+        recomputeClaims(workspaceId, true);
+      } else if (
         inFlightBefore !== IN_FLIGHT_STATUSES.includes(stored.status) ||
         stored.status === 'approved' ||
         stored.subdomain !== current.subdomain
@@ -276,7 +354,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return null;
     },
 
-    async claimDeliveryChecks({ now, limit, intervalMs, signal }) {
+    async claimDeliveryChecks({ now, limit, intervalMs, pacing: budget, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
       const due: Array<{ request: PublishRequest; since: number }> = [];
@@ -285,11 +363,22 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         const since = deliveryChecks.get(request.id) ?? Date.parse(request.delivery.at);
         if (since <= nowMs - intervalMs) due.push({ request, since });
       }
-      const claimed = due
-        .sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1))
-        .slice(0, limit)
-        .map(({ request }) => request);
+      const ordered = due.sort((a, b) => a.since - b.since || (a.request.id < b.request.id ? -1 : 1)).map(({ request }) => request);
+      const claimed: PublishRequest[] = [];
+      // With a budget: each request in turn while all its slots fit, taking them.
+      const planner = budget ? planSlots(budget.key, nowMs, budget.limits) : undefined;
+      for (const request of ordered) {
+        if (claimed.length >= limit) break;
+        if (
+          budget &&
+          planner &&
+          !planner.take(budget.slots?.[request.delivery?.state ?? 'pull-request-open'] ?? 1, Date.parse(budget.notAfter))
+        )
+          break;
+        claimed.push(request);
+      }
       for (const request of claimed) deliveryChecks.set(request.id, nowMs);
+      if (budget && planner) keepSlots(budget.key, planner.taken, budget.limits, nowMs);
       return claimed;
     },
 
@@ -472,16 +561,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return jobs.get(requestId) ?? null;
     },
 
-    async reservePacing({ key, now, limits, signal }) {
+    async reservePacing({ key, now, limits, notAfter, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);
-      const horizon = nowMs - pacingHorizon(limits);
-      const depth = pacingDepth(limits);
-      const kept = (pacing.get(key) ?? []).filter((time) => time > horizon).slice(-depth);
-      const slot = nextPacingSlot(kept, nowMs, limits);
-      kept.push(slot);
-      pacing.set(key, kept);
-      return { at: new Date(slot).toISOString() };
+      const at = planSlots(key, nowMs, limits).next();
+      if (notAfter !== undefined && at > Date.parse(notAfter)) return { at: new Date(at).toISOString(), reserved: false };
+      keepSlots(key, [at], limits, nowMs);
+      return { at: new Date(at).toISOString() };
     },
 
     async watchAudit({ onChange, signal }) {

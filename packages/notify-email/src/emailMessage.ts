@@ -99,6 +99,16 @@ export function renderEmail(notification: Notification, options: RenderEmailOpti
   return { subject, text, html };
 }
 
+// Where the workspace's publication went back to when its pull request was closed (core's
+// `publicationRestored`: the earlier commit, or null for none); '' when the notification does not say.
+function restoredSentence(value: unknown, subdomain: string, b: (text: string) => string): string {
+  if (value === null) return ` Nothing of this workspace is published now, and ${b(subdomain)} is free again.`;
+  if (typeof value !== 'object' || value === undefined) return '';
+  const { sha, subdomain: restored } = value as Record<string, unknown>;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{7,64}$/.test(sha) || typeof restored !== 'string') return '';
+  return ` The workspace is back to its previous publication (${b(sha.slice(0, 7))} at ${b(oneLine(restored, 70))}); the next publish is compared with it.`;
+}
+
 function describe(notification: Notification, fallbackRequestUrl: string | undefined): Content {
   const data = notification.data;
   const text = (key: string) => {
@@ -219,7 +229,8 @@ function describe(notification: Notification, fallbackRequestUrl: string | undef
     case 'request.closed':
       return {
         title: 'Pull request closed without merging',
-        lead: (b) => `The pull request for ${b(workspace)} (${b(subdomain)}) was closed without merging: this version will not go live.`,
+        lead: (b) =>
+          `The pull request for ${b(workspace)} (${b(subdomain)}) was closed without merging: this version will not go live.${restoredSentence(data.publicationRestored, subdomain, b)}`,
         fields,
         links: review('Open the request'),
         about,

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { createMemoryStorage, createPublishGate, publishEventTypeSchema } from '@publishgate/core';
 import { createFakeGit, createFakeGitHost, notificationExample } from '@publishgate/core/testing';
-import { createEmailNotifier, EmailNotifyError, escapeHtml } from '@publishgate/notify-email';
+import { createEmailNotifier, EmailNotifyError, escapeHtml, renderEmail } from '@publishgate/notify-email';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpStandIn } from './smtpStandIn';
@@ -320,5 +320,20 @@ describe('an SMTP server that fails: notify rejects so the outbox retries', () =
     ]);
     expect(server.received[0]?.mail.html).toContain('Bob &lt;b&gt;shop&lt;/b&gt;');
     await gate.close();
+  });
+});
+
+describe('request.closed says where the workspace went back to', () => {
+  const sha = 'c0ffee1234567890c0ffee1234567890c0ffee12';
+
+  it('the previous publication (short commit and subdomain), or that nothing is published and the subdomain is free', () => {
+    const back = renderEmail(
+      notificationExample('request.closed', { publicationRestored: { requestId: 'req-0', sha, subdomain: 'old-shop' } }),
+    );
+    expect(back.text).toContain('back to its previous publication (c0ffee1 at old-shop)');
+    expect(back.html).toContain('<strong>c0ffee1</strong>');
+    const none = renderEmail(notificationExample('request.closed', { publicationRestored: null }));
+    expect(none.text).toContain('Nothing of this workspace is published now, and shop is free again.');
+    expect(renderEmail(notificationExample('request.closed')).text).not.toMatch(/previous publication|published now/);
   });
 });

@@ -112,6 +112,7 @@ export function renderSlackMessage(notification: Notification, options: RenderSl
     case 'request.closed':
       title = 'Pull request closed without merging';
       lead = `The pull request for *${workspace}* (${subdomain}) was closed without merging: this version will not go live.`;
+      lead += restoredSentence(notification.data.publicationRestored, subdomain);
       reviewButton('Open request', true);
       break;
     case 'request.deploy_failed':
@@ -195,6 +196,16 @@ function quote(value: string): string {
 
 function button(actionId: string, label: string, url: string, primary: boolean): Button {
   return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: label }, url, ...(primary ? { style: 'primary' } : {}) };
+}
+
+// Where the workspace's publication went back to when its pull request was closed (core's
+// `publicationRestored`: the earlier commit, or null for none); '' when the notification does not say.
+function restoredSentence(value: unknown, subdomain: string): string {
+  if (value === null) return ` Nothing of this workspace is published now, and ${subdomain} is free again.`;
+  if (typeof value !== 'object' || value === undefined) return '';
+  const { sha, subdomain: restored } = value as Record<string, unknown>;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{7,64}$/.test(sha) || typeof restored !== 'string') return '';
+  return ` The workspace is back to its previous publication (${codeText(sha.slice(0, 7), 7)} at ${codeText(restored, 70)}); the next publish is compared with it.`;
 }
 
 function reader(data: Record<string, unknown>): Reader {

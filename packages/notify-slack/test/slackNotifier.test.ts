@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { createMemoryStorage, createPublishGate, publishEventTypeSchema } from '@publishgate/core';
 import { createFakeGit, createFakeGitHost, notificationExample } from '@publishgate/core/testing';
-import { createSlackNotifier, escapeMrkdwn, SLACK_ACTION_IDS, SlackNotifyError } from '@publishgate/notify-slack';
+import { createSlackNotifier, escapeMrkdwn, renderSlackMessage, SLACK_ACTION_IDS, SlackNotifyError } from '@publishgate/notify-slack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PostedMessage, startSlackStandIn } from './slackStandIn';
 
@@ -455,5 +455,20 @@ describe('createSlackNotifier with an incoming webhook', () => {
       expect(inspect(error, { depth: 8 })).not.toContain(WEBHOOK_SECRET);
       expect(String(error)).not.toContain(WEBHOOK_SECRET);
     }
+  });
+});
+
+describe('request.closed says where the workspace went back to', () => {
+  const sha = 'c0ffee1234567890c0ffee1234567890c0ffee12';
+
+  it('the previous publication (short commit and subdomain), or that nothing is published and the subdomain is free', () => {
+    const back = renderSlackMessage(
+      notificationFor('request.closed', { publicationRestored: { requestId: 'req-0', sha, subdomain: 'old-shop' } }),
+    );
+    expect(JSON.stringify(back.blocks)).toContain('back to its previous publication (`c0ffee1` at `old-shop`)');
+    const none = renderSlackMessage(notificationFor('request.closed', { publicationRestored: null }));
+    expect(JSON.stringify(none.blocks)).toContain('Nothing of this workspace is published now, and `shop` is free again.');
+    const silent = renderSlackMessage(notificationFor('request.closed'));
+    expect(JSON.stringify(silent.blocks)).not.toMatch(/previous publication|published now/);
   });
 });

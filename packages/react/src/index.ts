@@ -9,6 +9,7 @@ export { RequestReview, type RequestReviewProps } from './components/RequestRevi
 export { type TrustCandidate, TrustedUsers, type TrustedUsersProps } from './components/TrustedUsers.js';
 export { type FilePatch, type PatchHunk, type PatchLine, parsePatch } from './diff/parsePatch.js';
 export { type ApprovalsQueueResult, useApprovalsQueue } from './hooks/useApprovalsQueue.js';
+export { type BulkDecisionsResult, useBulkDecisions } from './hooks/useBulkDecisions.js';
 export { type UsePublishPreviewOptions, usePublishPreview } from './hooks/usePublishPreview.js';
 export { usePublishRequest } from './hooks/usePublishRequest.js';
 export type { QueryResult } from './hooks/useQuery.js';
@@ -30,6 +31,7 @@ export {
   usePublishGateClient,
   usePublishGateStore,
 } from './PublishGateProvider.js';
+export type { BulkDecisionInput } from './store/bulkDecisions.js';
 export type { MutationState } from './store/mutation.js';
 export type { Observable } from './store/observable.js';
 export {

@@ -1,4 +1,4 @@
-import type { DiffFile, Finding, PublishRequest, PublishStatus } from '@publishgate/core/client';
+import type { DiffFile, Finding, PublishGateErrorCode, PublishRequest, PublishStatus } from '@publishgate/core/client';
 
 /** Where a publish in `approving` is (the request's `progress.step`). */
 type PublishStep = NonNullable<PublishRequest['progress']>['step'];
@@ -231,6 +231,54 @@ export const defaultLabels = {
     recorded: (given: number, required: number) =>
       `Your approval was recorded: ${given} of ${required} approvals. Publishing starts once enough approvers agreed.`,
   },
+  /** Selecting rows of the approvals queue and deciding them together ("Approve selected"). */
+  bulkDecisions: {
+    /** Accessible name of the checkbox that selects every pending request on the page. */
+    selectAll: 'Select all pending requests on this page',
+    /** Accessible name of a row's checkbox. */
+    select: (workspaceName: string, subdomain: string) => `Select ${workspaceName} (${subdomain})`,
+    selected: (count: number) => `${plural(count, 'request', 'requests')} selected`,
+    approveSelected: 'Approve selected',
+    rejectSelected: 'Reject selected',
+    /** Title of the confirmation. */
+    title: (decision: 'approve' | 'reject', count: number) =>
+      `${decision === 'approve' ? 'Approve' : 'Reject'} ${plural(count, 'request', 'requests')}`,
+    description: 'Each request is decided on its own: one that cannot be decided does not stop the others.',
+    noFindings: 'No findings',
+    comment: 'Comment for the record (optional)',
+    feedback: 'Feedback for the builders (optional)',
+    confirm: (decision: 'approve' | 'reject', count: number) =>
+      `${decision === 'approve' ? 'Approve' : 'Reject'} ${plural(count, 'request', 'requests')}`,
+    deciding: 'Deciding…',
+    approved: 'Approved',
+    rejected: 'Rejected',
+    /** An approval recorded on a request whose rule needs more approvers (it stays pending). */
+    approvalRecorded: (given: number, required: number) => `Approval recorded: ${given} of ${required} approvals`,
+    /** A request that was not decided; `reason` is one of `errors`, or the server's message. */
+    notDecided: (reason: string) => `Not decided: ${reason}`,
+    /** Why a request was not decided, by error code, in words. */
+    errors: {
+      validation: 'the input was refused',
+      unauthorized: 'you are not signed in',
+      forbidden: 'you may not decide this request',
+      not_found: 'the request no longer exists',
+      conflict: 'someone decided it first',
+      invalid_transition: 'it is no longer pending',
+      subdomain_unavailable: 'its subdomain is taken',
+      in_flight: 'its workspace has another request in progress',
+      nothing_to_publish: 'there is nothing to publish',
+      payload_too_large: 'the request was too large',
+      unsupported_media_type: 'the request was refused',
+      method_not_allowed: 'the request was refused',
+      port_failed: 'a service failed; try again',
+      internal: 'the server failed; try again',
+    } satisfies Record<PublishGateErrorCode, string>,
+    /** Announced and shown once the server answered. */
+    summary: (decided: number, failed: number) =>
+      failed === 0 ? `${plural(decided, 'request', 'requests')} decided.` : `${decided} decided, ${failed} not decided.`,
+    sendFailed: 'The decisions were not sent.',
+    done: 'Done',
+  },
   trustedUsers: {
     heading: (blueprint: string) => `Trusted builders: ${blueprint}`,
     description: 'Requests from trusted builders are approved automatically, unless their changes contain a likely secret.',
@@ -267,6 +315,7 @@ export const defaultLabels = {
     submitted: 'Submitted',
     decided: 'Decided',
     feedback: 'Feedback from the reviewer',
+    /** For an approved request without delivery tracking (`request.delivery` absent): where it went. */
     liveAt: (subdomain: string) => `Live at ${subdomain}`,
     pullRequest: (number: number) => `Pull request #${number}`,
     withdraw: 'Withdraw request',

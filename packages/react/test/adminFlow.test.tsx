@@ -31,7 +31,9 @@ describe('admin flow against a real server', () => {
     const { user } = renderWithClient(<ApprovalsQueue />, server.clientFor(admin));
     const queue = screen.getByRole('region', { name: 'Publish requests' });
     const row = await within(queue).findByRole('row', { name: /Bob's shop/ });
-    const cells = within(row).getAllByRole('cell');
+    // The first cell holds the row's selection checkbox (bulk decisions).
+    const cells = within(row).getAllByRole('cell').slice(1);
+    expect(within(row).getByRole('checkbox', { name: "Select Bob's shop (bobs-shop)" })).not.toBeChecked();
     expect(cells[0]).toHaveTextContent("Bob's shop");
     expect(cells[1]).toHaveTextContent('bob@example.com');
     expect(cells[2]).toHaveTextContent('bobs-shop');
@@ -147,11 +149,18 @@ describe('admin flow against a real server', () => {
     await within(queue).findByRole('row', { name: /Bob's shop/ });
     await within(queue).findByRole('row', { name: /Carol's blog/ });
 
-    // Status filter, then the rows' review buttons, newest (Carol's) first.
+    // Status filter, "select all", then each row's checkbox and review button, newest (Carol's)
+    // first. ("Approve selected" / "Reject selected" are disabled while nothing is selected.)
     await user.tab();
     expect(within(queue).getByRole('combobox', { name: 'Status' })).toHaveFocus();
     await user.tab();
+    expect(within(queue).getByRole('checkbox', { name: 'Select all pending requests on this page' })).toHaveFocus();
+    await user.tab();
+    expect(within(queue).getByRole('checkbox', { name: "Select Carol's blog (carols-blog)" })).toHaveFocus();
+    await user.tab();
     expect(within(queue).getByRole('button', { name: "Review Carol's blog" })).toHaveFocus();
+    await user.tab();
+    expect(within(queue).getByRole('checkbox', { name: "Select Bob's shop (bobs-shop)" })).toHaveFocus();
     await user.tab();
     const bobsButton = within(queue).getByRole('button', { name: "Review Bob's shop" });
     expect(bobsButton).toHaveFocus();

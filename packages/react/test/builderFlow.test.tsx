@@ -90,9 +90,16 @@ describe('builder flow against a real server', () => {
 
     const [second] = (await server.clientFor(admin).listRequests({ status: 'pending' })).items;
     await server.clientFor(admin).approve(second?.id as string, { expectedVersion: second?.version });
-    await within(status).findByText('Live at abc-shop', {}, { timeout: 5_000 });
-    const current = status.querySelector('.pg-current') as HTMLElement;
-    expect(within(current).getByText('Published')).toBeTruthy();
+    const current = await waitFor(
+      () => {
+        const element = status.querySelector('.pg-current') as HTMLElement;
+        expect(within(element).getByText('Published')).toBeTruthy();
+        return element;
+      },
+      { timeout: 5_000 },
+    );
+    // Regression: an open pull request was announced as "Live at abc-shop" before anything was merged.
+    expect(within(status).queryByText('Live at', { exact: false })).toBeNull();
     expect(within(current).getByRole('link', { name: /Pull request #\d+/ })).toHaveAttribute('href', expect.stringMatching(/^https?:/));
     // The rejection stays in the history with its feedback.
     const history = within(status).getByRole('list');

@@ -1,13 +1,13 @@
 // Issue 14, item 8: diffs started collapsed, so the changed lines (the point of a review) took a
 // click per file. Small files start expanded, large ones collapsed, with line counts either way.
-import type { DiffFile, DiffSummary, PreviewResult } from '@publishgate/core/client';
+import type { DiffFile, DiffSummary } from '@publishgate/core/client';
 import { requestFixture } from '@publishgate/core/testing';
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { DiffView, defaultLabels, PublishDialog, RequestReview } from '../src/index.js';
 import { renderWithClient } from './render.js';
-import { stubClient } from './stubClient.js';
+import { everySubdomainFree, firstPublishPreview, stubClient } from './stubClient.js';
 
 function filePatch(path: string, added: number): string {
   const lines = Array.from({ length: added }, (_, index) => `+line ${index + 1} of ${path}`);
@@ -66,18 +66,10 @@ describe('DiffView expansion', () => {
     expectSmallOpenLargeClosed(screen.getByRole('region', { name: `Review: ${request.workspace.name}` }));
     review.unmount();
 
-    const preview: PreviewResult = {
-      baseline: { kind: 'blueprint' },
-      diff: diff(),
-      findings: [],
-      suggestedSubdomain: 'shop',
-      publishable: true,
-      publication: null,
-      inFlight: null,
-    };
+    const preview = firstPublishPreview({ diff: diff() });
     const client = stubClient({
       preview: async () => preview,
-      checkSubdomain: async ({ subdomain }) => ({ available: true, normalized: subdomain }),
+      checkSubdomain: everySubdomainFree,
     });
     renderWithClient(<PublishDialog workspaceId="ws-1" open onClose={() => {}} />, client, { storeOptions: { live: false } });
     const dialog = screen.getByRole('dialog', { name: 'Publish workspace' });

@@ -7,7 +7,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { ApprovalsQueue, PublishDialog, PublishStatus, RequestReview } from '../src/index.js';
 import { expectNoAxeViolations, renderWithClient } from './render.js';
-import { stubClient } from './stubClient.js';
+import { everySubdomainFree, firstPublishPreview, stubClient } from './stubClient.js';
 
 const ada = { id: 'u-ada', email: 'ada@example.com' };
 const at = '2026-03-04T05:06:00.000Z';
@@ -131,16 +131,8 @@ describe('publish progress', () => {
   it('a trusted submit answered while still publishing shows the progress in the dialog', async () => {
     const current = approving({ step: 'pushing', attempt: 1 }, { subdomain: 'shop' });
     const client = stubClient({
-      preview: async () => ({
-        baseline: { kind: 'blueprint' },
-        diff: current.diff,
-        findings: [],
-        suggestedSubdomain: 'shop',
-        publishable: true,
-        publication: null,
-        inFlight: null,
-      }),
-      checkSubdomain: async ({ subdomain }) => ({ available: true, normalized: subdomain }),
+      preview: async () => firstPublishPreview({ diff: current.diff }),
+      checkSubdomain: everySubdomainFree,
       requestPublish: async () => current,
       getRequest: async () => current,
     });

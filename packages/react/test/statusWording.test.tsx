@@ -7,7 +7,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { PublishDialog, PublishStatus, RequestReview, TrustedUsers } from '../src/index.js';
 import { renderWithClient } from './render.js';
-import { stubClient } from './stubClient.js';
+import { everySubdomainFree, firstPublishPreview, stubClient } from './stubClient.js';
 
 const ada = { id: 'u-ada', email: 'ada@example.com' };
 const at = '2026-03-04T05:06:00.000Z';
@@ -110,16 +110,8 @@ describe('status wording', () => {
     let current: PublishRequest = { ...publishing(), decision: { kind: 'approved', by: { trust: true }, at } };
     let emit: ((entry: AuditEntry) => void) | undefined;
     const client = stubClient({
-      preview: async () => ({
-        baseline: { kind: 'blueprint' },
-        diff: current.diff,
-        findings: [],
-        suggestedSubdomain: 'shop',
-        publishable: true,
-        publication: null,
-        inFlight: null,
-      }),
-      checkSubdomain: async ({ subdomain }) => ({ available: true, normalized: subdomain }),
+      preview: async () => firstPublishPreview({ diff: current.diff }),
+      checkSubdomain: everySubdomainFree,
       requestPublish: async () => current,
       getRequest: async () => current,
       subscribe: (onEvent) => {
@@ -142,16 +134,8 @@ describe('status wording', () => {
 
   it('regression: a failed submit and a refused trust change are each announced by one live region', async () => {
     const client = stubClient({
-      preview: async () => ({
-        baseline: { kind: 'blueprint' },
-        diff: requestFixture().diff,
-        findings: [],
-        suggestedSubdomain: 'shop',
-        publishable: true,
-        publication: null,
-        inFlight: null,
-      }),
-      checkSubdomain: async ({ subdomain }) => ({ available: true, normalized: subdomain }),
+      preview: async () => firstPublishPreview({ diff: requestFixture().diff }),
+      checkSubdomain: everySubdomainFree,
       requestPublish: async () => {
         throw new PublishGateError('port_failed', 'The git remote did not answer.');
       },

@@ -1,4 +1,4 @@
-import type { PublishGateClient } from '@publishgate/core/client';
+import type { PreviewResult, PublishGateClient } from '@publishgate/core/client';
 
 /** Never settles: a query that stays loading. */
 export const forever = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -33,3 +33,25 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     ...methods,
   };
 }
+
+/**
+ * The preview of a workspace never published and with nothing in flight: diffed against its
+ * blueprint and publishable, with `fields` (at least the diff) on top.
+ */
+export function firstPublishPreview(fields: Pick<PreviewResult, 'diff'> & Partial<PreviewResult>): PreviewResult {
+  return {
+    baseline: { kind: 'blueprint' },
+    findings: [],
+    suggestedSubdomain: 'shop',
+    publishable: true,
+    publication: null,
+    inFlight: null,
+    ...fields,
+  };
+}
+
+/** A `checkSubdomain` for which every name is free. */
+export const everySubdomainFree: PublishGateClient['checkSubdomain'] = async ({ subdomain }) => ({
+  available: true,
+  normalized: subdomain,
+});

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApprovalsQueue, PublishDialog, PublishStatus, RequestReview, TrustedUsers } from '../src/index.js';
 import { admin, builder, startServer, type TestServer } from './harness.js';
 import { renderWithClient } from './render.js';
-import { stubClient } from './stubClient.js';
+import { firstPublishPreview, stubClient } from './stubClient.js';
 
 /** Markup and script payloads; each must come out as the exact same text, and as nothing else. */
 const PAYLOADS = [
@@ -96,15 +96,8 @@ const POSITIONS: Position[] = [
     render: (payload) => ({
       ui: <PublishDialog workspaceId="ws-1" open onClose={() => {}} />,
       client: stubClient({
-        preview: async () => ({
-          baseline: { kind: 'blueprint' },
-          diff: hostile(payload).diff,
-          findings: hostile(payload).findings,
-          suggestedSubdomain: 'safe-name',
-          publishable: true,
-          publication: null,
-          inFlight: null,
-        }),
+        preview: async () =>
+          firstPublishPreview({ diff: hostile(payload).diff, findings: hostile(payload).findings, suggestedSubdomain: 'safe-name' }),
         checkSubdomain: async () => ({ available: false, reason: 'taken', message: payload, suggestions: [] }),
       }),
       reveal: expandFirstFile,

@@ -36,12 +36,16 @@ export function findBlueprint(id: string): DemoBlueprint | undefined {
   return BLUEPRINTS.find((blueprint) => blueprint.id === id);
 }
 
-/** The demo users: two builders and one admin. Ids are stable so that re-runs keep their data. */
+/**
+ * The demo users: three builders and two admins (two, so that a blueprint can ask for two
+ * approvals). Ids are stable so that re-runs keep their data.
+ */
 export const DEMO_USERS: readonly DemoUser[] = [
   { id: 'u-bob', email: 'bob@example.com', name: 'Bob', title: 'Builder', roles: ['builder'] },
   { id: 'u-carol', email: 'carol@example.com', name: 'Carol', title: 'Builder', roles: ['builder'] },
   { id: 'u-dan', email: 'dan@example.com', name: 'Dan', title: 'Builder', roles: ['builder'] },
   { id: 'u-ada', email: 'ada@example.com', name: 'Ada', title: 'Admin', roles: ['admin'] },
+  { id: 'u-grace', email: 'grace@example.com', name: 'Grace', title: 'Admin', roles: ['admin'] },
 ];
 
 /** One working copy per builder, cloned from its blueprint's repository at first start. */

@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
 import { type GitHubEmulator, routeGitHubEmulators, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createFetchHandler, createPublishGate, type PublishGate, toNodeHandler, type Workspace } from '@publishgate/core';
+import {
+  type Actor,
+  createFetchHandler,
+  createPublishGate,
+  type PublishGate,
+  PublishGateError,
+  toNodeHandler,
+  type Workspace,
+} from '@publishgate/core';
 import { BLUEPRINT, BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findBlueprint, findWorkspace } from './demoData.js';
 import { createDevSessions } from './devSessions.js';
 import { createInboxNotifier, type InboxNotifier } from './inboxNotifier.js';
@@ -113,6 +121,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     });
 
     const emulators: Record<string, GitHubEmulator> = {};
+    // Local mode: the emulators send signed webhooks (merged, deployed) to the gate's own route,
+    // as a GitHub repository's webhook settings would; the secret lives only as long as this run.
+    const webhookSecret = remoteConfig.kind === 'local' ? randomUUID() : undefined;
     let gitHubApiUrl: string | undefined;
     let gitHost: ReturnType<typeof createGitHubHost>;
     if (remoteConfig.kind === 'github') {
@@ -177,6 +188,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const publishgate = createFetchHandler(gate, {
       authenticate: (request) => toActor(actorOf(request.headers.get('cookie'))),
       resolveWorkspace: (id, actor) => visibleWorkspace(id, actor),
+      ...(webhookSecret === undefined ? {} : { githubWebhookSecret: webhookSecret }),
       onError: (error) => log(`[publishgate] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     const publishgateNode = toNodeHandler(publishgate);
@@ -209,6 +221,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
 
       if (path === '/config' && method === 'GET') {
         return sendJson(res, 200, {
+          // Demo-only controls that stand in for what happens on GitHub (merge, deployment).
+          devControls: { simulateDeploy: remoteConfig.kind === 'local' && user.roles.includes('admin') },
           blueprints: BLUEPRINTS.map(({ id, name, description }) => ({
             id,
             name,
@@ -265,6 +279,16 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         }
         throw new HttpError(405, 'method_not_allowed', 'Method not allowed.');
       }
+      if (path === '/dev/simulate-deploy') {
+        // DEV-ONLY: plays GitHub's part after an approval (someone merges the pull request, the
+        // deployment goes live) on the emulator. It does not exist against a real repository.
+        if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Simulated deploys exist only with the GitHub emulator.');
+        if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
+        if (!user.roles.includes('admin')) throw new HttpError(403, 'forbidden', 'Only admins simulate a deploy.');
+        const body = await readJson(req);
+        if (typeof body.requestId !== 'string') throw new HttpError(400, 'validation', 'Send { requestId }.');
+        return sendJson(res, 200, await simulateDeploy(body.requestId, toActor(user) as Actor));
+      }
       if (path === '/inbox' && method === 'GET') return sendJson(res, 200, { items: inbox.forActor(user) });
       if (path === '/remote/branches' && method === 'GET') {
         if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
@@ -286,6 +310,24 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         throw new HttpError(404, 'not_found', 'No such branch on the remote.');
       }
       throw new HttpError(404, 'not_found', 'No such route.');
+    }
+
+    /** Merges the request's pull request on its blueprint's emulator and reports a successful deployment of the merge commit. */
+    async function simulateDeploy(requestId: string, actor: Actor) {
+      const request = await gate.getRequest({ id: requestId, actor }).catch((error: unknown) => {
+        throw PublishGateError.is(error, 'not_found') || PublishGateError.is(error, 'validation')
+          ? new HttpError(404, 'not_found', 'No such request.')
+          : error;
+      });
+      const number = request.pullRequest?.number;
+      const emulatorOfRequest = emulators[request.workspace.blueprintId];
+      if (request.status !== 'approved' || request.delivery?.state !== 'pull-request-open' || number === undefined || !emulatorOfRequest) {
+        throw new HttpError(409, 'invalid_state', 'Only an approved request whose pull request is open can be deployed.');
+      }
+      // Each step answers once the gate received its webhook, so the request is live when this returns.
+      const mergeSha = await emulatorOfRequest.mergePullRequest(number);
+      await emulatorOfRequest.deploy({ sha: mergeSha, state: 'success', environmentUrl: `https://${request.subdomain}.apps.example.com` });
+      return { request: await gate.getRequest({ id: requestId, actor }) };
     }
 
     const server: Server = createServer((req, res) => {
@@ -318,6 +360,10 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       });
     });
     publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (webhookSecret !== undefined) {
+      for (const started of Object.values(emulators))
+        started.setWebhook({ url: `${publicUrl}/api/publishgate/hooks/github`, secret: webhookSecret });
+    }
     cleanups.push(
       () =>
         new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 // The portal's own small API (dev-only sign-in, workspace files, inbox, remote branches). The
 // publish workflow itself goes through `@publishgate/core/client` and the React components.
-import type { Notification } from '@publishgate/core';
+import type { Notification, PublishRequest } from '@publishgate/core';
 import type { RemoteBranch } from '../server/remoteBranches.js';
 
 /** A demo user as the server describes it. */
@@ -11,6 +11,8 @@ export type PortalWorkspace = { id: string; name: string; blueprintId: string; o
 
 /** What the server says about the demo setup. */
 export type PortalConfig = {
+  /** Dev-only controls that play GitHub's part in local mode (for admins). */
+  devControls: { simulateDeploy: boolean };
   /** Each blueprint, with the builders who have a workspace made from it (its trust candidates). */
   blueprints: Array<{ id: string; name: string; description: string; builderIds: string[] }>;
   builders: PortalUser[];
@@ -78,5 +80,7 @@ export const portalApi = {
   deleteFile: (workspaceId: string, path: string) =>
     call<{ deleted: true }>('DELETE', `/workspaces/${encodeURIComponent(workspaceId)}/file`, { path }),
   inbox: () => call<{ items: Notification[] }>('GET', '/inbox'),
+  /** DEV-ONLY: merges the request's pull request on the emulator and marks its deployment live. */
+  simulateDeploy: (requestId: string) => call<{ request: PublishRequest }>('POST', '/dev/simulate-deploy', { requestId }),
   branch: (name: string) => call<RemoteBranch>('GET', `/remote/branch?name=${encodeURIComponent(name)}`),
 };

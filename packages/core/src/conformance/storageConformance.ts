@@ -753,6 +753,214 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect((await storage.claimDeliveryChecks({ now: at(200), limit: 5, intervalMs: 60_000 })).map((r) => r.id)).toEqual([second.id]);
       });
 
+      describe('the publication follows delivery', () => {
+        // An approved request of `workspace` with its pull request open, published at `seconds`.
+        async function published(storage: StoragePort, workspace: PublishRequest['workspace'], subdomain: string, seconds: number) {
+          const request = await create(storage, requestFixture({ workspace, subdomain, createdAt: at(seconds) }));
+          return storage.transitionRequest({
+            id: request.id,
+            expectedVersion: 1,
+            next: advance(request, 'approved', {
+              updatedAt: at(seconds + 1),
+              branch: `publish/${subdomain}-${request.id}`,
+              pullRequest: { number: seconds, url: `https://example.test/pull/${seconds}` },
+              delivery: { state: 'pull-request-open', at: at(seconds + 1) },
+            }),
+            ...none,
+          });
+        }
+        function closeAt(request: PublishRequest, seconds: number) {
+          return moveDeliveryWith(request, { state: 'closed-unmerged', at: at(seconds) }, at(seconds));
+        }
+        function moveDeliveryWith(request: PublishRequest, delivery: NonNullable<PublishRequest['delivery']>, updatedAt: string) {
+          return {
+            id: request.id,
+            expectedVersion: request.version,
+            next: { ...request, version: request.version + 1, updatedAt, delivery },
+          };
+        }
+
+        it('a publish closed unmerged gives the workspace back its previous publication, with the audit entry in the same write', {
+          timeout,
+        }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          const first = await published(storage, workspace, 'first-name', 100);
+          const second = await published(storage, workspace, 'second-name', 200);
+          const before = await counts(storage);
+          await storage.transitionRequest({ ...closeAt(second, 300), audit: [auditFixture(second)], outbox: [] });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toEqual({
+            workspaceId: workspace.id,
+            subdomain: 'first-name',
+            sha: first.sha,
+            requestId: first.id,
+            publishedAt: at(300),
+          });
+          expect(await storage.getSubdomainClaim({ subdomain: 'first-name' })).toEqual({
+            subdomain: 'first-name',
+            workspaceId: workspace.id,
+          });
+          expect(await storage.getSubdomainClaim({ subdomain: 'second-name' })).toBeNull();
+          expect((await counts(storage)).audit).toBe(before.audit + 1);
+        });
+
+        it('a first publish closed unmerged leaves no publication and frees its subdomain for another workspace', { timeout }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          const only = await published(storage, workspace, 'first-try', 100);
+          await storage.transitionRequest({ ...closeAt(only, 200), ...none });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toBeNull();
+          expect(await storage.getSubdomainClaim({ subdomain: 'first-try' })).toBeNull();
+          const other = requestFixture({ subdomain: 'first-try' });
+          await expect(create(storage, other)).resolves.toMatchObject({ id: other.id });
+        });
+
+        it('going back skips earlier publishes that were closed unmerged too', { timeout }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          const first = await published(storage, workspace, 'one', 100);
+          const second = await published(storage, workspace, 'two', 200);
+          const third = await published(storage, workspace, 'three', 300);
+          await storage.transitionRequest({ ...closeAt(third, 400), ...none });
+          expect((await storage.getPublication({ workspaceId: workspace.id }))?.requestId).toBe(second.id);
+          await storage.transitionRequest({
+            ...closeAt(second, 500),
+            ...none,
+          });
+          expect((await storage.getPublication({ workspaceId: workspace.id }))?.requestId).toBe(first.id);
+          expect((await storage.getPublication({ workspaceId: workspace.id }))?.sha).toBe(first.sha);
+        });
+
+        it('a request closed unmerged after a newer publish replaced it leaves the newer publication', { timeout }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          await published(storage, workspace, 'one', 100);
+          const second = await published(storage, workspace, 'two', 200);
+          const third = await published(storage, workspace, 'three', 300);
+          const before = await storage.getPublication({ workspaceId: workspace.id });
+          await storage.transitionRequest({ ...closeAt(second, 400), ...none });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toEqual(before);
+          expect(before?.requestId).toBe(third.id);
+          expect(await storage.getSubdomainClaim({ subdomain: 'three' })).toEqual({ subdomain: 'three', workspaceId: workspace.id });
+        });
+
+        it('other delivery moves (merged, live, deploy-failed) leave the publication as it is', { timeout }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          await published(storage, workspace, 'one', 100);
+          const second = await published(storage, workspace, 'two', 200);
+          const before = await storage.getPublication({ workspaceId: workspace.id });
+          const merged = await storage.transitionRequest({
+            ...moveDeliveryWith(second, { state: 'merged', at: at(300), mergeSha: fakeSha(300) }, at(300)),
+            ...none,
+          });
+          await storage.transitionRequest({ ...moveDeliveryWith(merged, { state: 'deploy-failed', at: at(400) }, at(400)), ...none });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toEqual(before);
+        });
+
+        it('a request reopened and merged after closing is the publication again, unless a newer publish replaced it', {
+          timeout,
+        }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          const first = await published(storage, workspace, 'one', 100);
+          const closed = await storage.transitionRequest({ ...closeAt(first, 200), ...none });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toBeNull();
+          await storage.transitionRequest({
+            ...moveDeliveryWith(closed, { state: 'merged', at: at(300), mergeSha: fakeSha(300) }, at(300)),
+            ...none,
+          });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toMatchObject({
+            requestId: first.id,
+            subdomain: 'one',
+            publishedAt: at(300),
+          });
+          expect(await storage.getSubdomainClaim({ subdomain: 'one' })).toEqual({ subdomain: 'one', workspaceId: workspace.id });
+
+          const second = await published(storage, workspace, 'two', 400);
+          const closedSecond = await storage.transitionRequest({ ...closeAt(second, 500), ...none });
+          const third = await published(storage, workspace, 'three', 600);
+          await storage.transitionRequest({
+            ...moveDeliveryWith(closedSecond, { state: 'merged', at: at(700), mergeSha: fakeSha(700) }, at(700)),
+            ...none,
+          });
+          expect((await storage.getPublication({ workspaceId: workspace.id }))?.requestId).toBe(third.id);
+        });
+
+        it('a publication that comes back leaves its subdomain to a workspace that claimed it meanwhile', { timeout }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          const first = await published(storage, workspace, 'wanted', 100);
+          const second = await published(storage, workspace, 'renamed', 200);
+          // The rename released 'wanted'; another workspace takes it.
+          const other = await create(storage, requestFixture({ subdomain: 'wanted' }));
+          await storage.transitionRequest({ ...closeAt(second, 300), ...none });
+          expect(await storage.getPublication({ workspaceId: workspace.id })).toMatchObject({ requestId: first.id, sha: first.sha });
+          expect(await storage.getSubdomainClaim({ subdomain: 'wanted' })).toEqual({
+            subdomain: 'wanted',
+            workspaceId: other.workspace.id,
+          });
+          expect(await storage.getSubdomainClaim({ subdomain: 'renamed' })).toBeNull();
+        });
+      });
+
+      it('claimDeliveryChecks with pacing claims only as many as get a slot by notAfter, takes exactly those slots, and leaves the rest due', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const limits = [{ max: 3, perMs: 60_000 }];
+        const claim = (seconds: number, notAfter: number) =>
+          storage.claimDeliveryChecks({
+            now: at(seconds),
+            limit: 10,
+            intervalMs: 100_000,
+            pacing: { key: 'host', limits, notAfter: at(notAfter) },
+          });
+        for (let number = 1; number <= 4; number += 1) await delivered(storage, number, at(0));
+        // One slot already taken (a publish), so two are left in this window.
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        const first = await claim(100, 100);
+        expect(first).toHaveLength(2);
+        // The budget is spent until 160: nothing is claimed, and the two left stay due.
+        expect(await claim(100, 159)).toEqual([]);
+        expect((await storage.reservePacing({ key: 'host', now: at(100), limits })).at).toBe(at(160));
+        const later = await claim(160, 160);
+        expect(later).toHaveLength(2);
+        expect(new Set([...first, ...later].map((request) => request.id)).size).toBe(4);
+        // With nothing due, no slot is taken: three are still free at 220.
+        expect(await claim(170, 250)).toEqual([]);
+        const slots = [];
+        for (let index = 0; index < 3; index += 1) slots.push((await storage.reservePacing({ key: 'host', now: at(170), limits })).at);
+        expect(slots).toEqual([at(220), at(220), at(220)]);
+      });
+
+      it('claimDeliveryChecks with pacing takes pacing.slots of a delivery state per request, in order: one that does not fit is not overtaken', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const limits = [{ max: 3, perMs: 60_000 }];
+        const claim = (seconds: number) =>
+          storage.claimDeliveryChecks({
+            now: at(seconds),
+            limit: 10,
+            intervalMs: 60_000,
+            pacing: { key: 'host', limits, notAfter: at(seconds), slots: { merged: 2 } },
+          });
+        const merged = await moveDelivery(storage, await delivered(storage, 1, at(0)), {
+          state: 'merged',
+          at: at(0),
+          mergeSha: fakeSha(1),
+        });
+        const open = await delivered(storage, 2, at(10));
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        await storage.reservePacing({ key: 'host', now: at(100), limits });
+        // One slot is left; the merged request needs two, and the open one waits behind it.
+        expect(await claim(100)).toEqual([]);
+        expect((await claim(160)).map((request) => request.id)).toEqual([merged.id, open.id]);
+        // Three slots taken at 160: the next is a window later.
+        expect((await storage.reservePacing({ key: 'host', now: at(160), limits })).at).toBe(at(220));
+      });
+
       it('concurrent claimDeliveryChecks never hand out one request twice in an interval', { timeout }, async () => {
         const storage = await fresh();
         for (let number = 1; number <= 6; number += 1) await delivered(storage, number);
@@ -920,6 +1128,22 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         for (let index = 0; index < 3; index += 1) await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute });
         expect((await storage.reservePacing({ key: 'k', now: at(30), limits: perMinute })).at).toBe(at(60));
         expect((await storage.reservePacing({ key: 'k', now: at(500), limits: perMinute })).at).toBe(at(500));
+      });
+
+      it('reservePacing with notAfter reserves nothing when the slot would be later, and says when it would have been', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        for (let index = 0; index < 3; index += 1) {
+          expect(await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute, notAfter: at(1) })).toMatchObject({ at: at(0) });
+        }
+        expect(await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute, notAfter: at(1) })).toEqual({
+          at: at(60),
+          reserved: false,
+        });
+        // The refused one took nothing: the next slot is still the first one free.
+        expect((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at).toBe(at(60));
+        expect((await storage.reservePacing({ key: 'k', now: at(0), limits: perMinute })).at).toBe(at(60));
       });
 
       it('8 concurrent reservations get slots that together keep the limit', { timeout }, async () => {

@@ -59,7 +59,8 @@ export type PublishGatePolicy = {
   publishPacing?: readonly PacingLimit[] | false;
   /**
    * `sweep()` asks the git host about each approved request whose pull request is still open or
-   * not yet deployed at most this often (needs `gitHost.getPullRequest`). Default 5 minutes.
+   * not yet deployed at most this often (needs `gitHost.getPullRequest`). Each host request a poll
+   * makes takes a slot of `publishPacing`. Default 5 minutes.
    */
   deliveryPollMs?: number;
 };

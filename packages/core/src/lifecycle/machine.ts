@@ -67,7 +67,16 @@ export type PublishRequestEvent =
  */
 export type DeliveryEvent =
   | { type: 'delivery.merged'; at: string; mergeSha?: string }
-  | { type: 'delivery.closed'; at: string }
+  | {
+      type: 'delivery.closed';
+      at: string;
+      /**
+       * What the workspace's publication goes back to because of this (storage applies it in the
+       * same write): the earlier request's commit, or null for none (a first publish, whose subdomain
+       * is released). Absent when the publication is not this request's (a newer publish replaced it).
+       */
+      publicationRestored?: RestoredPublication | null;
+    }
   | { type: 'delivery.live'; at: string; mergeSha?: string; deploymentUrl?: string }
   | { type: 'delivery.deploy_failed'; at: string; mergeSha?: string };
 
@@ -95,6 +104,15 @@ const DELIVERY_STATE_OF: Record<DeliveryEvent['type'], DeliveryState> = {
 export const deliveryStateOf = (request: PublishRequest): DeliveryState => request.delivery?.state ?? 'pull-request-open';
 
 const isDeliveryEvent = (event: PublishRequestEvent): event is DeliveryEvent => event.type in DELIVERY_MOVES;
+
+/** The publication a workspace goes back to when its latest publish is closed unmerged. */
+export type RestoredPublication = { requestId: string; sha: string; subdomain: string };
+
+// Said on request.closed: where the workspace's publication went back to, when it moved.
+const closedData = ({ event }: Ctx): { data?: Record<string, unknown> } =>
+  event.type === 'delivery.closed' && event.publicationRestored !== undefined
+    ? { data: { publicationRestored: event.publicationRestored } }
+    : {};
 
 /** Parameters of the `refuse` action: the machine's verdict when a guard blocks a command. */
 export type RefuseParams = { code: PublishGateErrorCode; message: string };
@@ -441,7 +459,11 @@ export const publishRequestMachine = setup({
         },
         'delivery.closed': {
           guard: 'deliveryMovesOn',
-          actions: ['recordDelivery', record('request.closed'), notify('request.closed', 'builder')],
+          actions: [
+            'recordDelivery',
+            { type: 'record', params: (args: Ctx): RecordParams => ({ type: 'request.closed', ...closedData(args) }) },
+            { type: 'notify', params: (args: Ctx): NotifyParams => ({ type: 'request.closed', to: 'builder', ...closedData(args) }) },
+          ],
         },
         'delivery.live': {
           guard: 'deliveryMovesOn',

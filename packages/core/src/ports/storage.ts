@@ -78,10 +78,19 @@ export interface StoragePort {
    * Replaces a request with `next` if its stored version still equals `expectedVersion`
    * (compare-and-set); `next.version` must be `expectedVersion + 1`. Rejects with `conflict` and
    * changes nothing when the version is stale, with `not_found` when the id does not exist.
-   * When `next.status` is `approved` the workspace's publication becomes `{ subdomain, sha }` of
-   * `next`. When `next.status` is not `approving`, the request's publish job is deleted in the same
-   * write (a `job` given with such a transition is refused with `validation`). Afterwards the workspace's subdomain claims are exactly its publication's subdomain
-   * and its in-flight request's subdomain.
+   * When `next.status` becomes `approved` the workspace's publication becomes `{ subdomain, sha }` of
+   * `next`. The publication follows delivery: when an approved request's `delivery.state` becomes
+   * `closed-unmerged` while it is the workspace's publication, the publication goes back, in the same
+   * write, to the newest (by `createdAt`, then `id`) other approved request of the workspace whose
+   * delivery is not `closed-unmerged` (`publishedAt` is `next.updatedAt`), or to none when there is
+   * no such request; when a publication replaced it meanwhile, the publication stays. When an
+   * approved request leaves `closed-unmerged` (its pull request was reopened and merged) and is then
+   * the newest approved request of the workspace not closed unmerged, it is the publication again. When `next.status` is
+   * not `approving`, the request's publish job is deleted in the same write (a `job` given with such
+   * a transition is refused with `validation`). Afterwards the workspace's subdomain claims are
+   * exactly its publication's subdomain and its in-flight request's subdomain, with one exception:
+   * a publication that comes back through delivery never takes its subdomain from another workspace
+   * that claimed it meanwhile (that workspace keeps it; the transition still succeeds).
    */
   transitionRequest(
     args: SideWrites & { id: string; expectedVersion: number; next: PublishRequest; signal?: AbortSignal },
@@ -117,8 +126,21 @@ export interface StoragePort {
    * delivery's `at` when never claimed, is at or before `now - intervalMs`; oldest first. Each is
    * marked checked at `now` in the same atomic step (the request itself is not changed), so
    * servers polling together ask about each request at most once per interval.
+   *
+   * With `pacing`, every request claimed also takes reservations under `pacing.key`, as
+   * {@link StoragePort.reservePacing} would hand them out, in the same atomic step: as many as
+   * `pacing.slots[its delivery state]` (default 1), for the host requests its check makes. Requests
+   * are taken in the order above while all their slots fall at or before `pacing.notAfter`; the first
+   * that does not fit, and every one after it, stays due (a poll never waits for the budget, never
+   * takes a slot it does not use, and a request needing more slots is not overtaken forever).
    */
-  claimDeliveryChecks(args: { now: string; limit: number; intervalMs: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
+  claimDeliveryChecks(args: {
+    now: string;
+    limit: number;
+    intervalMs: number;
+    pacing?: { key: string; limits: readonly PacingLimit[]; notAfter: string; slots?: Partial<Record<DeliveryState, number>> };
+    signal?: AbortSignal;
+  }): Promise<PublishRequest[]>;
 
   /** Up to `limit` pending requests whose `expiresAt` is at or before `now`, oldest deadline first. */
   listOverdueRequests(args: { now: string; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
@@ -222,9 +244,17 @@ export interface StoragePort {
    * Reserves the earliest time at or after `now`, and at or after every earlier reservation under
    * `key`, at which each limit still holds: fewer than `max` reservations in the `perMs` window
    * ending there (see `nextPacingSlot`). Atomic across every instance sharing the store, so servers
-   * together keep one budget. Reservations older than the longest window may be forgotten.
+   * together keep one budget. Reservations older than the longest window may be forgotten. With
+   * `notAfter`, a slot later than that is not reserved: resolves `{ at, reserved: false }` (`at` is
+   * the slot it would have been) and changes nothing.
    */
-  reservePacing(args: { key: string; now: string; limits: readonly PacingLimit[]; signal?: AbortSignal }): Promise<{ at: string }>;
+  reservePacing(args: {
+    key: string;
+    now: string;
+    limits: readonly PacingLimit[];
+    notAfter?: string;
+    signal?: AbortSignal;
+  }): Promise<{ at: string; reserved?: boolean }>;
 
   /**
    * Optional. Calls `onChange` soon after audit entries are committed by any instance sharing

@@ -134,6 +134,25 @@ describe('publishRequestMachine: delivery never moves backwards', () => {
     expect(() => decide('approved', approved('merged'), events['delivery.closed'], policy)).toThrow();
   });
 
+  it('closed says where the publication went back to, in the audit entry and the builder notification', () => {
+    const restored = { requestId: 'req-0', sha: 'c'.repeat(40), subdomain: 'bike-shop' };
+    const back = decide(
+      'approved',
+      approved('pull-request-open'),
+      { type: 'delivery.closed', at: LATER, publicationRestored: restored },
+      policy,
+    );
+    expect(back.records).toEqual([{ type: 'request.closed', data: { publicationRestored: restored } }]);
+    expect(back.notifications).toEqual([{ type: 'request.closed', to: 'builder', data: { publicationRestored: restored } }]);
+    const none = decide(
+      'approved',
+      approved('pull-request-open'),
+      { type: 'delivery.closed', at: LATER, publicationRestored: null },
+      policy,
+    );
+    expect(none.notifications).toEqual([{ type: 'request.closed', to: 'builder', data: { publicationRestored: null } }]);
+  });
+
   it('live keeps the merge commit it learnt earlier and records where it is live', () => {
     const merged = decide('approved', approved('pull-request-open'), events['delivery.merged'], policy).request;
     const live = decide('approved', merged, { type: 'delivery.live', at: LATER, deploymentUrl: 'https://x.example' }, policy).request;

@@ -1,13 +1,14 @@
 'use client';
-import type { PublishRequest, PublishStatus, TrustView } from '@publishgate/core/client';
+import type { DecisionResult, PublishRequest, PublishStatus, TrustView } from '@publishgate/core/client';
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useApprovalsQueue } from '../hooks/useApprovalsQueue.js';
 import { useQuery } from '../hooks/useQuery.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
-import type { QueueFilters } from '../store/queueObserver.js';
+import { type QueueFilters, queueFiltersKey } from '../store/queueObserver.js';
 import { ApprovalCount } from './ApprovalCount.js';
 import { BuilderEmail } from './BuilderEmail.js';
+import { BulkDecisionDialog } from './BulkDecisionDialog.js';
 import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
@@ -41,7 +42,10 @@ export type ApprovalsQueueProps = {
  * The admins' approvals queue: a table of requests with the five fields (workspace name, builder
  * email, subdomain, timestamp, diff preview), status, findings count and trust badge, filters
  * and paging, live as requests arrive and are decided. "Review" opens {@link RequestReview} for a
- * request; "Back" returns to the list with focus on the same row.
+ * request; "Back" returns to the list with focus on the same row. Pending rows have a checkbox
+ * (and the header one selects the whole page): "Approve selected" / "Reject selected" open a
+ * confirmation listing the chosen requests and their findings, decide them in one call
+ * (`decideMany`, each on its own) and show every request's outcome.
  *
  * @example
  * ```tsx
@@ -107,6 +111,48 @@ export function ApprovalsQueue({
     else reviewButtons.current.delete(id);
   }, []);
   const selectedRequest = selected === undefined ? undefined : queue.items.find((item) => item.id === selected);
+
+  // Rows checked for a bulk decision: only pending requests on this page can be decided, so
+  // whatever left the page or the pending state (decided elsewhere, live) drops out by itself.
+  const [checked, setChecked] = useState<ReadonlySet<string>>(() => new Set());
+  const [bulk, setBulk] = useState<'approve' | 'reject' | undefined>(undefined);
+  // A selection belongs to the rows in view: another filter or page starts with none. (By key: a
+  // host passing `initialFilters` inline makes a new filters object every render.)
+  const filtersKey = queueFiltersKey(filters);
+  const pageIndex = queue.pageIndex;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filters and the page are the triggers, not read
+  useEffect(() => setChecked(new Set()), [filtersKey, pageIndex]);
+  const selectable = useMemo(() => queue.items.filter((item) => item.status === 'pending'), [queue.items]);
+  const chosen = useMemo(() => selectable.filter((item) => checked.has(item.id)), [selectable, checked]);
+  const allChecked = selectable.length > 0 && chosen.length === selectable.length;
+  const selectAllRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (selectAllRef.current) selectAllRef.current.indeterminate = chosen.length > 0 && !allChecked;
+  });
+  const toggle = useCallback((id: string, on: boolean) => {
+    setChecked((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  const bulkText = labels.bulkDecisions;
+  const bulkClosed = useRef(false);
+  useEffect(() => {
+    if (bulk !== undefined || !bulkClosed.current) return;
+    bulkClosed.current = false;
+    // The dialog gave focus back to "Approve selected"; when the decided rows took that button
+    // away, keep keyboard users on the queue rather than lost on the page's body.
+    const active = headingRef.current?.ownerDocument.activeElement;
+    if (!active || active === active.ownerDocument.body) headingRef.current?.focus();
+  });
+  const closeBulk = (results: DecisionResult[] | undefined) => {
+    bulkClosed.current = true;
+    setBulk(undefined);
+    // Decided requests are no longer selected; those that failed stay, to look at or try again.
+    if (results) setChecked(new Set(results.filter((result) => !result.ok).map((result) => result.id)));
+  };
 
   return (
     <section
@@ -185,11 +231,47 @@ export function ApprovalsQueue({
             </div>
           ) : null}
           {queue.status === 'success' && queue.items.length === 0 ? <p className="pg-empty">{text.empty}</p> : null}
+          {selectable.length > 0 ? (
+            <div className="pg-actions pg-bulk-actions" data-pg-bulk="">
+              <span className="pg-muted" aria-live="polite">
+                {bulkText.selected(chosen.length)}
+              </span>
+              <button type="button" className="pg-button" disabled={chosen.length === 0} onClick={() => setBulk('approve')}>
+                {bulkText.approveSelected}
+              </button>
+              <button
+                type="button"
+                className="pg-button"
+                data-pg-variant="danger"
+                disabled={chosen.length === 0}
+                onClick={() => setBulk('reject')}
+              >
+                {bulkText.rejectSelected}
+              </button>
+            </div>
+          ) : null}
+          {bulk !== undefined ? (
+            <BulkDecisionDialog decision={bulk} requests={chosen} labels={labels} headingLevel={headingLevel + 1} onClose={closeBulk} />
+          ) : null}
           {queue.items.length > 0 ? (
             <div className="pg-table-wrap">
               <table className="pg-table" aria-labelledby={`${ids}-title`} aria-busy={queue.isFetching}>
                 <thead>
                   <tr>
+                    {selectable.length > 0 ? (
+                      <th scope="col" className="pg-select-cell">
+                        <input
+                          ref={selectAllRef}
+                          type="checkbox"
+                          aria-label={bulkText.selectAll}
+                          checked={allChecked}
+                          onChange={(event) => {
+                            const on = event.target.checked;
+                            setChecked(new Set(on ? selectable.map((item) => item.id) : []));
+                          }}
+                        />
+                      </th>
+                    ) : null}
                     <th scope="col">{text.workspace}</th>
                     <th scope="col">{text.builder}</th>
                     <th scope="col">{text.subdomain}</th>
@@ -208,6 +290,9 @@ export function ApprovalsQueue({
                       labels={labels}
                       registerButton={registerButton}
                       onReview={setSelected}
+                      selectColumn={selectable.length > 0}
+                      checked={checked.has(request.id)}
+                      onToggle={toggle}
                     />
                   ))}
                 </tbody>
@@ -237,6 +322,10 @@ type QueueRowProps = {
   labels: PublishGateLabels;
   registerButton: (id: string, element: HTMLButtonElement | null) => void;
   onReview: (id: string) => void;
+  /** Whether the table has the selection column (only while some row on the page is pending: an empty header is not allowed). */
+  selectColumn: boolean;
+  checked: boolean;
+  onToggle: (id: string, checked: boolean) => void;
 };
 
 // A refetch brings new objects for every row; a request's version changes with every stored
@@ -252,14 +341,29 @@ const QueueRow = memo(
     before.trusted === after.trusted &&
     before.labels === after.labels &&
     before.registerButton === after.registerButton &&
-    before.onReview === after.onReview,
+    before.onReview === after.onReview &&
+    before.selectColumn === after.selectColumn &&
+    before.checked === after.checked &&
+    before.onToggle === after.onToggle,
 );
 
-function QueueRowView({ request, trusted, labels, registerButton, onReview }: QueueRowProps) {
+function QueueRowView({ request, trusted, labels, registerButton, onReview, selectColumn, checked, onToggle }: QueueRowProps) {
   const buttonRef = useCallback((element: HTMLButtonElement | null) => registerButton(request.id, element), [registerButton, request.id]);
   const text = labels.approvalsQueue;
   return (
-    <tr data-pg-request={request.id} data-pg-status={request.status}>
+    <tr data-pg-request={request.id} data-pg-status={request.status} data-pg-selected={checked ? '' : undefined}>
+      {selectColumn ? (
+        <td className="pg-select-cell">
+          {request.status === 'pending' ? (
+            <input
+              type="checkbox"
+              aria-label={labels.bulkDecisions.select(request.workspace.name, request.subdomain)}
+              checked={checked}
+              onChange={(event) => onToggle(request.id, event.target.checked)}
+            />
+          ) : null}
+        </td>
+      ) : null}
       <td data-pg-field="workspace">{request.workspace.name}</td>
       <td data-pg-field="builder">
         <BuilderEmail email={request.builder.email} trusted={trusted} trustedLabel={text.trusted} />

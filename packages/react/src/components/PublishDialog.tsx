@@ -1,6 +1,6 @@
 'use client';
 import { PublishGateError, type PublishRequest } from '@publishgate/core/client';
-import { type FormEvent, type KeyboardEvent, type RefObject, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { type FormEvent, type RefObject, useEffect, useId, useRef, useState } from 'react';
 import { usePublishPreview } from '../hooks/usePublishPreview.js';
 import { usePublishRequest } from '../hooks/usePublishRequest.js';
 import { useRequestPublish } from '../hooks/useRequestPublish.js';
@@ -11,6 +11,7 @@ import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { useModal, wrapTab } from './modal.js';
 import { PublishFailure, PublishProgressStatus } from './PublishProgressStatus.js';
 import { PullRequestLink } from './PullRequestLink.js';
 
@@ -236,52 +237,6 @@ function OpenPublishDialog({
     </dialog>
   );
 }
-
-/**
- * Shows the dialog as a modal (`showModal()`: top layer, the rest of the page inert) for as long as
- * it is mounted, then closes it and gives focus back to the opener. Layout effects, so `close()`
- * runs before React removes the element (an open modal dialog removed from the page loses focus to
- * the body instead of restoring it).
- */
-function useModal(ref: RefObject<HTMLDialogElement | null>) {
-  useLayoutEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    const opener = dialog.ownerDocument.activeElement as HTMLElement | null;
-    if (!dialog.open) dialog.showModal();
-    // Focus the dialog itself, not its first button ("Close"), while the preview loads; the field
-    // takes focus once it exists.
-    dialog.focus();
-    return () => {
-      if (dialog.open) dialog.close();
-      if (opener?.isConnected && opener !== dialog.ownerDocument.body) opener.focus();
-    };
-  }, [ref]);
-}
-
-/**
- * Tab from the last control goes to the first, Shift+Tab from the first to the last, as the ARIA
- * modal dialog pattern describes. The browser keeps focus out of the inert page by itself; without
- * this, Tab at either end would leave for the browser's own toolbar.
- */
-function wrapTab(event: KeyboardEvent<HTMLDialogElement>) {
-  if (event.key !== 'Tab') return;
-  const dialog = event.currentTarget;
-  const items = [...dialog.querySelectorAll<HTMLElement>(TABBABLE)].filter((element) => !element.closest('[hidden]'));
-  const first = items[0];
-  const last = items[items.length - 1];
-  if (!first || !last) return;
-  const active = dialog.ownerDocument.activeElement;
-  if (event.shiftKey && (active === first || active === dialog)) {
-    event.preventDefault();
-    last.focus();
-  } else if (!event.shiftKey && active === last) {
-    event.preventDefault();
-    first.focus();
-  }
-}
-
-const TABBABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex="0"]';
 
 function SubdomainField({
   inputRef,

@@ -147,7 +147,9 @@ function RequestDetails({ request, labels }: { request: PublishRequest; labels: 
           <p className="pg-prewrap">{request.decision.feedback}</p>
         </div>
       ) : null}
-      {request.status === 'approved' ? <p data-pg-live-at="">{text.liveAt(request.subdomain)}</p> : null}
+      {/* A tracked delivery says itself where the pull request is (DeliveryLine); "live" would be untrue
+          while it is still open. Only a request the gate does not follow keeps the old line. */}
+      {request.status === 'approved' && !request.delivery ? <p data-pg-live-at="">{text.liveAt(request.subdomain)}</p> : null}
       <Outcome request={request} labels={labels} />
     </div>
   );

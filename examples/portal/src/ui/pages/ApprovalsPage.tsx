@@ -9,7 +9,7 @@ export function ApprovalsPage() {
   if (!user.roles.includes('admin')) {
     return (
       <Page title="Approvals">
-        <p>Only admins review publish requests. Sign in as Ada to see the queue.</p>
+        <p>Only admins review publish requests. Sign in as Ada or Grace to see the queue.</p>
       </Page>
     );
   }

@@ -1,7 +1,8 @@
 import type { PublishRequest } from '@publishgate/core/client';
-import { PublishStatus, RequestReview, usePublishGateClient } from '@publishgate/react';
+import { PublishStatus, RequestReview, usePublishGateClient, usePublishRequest } from '@publishgate/react';
 import { useEffect, useState } from 'react';
 import { Page } from '../Page.js';
+import { portalApi } from '../portalApi.js';
 import { usePortal } from '../portalContext.js';
 import { navigate, onLinkClick } from '../router.js';
 
@@ -10,7 +11,7 @@ import { navigate, onLinkClick } from '../router.js';
  * workspace's publish status for its builder.
  */
 export function RequestPage({ requestId }: { requestId: string }) {
-  const { user } = usePortal();
+  const { user, config } = usePortal();
   const client = usePublishGateClient();
   const [request, setRequest] = useState<PublishRequest | null | undefined>(undefined);
   useEffect(() => {
@@ -33,6 +34,7 @@ export function RequestPage({ requestId }: { requestId: string }) {
     return (
       <Page title={`Publish request: ${request.workspace.name}`}>
         <RequestReview request={request} headingLevel={2} onClose={() => navigate('/admin/approvals')} className="panel" />
+        {config.devControls.simulateDeploy ? <SimulateDeploy requestId={request.id} /> : null}
       </Page>
     );
   }
@@ -45,5 +47,51 @@ export function RequestPage({ requestId }: { requestId: string }) {
       </p>
       <PublishStatus workspaceId={request.workspace.id} headingLevel={2} className="panel" />
     </Page>
+  );
+}
+
+type SimulateState =
+  | { status: 'idle' }
+  | { status: 'running' }
+  | { status: 'done'; url: string | undefined }
+  | { status: 'failed'; message: string };
+
+/**
+ * DEV-ONLY (local mode): plays GitHub's part after an approval. The emulator merges the pull
+ * request and reports a successful deployment; both reach the gate as signed webhooks, so the
+ * builder's page turns to "Live at …" exactly as it would with a real repository's webhook.
+ */
+function SimulateDeploy({ requestId }: { requestId: string }) {
+  const live = usePublishRequest(requestId);
+  const [state, setState] = useState<SimulateState>({ status: 'idle' });
+  const request = live.data;
+  const ready = request?.status === 'approved' && request.delivery?.state === 'pull-request-open';
+  const run = async () => {
+    setState({ status: 'running' });
+    try {
+      const { request: deployed } = await portalApi.simulateDeploy(requestId);
+      setState({ status: 'done', url: deployed.delivery?.deploymentUrl });
+    } catch (error) {
+      setState({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  return (
+    <section className="panel dev-controls" aria-labelledby="dev-controls-title">
+      <h2 id="dev-controls-title">Demo controls (dev-only)</h2>
+      <p className="muted">
+        Stands in for what happens on GitHub after an approval: someone merges the pull request and the deployment goes live. The emulator
+        sends both as signed webhooks to <code>/api/publishgate/hooks/github</code>.
+      </p>
+      <button type="button" className="primary" disabled={!ready || state.status === 'running'} onClick={() => void run()}>
+        {state.status === 'running' ? 'Deploying…' : 'Simulate deploy'}
+      </button>
+      {ready || state.status !== 'idle' ? null : (
+        <p className="muted">Available once the request is approved and its pull request is open.</p>
+      )}
+      <div role="status">
+        {state.status === 'done' ? <p>Merged and deployed{state.url ? `: live at ${state.url}` : ''}.</p> : null}
+        {state.status === 'failed' ? <p className="error">Could not simulate the deploy: {state.message}</p> : null}
+      </div>
+    </section>
   );
 }

@@ -1,11 +1,14 @@
 import { PublishGateError } from '../../errors.js';
-import type { DeliveryEvent } from '../../lifecycle/machine.js';
+import type { DeliveryEvent, RestoredPublication } from '../../lifecycle/machine.js';
 import { parseOrThrow } from '../../parse.js';
+import type { RequestCursor } from '../../ports/storage.js';
 import type { PublishRequest } from '../../schemas/domain.js';
 import { reportDeliveryInputSchema } from '../../schemas/inputs.js';
 import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
 import type { DeliveryOutcome } from '../types.js';
+
+const PAGE = 50;
 
 // A duplicate webhook racing the original (or a poll) loses the compare-and-set; it reads again.
 const ATTEMPTS = 3;
@@ -28,7 +31,7 @@ export async function reportDelivery(ctx: GateContext, rawInput: unknown): Promi
       input.event === 'merged'
         ? { type: 'delivery.merged', at, ...(input.mergeSha ? { mergeSha: input.mergeSha } : {}) }
         : input.event === 'closed'
-          ? { type: 'delivery.closed', at }
+          ? { type: 'delivery.closed', at, ...(await restoredPublication(ctx, request)) }
           : input.event === 'live'
             ? {
                 type: 'delivery.live',
@@ -45,6 +48,32 @@ export async function reportDelivery(ctx: GateContext, rawInput: unknown): Promi
       if (PublishGateError.is(error, 'conflict') && attempt < ATTEMPTS) continue;
       throw error;
     }
+  }
+}
+
+/**
+ * What closing `request` unmerged gives its workspace back, as storage will apply it (see
+ * `StoragePort.transitionRequest`), so the builder is told: read just before the write, so a
+ * publish approved in between (rare: it needs a new request approved within that instant) makes it
+ * stale, never the publication itself.
+ */
+async function restoredPublication(
+  ctx: GateContext,
+  request: PublishRequest,
+): Promise<{ publicationRestored?: RestoredPublication | null }> {
+  const publication = await ctx.storage.getPublication({ workspaceId: request.workspace.id });
+  if (publication?.requestId !== request.id) return {};
+  for (let after: RequestCursor | undefined; ; ) {
+    const page = await ctx.storage.listRequests({
+      filter: { workspaceId: request.workspace.id, status: ['approved'] },
+      limit: PAGE,
+      ...(after ? { after } : {}),
+    });
+    const earlier = page.find((candidate) => candidate.id !== request.id && candidate.delivery?.state !== 'closed-unmerged');
+    if (earlier) return { publicationRestored: { requestId: earlier.id, sha: earlier.sha, subdomain: earlier.subdomain.toLowerCase() } };
+    const last = page.at(-1);
+    if (page.length < PAGE || !last) return { publicationRestored: null };
+    after = { createdAt: last.createdAt, id: last.id };
   }
 }
 

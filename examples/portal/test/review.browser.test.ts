@@ -1,0 +1,247 @@
+// Review policies and delivery in Debian's Chromium (issues 16 and 17): a 2-of-2 approval by two
+// admins, bulk approval of three requests from the queue, and the dev-only "Simulate deploy"
+// (merge → live through signed webhooks) that turns the builder's page to "Live at …". Pages are
+// driven by roles and labels; every outcome is also checked in the gate and the emulators behind it.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Actor, PublishRequest, Workspace } from '@publishgate/core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_WORKSPACES } from '../src/server/demoData.js';
+import { type Portal, startPortal } from '../src/server/portal.js';
+import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, resultsDir, warnLoudly } from './support.js';
+
+const status = browserStatus();
+if (!status.available && !status.required) warnLoudly(`portal review browser tests: ${status.message}`);
+
+// Two shared cores run this next to other suites: wait generously, fail with a screenshot.
+const UI_WAIT = { timeout: 20_000, interval: 100 };
+const ACTION_TIMEOUT_MS = 45_000;
+
+const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
+const owners: Record<string, Actor> = {
+  'ws-bob': { id: 'u-bob', email: 'bob@example.com', roles: ['builder'] },
+  'ws-carol': { id: 'u-carol', email: 'carol@example.com', roles: ['builder'] },
+  'ws-dan': { id: 'u-dan', email: 'dan@example.com', roles: ['builder'] },
+};
+const screenshotsDir = join(resultsDir, 'screenshots');
+
+if (!status.available && status.required) {
+  describe('portal review in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
+    it('has Chromium to run in', () => {
+      expect.fail(status.message);
+    });
+  });
+}
+
+describe.runIf(status.available)('portal review in Chromium: two approvers, bulk decisions, simulate deploy', () => {
+  let workDir: string;
+  let portal: Portal;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-review-e2e-'));
+    await mkdir(screenshotsDir, { recursive: true });
+    const uiDir = join(workDir, 'ui');
+    await buildUi(uiDir);
+    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    let index = 0;
+    for (const browserContext of contexts) {
+      for (const page of browserContext.pages()) {
+        index += 1;
+        await page.screenshot({ path: join(resultsDir, 'failures', `review-${name}-${index}.png`), fullPage: true }).catch(() => {});
+      }
+    }
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await portal?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** A fresh browser profile signed in through the dev-only sign-in page. */
+  async function signIn(name: 'Bob' | 'Ada' | 'Grace'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    const page = await context.newPage();
+    await page.goto(portal.url);
+    await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
+    await page.waitForURL((url) => url.pathname !== '/');
+    return page;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+  }
+
+  async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
+    const results = await new AxeBuilder({ page }).analyze();
+    const summary = results.violations.map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
+    expect(summary, `axe violations on ${what}`).toEqual([]);
+  }
+
+  /** A builder's change, submitted through the gate (these tests are about what the admins do with it). */
+  async function submit(workspaceId: string, path: string, content: string, subdomain: string): Promise<PublishRequest> {
+    const workspace = DEMO_WORKSPACES.find((candidate) => candidate.id === workspaceId) as Workspace;
+    await mkdir(join(portal.workspaceDir(workspaceId), 'posts'), { recursive: true });
+    await writeFile(join(portal.workspaceDir(workspaceId), path), content);
+    return portal.gate.requestPublish({ workspace, subdomain, actor: owners[workspaceId] as Actor });
+  }
+
+  async function stored(id: string): Promise<PublishRequest> {
+    return portal.gate.getRequest({ id, actor: admin });
+  }
+
+  it('a blueprint asking for 2 of 2 approvals: the first admin sees "1 of 2", the second admin’s approval publishes', async () => {
+    await portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 2, actor: admin });
+    const request = await submit('ws-dan', 'posts/two-keys.md', '# Two keys\n', 'dans-notes');
+    expect(request.status).toBe('pending');
+
+    const ada = await signIn('Ada');
+    await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+    const row = ada.getByRole('row', { name: /Dan’s notes/ });
+    await row.getByText('0 of 2 approvals').waitFor();
+    await row.getByRole('button', { name: 'Review Dan’s notes' }).click();
+    const review = ada.getByRole('region', { name: 'Review: Dan’s notes' });
+    await review.getByRole('button', { name: 'Approve and publish' }).click();
+    // The visible notice (the same words also sit in the review's screen-reader live region).
+    await review
+      .locator('p.pg-notice')
+      .filter({ hasText: 'Your approval was recorded: 1 of 2 approvals. Publishing starts once enough approvers agreed.' })
+      .waitFor();
+    await review.getByText('1 of 2 approvals', { exact: true }).waitFor();
+    await review.getByText(/^ada@example\.com on /).waitFor();
+    expect((await stored(request.id)).status).toBe('pending');
+    await shoot(ada, 'review-01-first-of-two-approvals');
+    await expectNoAxeViolations(ada, 'the review after the first of two approvals');
+
+    const grace = await signIn('Grace');
+    await grace.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+    const graceRow = grace.getByRole('row', { name: /Dan’s notes/ });
+    await graceRow.getByText('1 of 2 approvals, approved by ada@example.com').waitFor();
+    await graceRow.getByRole('button', { name: 'Review Dan’s notes' }).click();
+    const graceReview = grace.getByRole('region', { name: 'Review: Dan’s notes' });
+    await graceReview.getByRole('button', { name: 'Approve and publish' }).click();
+    await graceReview
+      .locator('p.pg-notice')
+      .filter({ hasText: /^Approved\./ })
+      .waitFor();
+
+    await expect.poll(async () => (await stored(request.id)).status, UI_WAIT).toBe('approved');
+    const published = await stored(request.id);
+    expect(published.approvals?.map((approval) => approval.by.email)).toEqual(['ada@example.com', 'grace@example.com']);
+    // Published into the blog's own repository, with exactly one pull request.
+    expect(portal.emulators['bp-blog']?.pulls().filter((pull) => pull.head === published.branch)).toHaveLength(1);
+  });
+
+  it('bulk approval: an admin selects three pending requests in the queue, confirms with their findings, and all three are approved', async () => {
+    await portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 1, actor: admin });
+    const requests = [
+      await submit('ws-bob', 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes in bulk</h1>\n', 'bike-shop'),
+      await submit('ws-carol', '.env', 'CAFE_TOKEN=not-a-secret\n', 'corner-cafe'),
+      await submit('ws-dan', 'posts/bulk.md', '# Bulk\n', 'dans-notes'),
+    ];
+    expect(requests.map((request) => request.status)).toEqual(['pending', 'pending', 'pending']);
+
+    const ada = await signIn('Ada');
+    await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
+    const queue = ada.getByRole('region', { name: 'Publish requests' });
+    const approveSelected = queue.getByRole('button', { name: 'Approve selected' });
+    await expect.poll(() => approveSelected.isDisabled(), UI_WAIT).toBe(true);
+    // The row checkboxes, by the keyboard: focus one and press Space; the header box takes the rest.
+    const bobBox = queue.getByRole('checkbox', { name: 'Select Bike shop (bike-shop)' });
+    await bobBox.focus();
+    await ada.keyboard.press('Space');
+    await expect.poll(() => bobBox.isChecked(), UI_WAIT).toBe(true);
+    await queue.getByRole('checkbox', { name: 'Select all pending requests on this page' }).check();
+    for (const name of ['Select Bike shop (bike-shop)', 'Select Corner cafe (corner-cafe)', 'Select Dan’s notes (dans-notes)'])
+      await expect(queue.getByRole('checkbox', { name }).isChecked()).resolves.toBe(true);
+    await queue.getByText('3 requests selected').waitFor();
+    await shoot(ada, 'review-02-three-selected');
+
+    await approveSelected.click();
+    const dialog = ada.getByRole('dialog', { name: 'Approve 3 requests' });
+    await dialog.waitFor();
+    await expect(dialog.evaluate((element) => element.tagName === 'DIALOG' && element.matches(':modal'))).resolves.toBe(true);
+    const item = (name: string) => dialog.getByRole('listitem').filter({ hasText: name }).first();
+    await item('Corner cafe').getByText('Environment file', { exact: true }).waitFor();
+    await item('Bike shop').getByText('No findings').waitFor();
+    await expectNoAxeViolations(ada, 'the bulk approve confirmation');
+    await shoot(ada, 'review-03-bulk-confirmation');
+    await dialog.getByLabel('Comment for the record (optional)').fill('Checked together');
+    await dialog.getByRole('button', { name: 'Approve 3 requests' }).click();
+
+    await dialog.getByRole('button', { name: 'Done' }).waitFor();
+    for (const name of ['Bike shop', 'Corner cafe', 'Dan’s notes']) await item(name).getByText('Approved', { exact: true }).waitFor();
+    await dialog.getByText('3 requests decided.').and(dialog.locator('p.pg-notice')).waitFor();
+    await shoot(ada, 'review-04-bulk-results');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await queue.getByText('No requests match these filters.').waitFor();
+
+    for (const request of requests) {
+      await expect.poll(async () => (await stored(request.id)).status, UI_WAIT).toBe('approved');
+      const approved = await stored(request.id);
+      expect(approved.approvals?.map((approval) => [approval.by.email, approval.comment])).toEqual([
+        ['ada@example.com', 'Checked together'],
+      ]);
+      expect(approved.delivery?.state).toBe('pull-request-open');
+    }
+  });
+
+  it('simulate deploy (dev-only): the admin merges the pull request on the emulator and it goes live; the builder sees "Live at …" with the link', async () => {
+    const request = (await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
+    expect(request).toMatchObject({ status: 'approved', subdomain: 'bike-shop', delivery: { state: 'pull-request-open' } });
+    const bob = await signIn('Bob');
+    await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
+
+    const ada = await signIn('Ada');
+    // Where `requestUrl` points (pull request bodies, notifications): the request page.
+    await ada.goto(`${portal.url}/requests/${request.id}`);
+    const controls = ada.getByRole('region', { name: 'Demo controls (dev-only)' });
+    await controls.waitFor();
+    await expectNoAxeViolations(ada, 'the request page with the demo controls');
+    await controls.getByRole('button', { name: 'Simulate deploy' }).click();
+    await controls.getByRole('status').getByText('Merged and deployed: live at https://bike-shop.apps.example.com.').waitFor();
+    await expect(controls.getByRole('button', { name: 'Simulate deploy' }).isDisabled()).resolves.toBe(true);
+    // The admin's review follows, live.
+    await ada
+      .getByRole('region', { name: 'Review: Bike shop' })
+      .getByRole('link', { name: 'https://bike-shop.apps.example.com' })
+      .waitFor();
+    await shoot(ada, 'review-05-simulated-deploy');
+
+    // The merge and the deployment reached the gate as signed webhooks, and the builder's page, live.
+    const pull = portal.emulator?.pulls().find((candidate) => candidate.number === request.pullRequest?.number);
+    expect(pull?.state).toBe('closed');
+    expect(portal.emulator?.webhookDeliveries()).toEqual([
+      { event: 'pull_request', status: 200 },
+      { event: 'deployment_status', status: 200 },
+    ]);
+    const live = await stored(request.id);
+    expect(live.delivery).toMatchObject({ state: 'live', mergeSha: pull?.mergeSha, deploymentUrl: 'https://bike-shop.apps.example.com' });
+
+    const link = bob.getByRole('link', { name: 'https://bike-shop.apps.example.com' });
+    await link.waitFor();
+    await expect(link.getAttribute('href')).resolves.toMatch(/^https:\/\/bike-shop\.apps\.example\.com\/?$/);
+    await bob.getByText('Live at https://bike-shop.apps.example.com', { exact: true }).first().waitFor();
+    await shoot(bob, 'review-06-builder-live');
+    await expectNoAxeViolations(bob, 'the builder’s page with the live publish');
+  });
+});
