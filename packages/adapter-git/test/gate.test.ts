@@ -1,49 +1,28 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createMemoryStorage, createPublishGate } from '@publishgate/core';
-import { createRecordingNotifier } from '@publishgate/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { describe, expect, it } from 'vitest';
+import { admin, bob, cleanupsAfterEach, closeChecked, gateOnFixture } from './helpers/gateSetup.js';
 import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
-import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
+import { git } from './helpers/repos.js';
 
-const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
-const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
+const builder = bob;
+const cleanups = cleanupsAfterEach();
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function setup(): Promise<{
-  fixture: RepoFixture;
-  emulator: GitHubEmulator;
-  gate: ReturnType<typeof createPublishGate>;
-  clock: { now: () => Date; advanceTo: (iso: string) => number };
-}> {
-  const fixture = await createRepoFixture();
-  cleanups.push(fixture.cleanup);
-  // The emulator reads branches from the same bare repository the adapter pushes to.
-  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
+const setup = () =>
+  gateOnFixture(cleanups, async (fixture) => {
+    // The emulator reads branches from the same bare repository the adapter pushes to.
+    const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
+    closeChecked(cleanups, emulator);
+    return {
+      emulator,
+      git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
+      gitHost: createGitHubHost(
+        hostOptionsFor(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
+      ),
+    };
   });
-  let now = Date.parse('2026-06-01T09:00:00.000Z');
-  const clock = { now: () => new Date(now), advanceTo: (iso: string) => (now = Math.max(now, Date.parse(iso))) };
-  const gate = createPublishGate({
-    clock: clock.now,
-    storage: createMemoryStorage(),
-    git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
-    gitHost: createGitHubHost(
-      hostOptionsFor(emulator, { baseBranch: 'main', requestUrl: (id) => `https://portal.example/requests/${id}` }),
-    ),
-    notifier: createRecordingNotifier(),
-  });
-  return { fixture, emulator, gate, clock };
-}
 
 describe('a publish gate on the simple-git adapter and the GitHub host (emulated)', () => {
   it('request → approve puts the pinned sha on a new branch and opens exactly one pull request', async () => {

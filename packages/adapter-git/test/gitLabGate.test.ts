@@ -1,70 +1,46 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGitLabHost, createSimpleGit, gitLabRemote } from '@publishgate/adapter-git';
-import { type GitLabEmulator, startGitLabEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createMemoryStorage, createPublishGate } from '@publishgate/core';
-import { createRecordingNotifier } from '@publishgate/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { startGitLabEmulator } from '@publishgate/adapter-git/testing';
+import { describe, expect, it } from 'vitest';
+import { admin, bob, cleanupsAfterEach, closeChecked, gateOnFixture } from './helpers/gateSetup.js';
 import { GITLAB_TOKEN } from './helpers/gitlab.js';
-import { type HttpsGitServer, startHttpsGitServer } from './helpers/httpsGitServer.js';
-import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
+import { startHttpsGitServer } from './helpers/httpsGitServer.js';
+import { git } from './helpers/repos.js';
 
-const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
-const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-type Setup = {
-  fixture: RepoFixture;
-  emulator: GitLabEmulator;
-  server: HttpsGitServer;
-  gate: ReturnType<typeof createPublishGate>;
-  /** The gate's clock, moved by the test. */
-  clock: { now: () => Date; advanceTo: (iso: string) => number };
-};
+const builder = bob;
+const cleanups = cleanupsAfterEach();
 
 /**
  * A GitLab stand-in in two halves over one bare repository: git over https (Basic auth, user
  * `oauth2`) at `acme/sites.git`, and the REST emulator reading its branches from the same repository.
  */
-async function setup(): Promise<Setup> {
-  const fixture = await createRepoFixture();
-  cleanups.push(fixture.cleanup);
-  const projects = join(fixture.root, 'projects');
-  await mkdir(join(projects, 'acme'), { recursive: true });
-  await symlink(fixture.remoteDir, join(projects, 'acme', 'sites.git'));
-  const server = await startHttpsGitServer(projects, 'oauth2', GITLAB_TOKEN);
-  cleanups.push(server.close);
-  const emulator = await startGitLabEmulator({ token: GITLAB_TOKEN, projectPath: 'acme/sites', repositoryPath: fixture.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
+const setup = () =>
+  gateOnFixture(cleanups, async (fixture) => {
+    const projects = join(fixture.root, 'projects');
+    await mkdir(join(projects, 'acme'), { recursive: true });
+    await symlink(fixture.remoteDir, join(projects, 'acme', 'sites.git'));
+    const server = await startHttpsGitServer(projects, 'oauth2', GITLAB_TOKEN);
+    cleanups.push(server.close);
+    const emulator = await startGitLabEmulator({ token: GITLAB_TOKEN, projectPath: 'acme/sites', repositoryPath: fixture.remoteDir });
+    closeChecked(cleanups, emulator);
+    return {
+      emulator,
+      server,
+      git: createSimpleGit({
+        resolveWorkspaceDir: () => fixture.workspaceDir,
+        ...gitLabRemote({ projectPath: 'acme/sites', token: GITLAB_TOKEN, host: server.url }),
+        caFile: server.caFile,
+        baseBranch: 'main',
+      }),
+      gitHost: createGitLabHost({
+        token: GITLAB_TOKEN,
+        host: emulator.url,
+        projectPath: 'acme/sites',
+        requestUrl: (id) => `https://portal.example/requests/${id}`,
+      }),
+    };
   });
-  let now = Date.parse('2026-06-01T09:00:00.000Z');
-  const clock = { now: () => new Date(now), advanceTo: (iso: string) => (now = Math.max(now, Date.parse(iso))) };
-  const gate = createPublishGate({
-    clock: clock.now,
-    storage: createMemoryStorage(),
-    git: createSimpleGit({
-      resolveWorkspaceDir: () => fixture.workspaceDir,
-      ...gitLabRemote({ projectPath: 'acme/sites', token: GITLAB_TOKEN, host: server.url }),
-      caFile: server.caFile,
-      baseBranch: 'main',
-    }),
-    gitHost: createGitLabHost({
-      token: GITLAB_TOKEN,
-      host: emulator.url,
-      projectPath: 'acme/sites',
-      requestUrl: (id) => `https://portal.example/requests/${id}`,
-    }),
-    notifier: createRecordingNotifier(),
-  });
-  return { fixture, emulator, server, gate, clock };
-}
 
 describe('a publish gate on the simple-git adapter and the GitLab host (emulated)', () => {
   it('request → approve pushes the pinned sha over https as oauth2 and opens exactly one merge request', async () => {

@@ -1,74 +1,121 @@
 // Must show (issue 18): workspaces of two blueprints publish into two repositories, each with its
-// own bare remote and its own (emulated) GitHub repository; nothing crosses.
+// own bare remote and its own (emulated) GitHub repository or GitLab project; nothing crosses.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, routeGitHubEmulators, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createMemoryStorage, createPublishGate, type Workspace } from '@publishgate/core';
+import { createGitHubHost, createGitLabHost } from '@publishgate/adapter-git';
+import { routeGitHubEmulators, routeGitLabEmulators, startGitHubEmulator, startGitLabEmulator } from '@publishgate/adapter-git/testing';
+import { createMemoryStorage, createPublishGate, type GitHostPort, type Workspace } from '@publishgate/core';
 import { createRecordingNotifier } from '@publishgate/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { admin, bob, carol, cleanupsAfterEach, closeChecked } from './helpers/gateSetup.js';
 import { SECOND_MS, TOKEN } from './helpers/github.js';
-import { createRepoFixture, git, type RepoFixture } from './helpers/repos.js';
+import { GITLAB_TOKEN } from './helpers/gitlab.js';
+import { git } from './helpers/repos.js';
+import { type BlueprintRepo, publishBranches, twoBlueprints } from './helpers/twoBlueprints.js';
 
-const bob: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
-const carol: Actor = { id: 'builder-2', email: 'carol@example.com', roles: ['builder'] };
-const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
+const cleanups = cleanupsAfterEach();
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+/** What the tests need from one emulated repository, GitHub's or GitLab's. */
+type HostedRepo = {
+  /** Pull (merge) requests: head branch and commit. */
+  changes(): Array<{ head: string; headSha: string }>;
+  /** How often the repository's default branch was asked for. */
+  defaultBranchLookups(): number;
+};
 
-type Blueprint = { id: string; repo: string; fixture: RepoFixture; emulator: GitHubEmulator; workspace: Workspace };
+/** One git host under test: an emulator per blueprint repository, behind one URL, and the host on it. */
+type HostUnderTest = {
+  name: string;
+  /** How the web URL of a blueprint's first change ends. */
+  firstChangeUrl: (repo: string) => RegExp;
+  start(
+    blueprints: readonly BlueprintRepo[],
+    byBlueprint: (workspace: Workspace) => BlueprintRepo,
+  ): Promise<{
+    host: GitHostPort;
+    repos: Map<string, HostedRepo>;
+  }>;
+};
 
-async function blueprint(id: string, repo: string, owner: Actor): Promise<Blueprint> {
-  const fixture = await createRepoFixture();
-  cleanups.push(fixture.cleanup);
-  const emulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, owner: 'acme', repo, repositoryPath: fixture.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
-  });
-  const workspace = { ...fixture.workspace, id: `ws-${repo}`, blueprintId: id, ownerId: owner.id };
-  return { id, repo, fixture, emulator, workspace };
+const hosts: HostUnderTest[] = [
+  {
+    name: 'GitHub',
+    firstChangeUrl: (repo) => new RegExp(`/acme/${repo}/pull/1$`),
+    async start(blueprints, byBlueprint) {
+      const repos = new Map<string, HostedRepo>();
+      const emulators = [];
+      for (const bp of blueprints) {
+        const emulator = await startGitHubEmulator({
+          token: TOKEN,
+          secondMs: SECOND_MS,
+          owner: 'acme',
+          repo: bp.repo,
+          repositoryPath: bp.fixture.remoteDir,
+        });
+        closeChecked(cleanups, emulator);
+        emulators.push(emulator);
+        repos.set(bp.repo, {
+          changes: () => emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha })),
+          defaultBranchLookups: () => emulator.requests().filter((request) => request.operation === 'repos.get').length,
+        });
+      }
+      const router = await routeGitHubEmulators(emulators);
+      cleanups.push(() => router.close());
+      // No baseBranch: each repository's default branch is asked for, once per repository.
+      const host = createGitHubHost({
+        auth: TOKEN,
+        owner: 'acme',
+        repo: (workspace) => byBlueprint(workspace).repo,
+        baseUrl: router.url,
+        log: { warn: () => {} },
+      });
+      return { host, repos };
+    },
+  },
+  {
+    name: 'GitLab',
+    firstChangeUrl: (repo) => new RegExp(`/acme/${repo}/-/merge_requests/1$`),
+    async start(blueprints, byBlueprint) {
+      const repos = new Map<string, HostedRepo>();
+      const emulators = [];
+      for (const [index, bp] of blueprints.entries()) {
+        const emulator = await startGitLabEmulator({
+          token: GITLAB_TOKEN,
+          projectPath: `acme/${bp.repo}`,
+          projectId: index + 1,
+          repositoryPath: bp.fixture.remoteDir,
+        });
+        closeChecked(cleanups, emulator);
+        emulators.push(emulator);
+        repos.set(bp.repo, {
+          changes: () => emulator.mergeRequests().map((mr) => ({ head: mr.sourceBranch, headSha: mr.sha })),
+          defaultBranchLookups: () => emulator.requests().filter((request) => request.operation === 'projects.show').length,
+        });
+      }
+      const router = await routeGitLabEmulators(emulators);
+      cleanups.push(() => router.close());
+      // No baseBranch: each project's default branch is asked for, once per project.
+      const host = createGitLabHost({
+        token: GITLAB_TOKEN,
+        host: router.url,
+        projectPath: (workspace) => `acme/${byBlueprint(workspace).repo}`,
+      });
+      return { host, repos };
+    },
+  },
+];
+
+async function setup(hostUnderTest: HostUnderTest) {
+  const { shop, blog, byBlueprint, git } = await twoBlueprints(cleanups);
+  const { host, repos } = await hostUnderTest.start([shop, blog], byBlueprint);
+  const gate = createPublishGate({ storage: createMemoryStorage(), git, gitHost: host, notifier: createRecordingNotifier() });
+  const hosted = (bp: BlueprintRepo) => repos.get(bp.repo) as HostedRepo;
+  return { shop, blog, gate, hosted };
 }
 
-async function setup() {
-  const shop = await blueprint('bp-shop', 'shop', bob);
-  const blog = await blueprint('bp-blog', 'blog', carol);
-  const github = await routeGitHubEmulators([shop.emulator, blog.emulator]);
-  cleanups.push(() => github.close());
-  const byBlueprint = (workspace: Workspace): Blueprint => {
-    const found = [shop, blog].find((candidate) => candidate.id === workspace.blueprintId);
-    if (!found) throw new Error(`no repository for blueprint ${workspace.blueprintId}`);
-    return found;
-  };
-  const gate = createPublishGate({
-    storage: createMemoryStorage(),
-    git: createSimpleGit({
-      resolveWorkspaceDir: (workspace) => byBlueprint(workspace).fixture.workspaceDir,
-      remote: (workspace) => `file://${byBlueprint(workspace).fixture.remoteDir}`,
-      baseBranch: 'main',
-    }),
-    // No baseBranch: each repository's default branch is asked for, once per repository.
-    gitHost: createGitHubHost({
-      auth: TOKEN,
-      owner: 'acme',
-      repo: (workspace) => byBlueprint(workspace).repo,
-      baseUrl: github.url,
-      log: { warn: () => {} },
-    }),
-    notifier: createRecordingNotifier(),
-  });
-  return { shop, blog, gate };
-}
-
-const publishBranches = (remoteDir: string) => git(remoteDir, ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads/publish/']);
-
-describe('two blueprints in two repositories', () => {
+describe.each(hosts)('two blueprints in two repositories on $name', (hostUnderTest) => {
   it('approvals of a workspace of each blueprint push to their own remotes and open pull requests in their own repositories; nothing crosses', async () => {
-    const { shop, blog, gate } = await setup();
+    const { shop, blog, gate, hosted } = await setup(hostUnderTest);
     await writeFile(join(shop.fixture.workspaceDir, 'shop.html'), '<p>Shop</p>\n');
     await writeFile(join(blog.fixture.workspaceDir, 'blog.html'), '<p>Blog</p>\n');
     const shopRequest = await gate.requestPublish({ workspace: shop.workspace, subdomain: 'bobs-shop', actor: bob });
@@ -91,37 +138,32 @@ describe('two blueprints in two repositories', () => {
     await expect(git(shop.fixture.remoteDir, ['cat-file', '-e', `${blogRequest.sha}^{commit}`])).rejects.toThrow();
     await expect(git(blog.fixture.remoteDir, ['cat-file', '-e', `${shopRequest.sha}^{commit}`])).rejects.toThrow();
 
-    expect(shop.emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha }))).toEqual([
-      { head: shopBranch, headSha: shopRequest.sha },
-    ]);
-    expect(blog.emulator.pulls().map((pull) => ({ head: pull.head, headSha: pull.headSha }))).toEqual([
-      { head: blogBranch, headSha: blogRequest.sha },
-    ]);
-    expect(shopApproved.pullRequest?.url).toMatch(/\/acme\/shop\/pull\/1$/);
-    expect(blogApproved.pullRequest?.url).toMatch(/\/acme\/blog\/pull\/1$/);
+    expect(hosted(shop).changes()).toEqual([{ head: shopBranch, headSha: shopRequest.sha }]);
+    expect(hosted(blog).changes()).toEqual([{ head: blogBranch, headSha: blogRequest.sha }]);
+    expect(shopApproved.pullRequest?.url).toMatch(hostUnderTest.firstChangeUrl('shop'));
+    expect(blogApproved.pullRequest?.url).toMatch(hostUnderTest.firstChangeUrl('blog'));
     // One default-branch lookup per repository, each in its own.
-    for (const { emulator } of [shop, blog]) {
-      expect(emulator.requests().filter((request) => request.operation === 'repos.get')).toHaveLength(1);
-    }
+    for (const bp of [shop, blog]) expect(hosted(bp).defaultBranchLookups()).toBe(1);
   });
 
   it('a second publish of each workspace stays in its repository, and the default branches are not asked for again', async () => {
-    const { shop, blog, gate } = await setup();
+    const { shop, blog, gate, hosted } = await setup(hostUnderTest);
     for (const round of [1, 2]) {
-      for (const [bp, actor] of [
-        [shop, bob],
-        [blog, carol],
-      ] as const) {
+      for (const bp of [shop, blog]) {
         await writeFile(join(bp.fixture.workspaceDir, `round-${round}.html`), `<p>${bp.repo} ${round}</p>\n`);
-        const request = await gate.requestPublish({ workspace: bp.workspace, subdomain: `${bp.repo}-site`, actor });
+        const request = await gate.requestPublish({ workspace: bp.workspace, subdomain: `${bp.repo}-site`, actor: bp.owner });
         expect((await gate.approve({ id: request.id, actor: admin })).status).toBe('approved');
       }
     }
     for (const bp of [shop, blog]) {
-      expect(bp.emulator.pulls()).toHaveLength(2);
-      expect(bp.emulator.pulls().every((pull) => pull.head.startsWith(`publish/${bp.repo}-site-`))).toBe(true);
+      expect(hosted(bp).changes()).toHaveLength(2);
+      expect(
+        hosted(bp)
+          .changes()
+          .every((change) => change.head.startsWith(`publish/${bp.repo}-site-`)),
+      ).toBe(true);
       expect((await publishBranches(bp.fixture.remoteDir)).split('\n')).toHaveLength(2);
-      expect(bp.emulator.requests().filter((request) => request.operation === 'repos.get')).toHaveLength(1);
+      expect(hosted(bp).defaultBranchLookups()).toBe(1);
     }
   });
 });

@@ -278,12 +278,23 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
    * one committed. It is taken last, after every other lock of the transaction, so that it is held
    * briefly and cannot take part in a deadlock. On SQLite the write lock already serializes writers.
    */
-  async function appendSideWrites(q: Statements, audit: readonly AuditEntryInput[], outbox: readonly Notification[]): Promise<void> {
+  async function appendSideWrites(
+    q: Statements,
+    audit: readonly AuditEntryInput[],
+    outbox: readonly Notification[],
+    channels: readonly string[] | undefined,
+  ): Promise<void> {
     if (outbox.length > 0) {
-      // A notification id already in the outbox is skipped, as in the reference (at-least-once, deduplicated).
+      // One row per notification and channel ('' without one). A row already in the outbox is
+      // skipped, as in the reference (at-least-once, deduplicated).
+      const rowChannels = channels?.length ? channels : [''];
+      const values = outbox.flatMap((notification) => {
+        const data = JSON.stringify(notification);
+        return rowChannels.map((channel) => [notification.id, channel, data]);
+      });
       await q.run(
-        `INSERT INTO ${O} ("id", "data") VALUES ${outbox.map(() => '(?, ?)').join(', ')} ON CONFLICT ("id") DO NOTHING`,
-        outbox.flatMap((notification) => [notification.id, JSON.stringify(notification)]),
+        `INSERT INTO ${O} ("id", "channel", "data") VALUES ${values.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT ("id", "channel") DO NOTHING`,
+        values.flat(),
       );
     }
     if (audit.length === 0) return;
@@ -367,7 +378,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
   }
 
   return {
-    async createRequest({ request, idempotencyKey, audit, outbox, job, signal }) {
+    async createRequest({ request, idempotencyKey, audit, outbox, channels, job, signal }) {
       throwIfAborted(signal);
       if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
       const times = job === undefined ? undefined : jobTimes(request, job);
@@ -396,7 +407,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           }
           // A new request has no job yet (the foreign key rules out a stray one), so storing it is the whole rule.
           if (times) await putJob(q, request.id, times);
-          await appendSideWrites(q, audit, outbox);
+          await appendSideWrites(q, audit, outbox, channels);
         });
       } catch (error) {
         throw domainError(error, subdomain);
@@ -405,7 +416,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return JSON.parse(json) as PublishRequest;
     },
 
-    async transitionRequest({ id, expectedVersion, next, audit, outbox, job, signal }) {
+    async transitionRequest({ id, expectedVersion, next, audit, outbox, channels, job, signal }) {
       throwIfAborted(signal);
       const json = JSON.stringify(next);
       try {
@@ -448,7 +459,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           if (next.status !== 'approving') await q.run(`DELETE FROM ${J} WHERE "request_id" = ?`, [id]);
           else if (times) await putJob(q, id, times);
           await syncClaims(q, workspaceId, delivered);
-          await appendSideWrites(q, audit, outbox);
+          await appendSideWrites(q, audit, outbox, channels);
         });
       } catch (error) {
         throw domainError(error, next.subdomain);
@@ -639,7 +650,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return row ? rows.trust(t.trust, row) : null;
     },
 
-    async putTrust({ grant, audit, outbox, signal }) {
+    async putTrust({ grant, audit, outbox, channels, signal }) {
       const json = JSON.stringify(grant);
       await write('putTrust', signal, async (q) => {
         await q.run(
@@ -647,16 +658,16 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
            ON CONFLICT ("blueprint_id", "user_id") DO UPDATE SET "data" = excluded."data"`,
           [grant.blueprintId, grant.userId, json],
         );
-        await appendSideWrites(q, audit, outbox);
+        await appendSideWrites(q, audit, outbox, channels);
       });
       return JSON.parse(json) as TrustGrant;
     },
 
-    async deleteTrust({ blueprintId, userId, audit, outbox, signal }) {
+    async deleteTrust({ blueprintId, userId, audit, outbox, channels, signal }) {
       return write('deleteTrust', signal, async (q) => {
         const deleted = await q.run(`DELETE FROM ${T} WHERE "blueprint_id" = ? AND "user_id" = ?`, [blueprintId, userId]);
         if (deleted === 0) return false;
-        await appendSideWrites(q, audit, outbox);
+        await appendSideWrites(q, audit, outbox, channels);
         return true;
       });
     },
@@ -677,7 +688,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return row ? rows.approvalRule(t.approvalRules, row) : null;
     },
 
-    async putApprovalRule({ rule, audit, outbox, signal }) {
+    async putApprovalRule({ rule, audit, outbox, channels, signal }) {
       const json = JSON.stringify(rule);
       await write('putApprovalRule', signal, async (q) => {
         await q.run(
@@ -685,7 +696,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
            ON CONFLICT ("blueprint_id") DO UPDATE SET "data" = excluded."data"`,
           [rule.blueprintId, json],
         );
-        await appendSideWrites(q, audit, outbox);
+        await appendSideWrites(q, audit, outbox, channels);
       });
       return JSON.parse(json) as ApprovalRule;
     },
@@ -740,7 +751,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
                    ORDER BY "seq" LIMIT ? FOR UPDATE SKIP LOCKED
                  )
                  UPDATE ${O} AS o SET "lease_until_ms" = ? FROM picked WHERE o."seq" = picked."seq"
-                 RETURNING o."seq", o."id", o."data", o."attempts", o."last_error"`,
+                 RETURNING o."seq", o."id", o."channel", o."data", o."attempts", o."last_error"`,
                 [nowMs, nowMs, count, leaseUntil],
               ),
             )
@@ -748,7 +759,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
               q.all(
                 `UPDATE ${O} SET "lease_until_ms" = ? WHERE "seq" IN (
                    SELECT "seq" FROM ${O} WHERE "delivered_at" IS NULL AND "dead_at" IS NULL AND "retry_at_ms" <= ? AND "lease_until_ms" <= ? ORDER BY "seq" LIMIT ?
-                 ) RETURNING "seq", "id", "data", "attempts", "last_error"`,
+                 ) RETURNING "seq", "id", "channel", "data", "attempts", "last_error"`,
                 [leaseUntil, nowMs, nowMs, count],
               ),
             );
@@ -757,21 +768,25 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return claimed.map((row): OutboxItem => rows.outbox(t.outbox, row));
     },
 
-    async completeOutbox({ id, now, signal }) {
+    async completeOutbox({ id, channel, now, signal }) {
       await write('completeOutbox', signal, (q) =>
-        q.run(`UPDATE ${O} SET "delivered_at" = ?, "lease_until_ms" = 0 WHERE "id" = ? AND "delivered_at" IS NULL`, [now, id]),
+        q.run(`UPDATE ${O} SET "delivered_at" = ?, "lease_until_ms" = 0 WHERE "id" = ? AND "channel" = ? AND "delivered_at" IS NULL`, [
+          now,
+          id,
+          channel ?? '',
+        ]),
       );
     },
 
-    async failOutbox({ id, error, retryAt, deadLetter, now, signal }) {
+    async failOutbox({ id, channel, error, retryAt, deadLetter, now, signal }) {
       const retryMs = Date.parse(retryAt);
       // PostgreSQL text cannot hold NUL; everything else of the message is kept.
       const message = error.slice(0, 2000).replaceAll('\u0000', '\uFFFD');
       await write('failOutbox', signal, (q) =>
         q.run(
           `UPDATE ${O} SET "attempts" = "attempts" + 1, "last_error" = ?, "retry_at_ms" = ?, "lease_until_ms" = 0, "dead_at" = ?
-           WHERE "id" = ? AND "delivered_at" IS NULL`,
-          [message, Number.isFinite(retryMs) ? retryMs : 0, deadLetter ? (now ?? retryAt) : null, id],
+           WHERE "id" = ? AND "channel" = ? AND "delivered_at" IS NULL`,
+          [message, Number.isFinite(retryMs) ? retryMs : 0, deadLetter ? (now ?? retryAt) : null, id, channel ?? ''],
         ),
       );
     },
@@ -786,7 +801,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     async listDeadLetters({ limit, signal }) {
       const found = await read('listDeadLetters', signal, (q) =>
         q.all(
-          `SELECT "id", "data", "attempts", "last_error", "dead_at" FROM ${O}
+          `SELECT "id", "channel", "data", "attempts", "last_error", "dead_at" FROM ${O}
            WHERE "dead_at" IS NOT NULL AND "delivered_at" IS NULL ORDER BY "seq" LIMIT ?`,
           [clampLimit(limit)],
         ),
@@ -794,12 +809,12 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return found.map((row) => rows.deadLetter(t.outbox, row));
     },
 
-    async redeliverOutbox({ id, signal }) {
+    async redeliverOutbox({ id, channel, signal }) {
       const changed = await write('redeliverOutbox', signal, (q) =>
         q.run(
           `UPDATE ${O} SET "dead_at" = NULL, "attempts" = 0, "retry_at_ms" = 0, "lease_until_ms" = 0
-           WHERE "id" = ? AND "dead_at" IS NOT NULL AND "delivered_at" IS NULL`,
-          [id],
+           WHERE "id" = ? AND "channel" = ? AND "dead_at" IS NOT NULL AND "delivered_at" IS NULL`,
+          [id, channel ?? ''],
         ),
       );
       return changed > 0;

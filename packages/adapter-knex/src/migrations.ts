@@ -305,8 +305,82 @@ const delivery: PublishGateMigration = {
   },
 };
 
+// The outbox table as 001_initial made it, plus 003's `dead_at`, with `channel` or without: SQLite
+// cannot drop a table's UNIQUE constraint, so 010 (and its down) rebuild the table.
+function outboxTableSql(t: Tables, table: string, withChannel: boolean): string {
+  return `CREATE TABLE "${table}" (
+    "seq" INTEGER NOT NULL,
+    "id" TEXT NOT NULL,${withChannel ? `\n    "channel" TEXT NOT NULL DEFAULT '',` : ''}
+    "data" TEXT NOT NULL,
+    "attempts" integer NOT NULL DEFAULT 0,
+    "last_error" TEXT,
+    "retry_at_ms" INTEGER NOT NULL DEFAULT 0,
+    "lease_until_ms" INTEGER NOT NULL DEFAULT 0,
+    "delivered_at" TEXT,
+    "dead_at" TEXT,
+    CONSTRAINT "${t.outbox}_pk" PRIMARY KEY ("seq"),
+    ${withChannel ? `CONSTRAINT "${t.outbox}_id_channel_uq" UNIQUE ("id", "channel")` : `CONSTRAINT "${t.outbox}_id_uq" UNIQUE ("id")`}
+  )`;
+}
+
+async function rebuildSqliteOutbox(db: Knex, t: Tables, withChannel: boolean): Promise<void> {
+  const rebuilt = `${t.outbox}_rebuild`;
+  const shared = '"seq", "id", "data", "attempts", "last_error", "retry_at_ms", "lease_until_ms", "delivered_at", "dead_at"';
+  await exec(db, [
+    `DROP TABLE IF EXISTS "${rebuilt}"`,
+    outboxTableSql(t, rebuilt, withChannel),
+    withChannel
+      ? `INSERT INTO "${rebuilt}" (${shared}, "channel") SELECT ${shared}, '' FROM "${t.outbox}"`
+      : // Going back, a notification has one row: the fan-out rows cannot be kept.
+        `INSERT INTO "${rebuilt}" (${shared}) SELECT ${shared} FROM "${t.outbox}" WHERE "channel" = ''`,
+    `DROP TABLE "${t.outbox}"`,
+    `ALTER TABLE "${rebuilt}" RENAME TO "${t.outbox}"`,
+    `CREATE INDEX IF NOT EXISTS "${t.outbox}_pending_idx" ON "${t.outbox}" ("seq") WHERE "delivered_at" IS NULL`,
+  ]);
+}
+
+const outboxChannels: PublishGateMigration = {
+  name: '010_outbox_channels',
+  // A fan-out notifier keeps one outbox row per notification and channel, each with its own
+  // delivery state. `channel` is '' for a row without one (every row written before), never NULL:
+  // NULLs are distinct in a unique index, and ('id', '') must stay unique.
+  async up(db, { dialect, tables: t }) {
+    if (dialect === 'postgres') {
+      await exec(db, [
+        `ALTER TABLE "${t.outbox}" ADD COLUMN IF NOT EXISTS "channel" text COLLATE "C" NOT NULL DEFAULT ''`,
+        `ALTER TABLE "${t.outbox}" DROP CONSTRAINT IF EXISTS "${t.outbox}_id_uq"`,
+        `CREATE UNIQUE INDEX IF NOT EXISTS "${t.outbox}_id_channel_uq" ON "${t.outbox}" ("id", "channel")`,
+      ]);
+      return;
+    }
+    const columns = rowsOf(await db.raw(`PRAGMA table_info("${t.outbox}")`));
+    if (!columns.some((column) => column.name === 'channel')) await rebuildSqliteOutbox(db, t, true);
+  },
+  async down(db, { dialect, tables: t }) {
+    if (dialect === 'postgres') {
+      await exec(db, [
+        `DELETE FROM "${t.outbox}" WHERE "channel" <> ''`,
+        `DROP INDEX IF EXISTS "${t.outbox}_id_channel_uq"`,
+        `ALTER TABLE "${t.outbox}" ADD CONSTRAINT "${t.outbox}_id_uq" UNIQUE ("id")`,
+        `ALTER TABLE "${t.outbox}" DROP COLUMN IF EXISTS "channel"`,
+      ]);
+      return;
+    }
+    const columns = rowsOf(await db.raw(`PRAGMA table_info("${t.outbox}")`));
+    if (columns.some((column) => column.name === 'channel')) await rebuildSqliteOutbox(db, t, false);
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
-export const MIGRATIONS: readonly PublishGateMigration[] = [initial, filteredQueue, deadLetters, publishJobs, approvalRules, delivery];
+export const MIGRATIONS: readonly PublishGateMigration[] = [
+  initial,
+  filteredQueue,
+  deadLetters,
+  publishJobs,
+  approvalRules,
+  delivery,
+  outboxChannels,
+];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so
 // two prefixes in one database migrate independently.

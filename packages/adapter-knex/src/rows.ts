@@ -175,13 +175,15 @@ export function createRowReader(options: RowReaderOptions) {
       return entry;
     },
 
-    /** An outbox row (`id`, `data`, `attempts`, `last_error`) as a validated OutboxItem. */
+    /** An outbox row (`id`, `channel`, `data`, `attempts`, `last_error`) as a validated OutboxItem. */
     outbox(table: string, row: Row): OutboxItem {
       const id = String(row.id);
       const item = check(
         outboxItemSchema,
         {
           notification: parseJson(table, id, row.data),
+          // '' is the row without a channel (see migration 010).
+          ...(row.channel === '' || row.channel === null || row.channel === undefined ? {} : { channel: row.channel }),
           attempts: toInteger(row.attempts),
           ...(row.last_error === null || row.last_error === undefined ? {} : { lastError: row.last_error }),
         },

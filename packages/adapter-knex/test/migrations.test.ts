@@ -1,5 +1,5 @@
 import { IN_FLIGHT_STATUSES } from '@publishgate/core';
-import { notificationFixture, requestFixture } from '@publishgate/core/testing';
+import { notificationFixture, requestFixture, trustFixture } from '@publishgate/core/testing';
 import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rowsOf, tablesFor } from '../src/dialect.ts';
@@ -83,7 +83,8 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const options = { tablePrefix: store.tablePrefix };
       await runMigrations(db, MIGRATIONS.slice(0, 2), options);
       const notification = notificationFixture();
-      await createKnexStorage({ knex: db, ...options }).createRequest({ request: requestFixture(), audit: [], outbox: [notification] });
+      // Written as that release did (today's storage writes columns it did not have).
+      await db(`${store.tablePrefix}outbox`).insert({ id: notification.id, data: JSON.stringify(notification) });
 
       expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(2).map((migration) => migration.name) });
       const after = createKnexStorage({ knex: db, ...options });
@@ -115,7 +116,7 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
         created_at: approved.createdAt,
         data: JSON.stringify(approved),
       });
-      expect(await migrate(db, options)).toEqual({ applied: ['005_approval_rules', '006_delivery'] });
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(4).map((migration) => migration.name) });
       const storage = createKnexStorage({ knex: db, ...options });
       expect(await storage.findRequestByPullRequest({ number: 12, branch: 'publish/old-1' })).toEqual(approved);
       expect(await storage.listRequests({ filter: { deliveryState: ['pull-request-open'] }, limit: 5 })).toEqual([]);
@@ -160,6 +161,44 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       // Running the step again (knex's migrator after migrate(), say) keeps the job as it is, lease included.
       await MIGRATIONS[3]?.up(db, { dialect: store.backend, tables: tablesFor(store.tablePrefix) });
       expect(await storage.getJob({ requestId: approving.id })).toEqual({ ...job, leaseUntil: new Date(after + 1_000).toISOString() });
+    });
+
+    it('outbox rows written before 010_outbox_channels keep their delivery state as rows without a channel; fan-out rows join them', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      const channelsStep = MIGRATIONS.findIndex((migration) => migration.name === '010_outbox_channels');
+      await runMigrations(db, MIGRATIONS.slice(0, channelsStep), options);
+      const [waiting, dead, done] = [notificationFixture(), notificationFixture(), notificationFixture()];
+      const outbox = `${store.tablePrefix}outbox`;
+      await db(outbox).insert({ id: waiting?.id, data: JSON.stringify(waiting), attempts: 2, last_error: 'HTTP 503' });
+      await db(outbox).insert({
+        id: dead?.id,
+        data: JSON.stringify(dead),
+        attempts: 12,
+        last_error: 'HTTP 404',
+        dead_at: '2026-03-01T09:00:00.000Z',
+      });
+      await db(outbox).insert({ id: done?.id, data: JSON.stringify(done), delivered_at: '2026-03-01T09:00:00.000Z' });
+
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(channelsStep).map((migration) => migration.name) });
+      // Running the step again (knex's migrator after migrate()) changes nothing.
+      await MIGRATIONS[channelsStep]?.up(db, { dialect: store.backend, tables: tablesFor(store.tablePrefix) });
+      const storage = createKnexStorage({ knex: db, ...options });
+      const now = '2026-03-01T10:00:00.000Z';
+      expect(await storage.listDeadLetters({ limit: 5 })).toEqual([
+        { notification: dead, attempts: 12, lastError: 'HTTP 404', deadAt: '2026-03-01T09:00:00.000Z' },
+      ]);
+      // The delivered notification written again through a fan-out is new on each channel, and the old row stays delivered.
+      if (!done) throw new Error('fixture');
+      await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [done], channels: ['slack', 'email'] });
+      await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [done] });
+      const claimed = await storage.claimOutbox({ now, limit: 10, leaseMs: 1_000 });
+      expect(claimed).toEqual([
+        { notification: waiting, attempts: 2, lastError: 'HTTP 503' },
+        { notification: done, channel: 'slack', attempts: 0 },
+        { notification: done, channel: 'email', attempts: 0 },
+      ]);
     });
 
     it('servers migrating at the same moment apply each migration exactly once', async () => {

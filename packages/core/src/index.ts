@@ -9,6 +9,7 @@ export {
   publishGateErrorCodes,
   type ValidationIssue,
 } from './errors.js';
+export { type FanOutNotifier, fanOutNotifier, isFanOutNotifier, type NotifierChannel } from './fanOutNotifier.js';
 export { type FindingLimits, hasSecretFinding, scanFindings } from './findings.js';
 export { createPublishGate } from './gate/createPublishGate.js';
 export { DEFAULT_PUBLISH_PACING, type PublishGatePolicy, type PublishRetryPolicy } from './gate/policy.js';
@@ -121,6 +122,7 @@ export {
   type Blueprint,
   baselineSchema,
   blueprintSchema,
+  channelNameSchema,
   DEFAULT_REQUEST_RULE,
   type DeadLetter,
   type Decision,

@@ -56,8 +56,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   const approvalRules = new Map<string, ApprovalRule>();
   // Entries as written; an entry's seq is its position + 1, added when it is read.
   const audit: AuditEntryInput[] = [];
-  // Undelivered rows only, in write order; a delivered row leaves, and its id stays in `delivered`
-  // so a second write of the same notification is still ignored. Claims then look at what is
+  // Undelivered rows only (keyed by notification id and channel), in write order; a delivered row
+  // leaves, and its key stays in `delivered` so a second write of the same notification is still ignored. Claims then look at what is
   // pending instead of walking every notification ever written.
   const outbox = new Map<string, OutboxRow>();
   const delivered = new Set<string>();
@@ -114,9 +114,19 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         for (const watcher of watchers) watcher();
       });
     }
+    const channels: readonly (string | undefined)[] = writes.channels?.length ? writes.channels : [undefined];
     for (const notification of writes.outbox) {
-      if (outbox.has(notification.id) || delivered.has(notification.id)) continue;
-      outbox.set(notification.id, { notification: copy(notification), attempts: 0, retryAt: 0, leaseUntil: 0 });
+      for (const channel of channels) {
+        const key = rowKey(notification.id, channel);
+        if (outbox.has(key) || delivered.has(key)) continue;
+        outbox.set(key, {
+          notification: copy(notification),
+          ...(channel === undefined ? {} : { channel }),
+          attempts: 0,
+          retryAt: 0,
+          leaseUntil: 0,
+        });
+      }
     }
   }
 
@@ -223,7 +233,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
   }
 
   return {
-    async createRequest({ request, idempotencyKey, audit: auditEntries, outbox: notifications, job, signal }) {
+    async createRequest({ request, idempotencyKey, audit: auditEntries, outbox: notifications, channels, job, signal }) {
       checkSignal(signal);
       if (request.version !== 1) throw new PublishGateError('validation', 'A new request must have version 1.');
       checkJob(request, job);
@@ -247,11 +257,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (IN_FLIGHT_STATUSES.includes(stored.status)) inFlight.set(workspaceId, stored.id);
       recomputeClaims(workspaceId);
       applyJob(stored, job);
-      applySideWrites({ audit: auditEntries, outbox: notifications });
+      applySideWrites({ audit: auditEntries, outbox: notifications, channels });
       return stored;
     },
 
-    async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, job, signal }) {
+    async transitionRequest({ id, expectedVersion, next, audit: auditEntries, outbox: notifications, channels, job, signal }) {
       checkSignal(signal);
       const current = requests.get(id);
       if (!current) throw new PublishGateError('not_found', `No publish request ${id}.`);
@@ -293,7 +303,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         recomputeClaims(workspaceId);
       }
       applyJob(stored, job);
-      applySideWrites({ audit: auditEntries, outbox: notifications });
+      applySideWrites({ audit: auditEntries, outbox: notifications, channels });
       return stored;
     },
 
@@ -401,18 +411,18 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return found ?? null;
     },
 
-    async putTrust({ grant, audit: auditEntries, outbox: notifications, signal }) {
+    async putTrust({ grant, audit: auditEntries, outbox: notifications, channels, signal }) {
       checkSignal(signal);
       const stored = copy(grant);
       trust.set(trustKey(grant.blueprintId, grant.userId), stored);
-      applySideWrites({ audit: auditEntries, outbox: notifications });
+      applySideWrites({ audit: auditEntries, outbox: notifications, channels });
       return stored;
     },
 
-    async deleteTrust({ blueprintId, userId, audit: auditEntries, outbox: notifications, signal }) {
+    async deleteTrust({ blueprintId, userId, audit: auditEntries, outbox: notifications, channels, signal }) {
       checkSignal(signal);
       if (!trust.delete(trustKey(blueprintId, userId))) return false;
-      applySideWrites({ audit: auditEntries, outbox: notifications });
+      applySideWrites({ audit: auditEntries, outbox: notifications, channels });
       return true;
     },
 
@@ -428,11 +438,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return approvalRules.get(blueprintId) ?? null;
     },
 
-    async putApprovalRule({ rule, audit: auditEntries, outbox: notifications, signal }) {
+    async putApprovalRule({ rule, audit: auditEntries, outbox: notifications, channels, signal }) {
       checkSignal(signal);
       const stored = copy(rule);
       approvalRules.set(rule.blueprintId, stored);
-      applySideWrites({ audit: auditEntries, outbox: notifications });
+      applySideWrites({ audit: auditEntries, outbox: notifications, channels });
       return stored;
     },
 
@@ -468,6 +478,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         claimed.push(
           copy({
             notification: row.notification,
+            ...(row.channel === undefined ? {} : { channel: row.channel }),
             attempts: row.attempts,
             ...(row.lastError === undefined ? {} : { lastError: row.lastError }),
           }),
@@ -476,14 +487,15 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return claimed;
     },
 
-    async completeOutbox({ id, signal }) {
+    async completeOutbox({ id, channel, signal }) {
       checkSignal(signal);
-      if (outbox.delete(id)) delivered.add(id);
+      const key = rowKey(id, channel);
+      if (outbox.delete(key)) delivered.add(key);
     },
 
-    async failOutbox({ id, error, retryAt, deadLetter, now, signal }) {
+    async failOutbox({ id, channel, error, retryAt, deadLetter, now, signal }) {
       checkSignal(signal);
-      const row = outbox.get(id);
+      const row = outbox.get(rowKey(id, channel));
       if (!row) return;
       row.attempts += 1;
       row.lastError = error.slice(0, 2000);
@@ -508,6 +520,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         dead.push(
           copy({
             notification: row.notification,
+            ...(row.channel === undefined ? {} : { channel: row.channel }),
             attempts: row.attempts,
             ...(row.lastError === undefined ? {} : { lastError: row.lastError }),
             deadAt: row.deadAt,
@@ -517,9 +530,9 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return dead;
     },
 
-    async redeliverOutbox({ id, signal }) {
+    async redeliverOutbox({ id, channel, signal }) {
       checkSignal(signal);
-      const row = outbox.get(id);
+      const row = outbox.get(rowKey(id, channel));
       if (row?.deadAt === undefined) return false;
       row.deadAt = undefined;
       row.attempts = 0;
@@ -575,4 +588,9 @@ function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   for (const item of Object.values(value)) deepFreeze(item);
   return Object.freeze(value);
+}
+
+// One outbox row per notification and channel; ids never contain NUL, so the key is unambiguous.
+function rowKey(id: string, channel: string | undefined): string {
+  return channel === undefined ? id : `${id}\u0000${channel}`;
 }

@@ -6,6 +6,12 @@ import type { StoragePort } from './ports/storage.js';
 export type OutboxDispatcherOptions = {
   storage: StoragePort;
   notifier: NotifierPort;
+  /**
+   * The notifier of each fan-out channel. A row with a `channel` is delivered through that
+   * channel's notifier only; a row without one (written before the gate fanned out) through
+   * `notifier`. A row whose channel is not here (renamed or removed) becomes a dead letter.
+   */
+  channels?: ReadonlyMap<string, NotifierPort>;
   clock: () => Date;
   /** How long a claimed row stays leased to this dispatcher. Default 60 s. */
   leaseMs?: number;
@@ -51,6 +57,16 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
   let running: Promise<void> | undefined;
   let again = false;
 
+  function notifierFor(channel: string | undefined): NotifierPort {
+    if (channel === undefined) return notifier;
+    const found = options.channels?.get(channel);
+    if (found) return found;
+    // Retrying cannot help until the configuration names the channel again; redeliver then.
+    return {
+      notify: () => Promise.reject(Object.assign(new Error(`No notifier channel named "${channel}".`), { retryable: false })),
+    };
+  }
+
   async function pass(): Promise<DeliveryReport> {
     const report: DeliveryReport = { delivered: 0, failed: 0, deadLettered: 0 };
     // Bounded so that a clock frozen by a test, or a storage that keeps handing rows out, cannot spin.
@@ -60,10 +76,11 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
       if (items.length === 0) break;
       await Promise.all(
         items.map(async (item) => {
-          const { notification } = item;
+          const { notification, channel } = item;
+          const row = channel === undefined ? { id: notification.id } : { id: notification.id, channel };
           try {
-            await notifier.notify(notification, { signal: AbortSignal.timeout(notifyTimeoutMs) });
-            await storage.completeOutbox({ id: notification.id, now: clock().toISOString() });
+            await notifierFor(channel).notify(notification, { signal: AbortSignal.timeout(notifyTimeoutMs) });
+            await storage.completeOutbox({ ...row, now: clock().toISOString() });
             report.delivered += 1;
           } catch (error) {
             report.failed += 1;
@@ -76,7 +93,7 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
             const dead = attempts >= maxAttempts || !failure.retryable;
             if (dead) report.deadLettered += 1;
             await storage.failOutbox({
-              id: notification.id,
+              ...row,
               error: failure.message,
               retryAt,
               ...(dead ? { deadLetter: true, now: now.toISOString() } : {}),

@@ -1,7 +1,7 @@
 /**
  * A gate in its own process, as a portal server runs it: knex storage (SQLite file or PostgreSQL),
- * real git (simple-git over workspace directories and a bare remote), the GitHub host against the
- * emulator the test runs, and the webhook notifier pointing at the test's receiver. The test spawns
+ * real git (simple-git over workspace directories and a bare remote), the GitHub host (or the
+ * GitLab host) against the emulator the test runs, and the webhook notifier pointing at the test's receiver. The test spawns
  * it with `node --import tsx --conditions=@publishgate/source` and kills it with SIGKILL; whatever
  * it committed before dying is all a new process gets to work with.
  *
@@ -12,7 +12,7 @@ import { writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
+import { createGitHubHost, createGitLabHost, createSimpleGit } from '@publishgate/adapter-git';
 import { createKnexStorage } from '@publishgate/adapter-knex';
 import {
   createFetchHandler,
@@ -99,6 +99,21 @@ function crashingNotifier(notifier: NotifierPort): NotifierPort {
   };
 }
 
+function hostFor(cfg: GateProcessConfig): GitHostPort {
+  if (cfg.gitlab) {
+    return createGitLabHost({ token: cfg.gitlab.token, host: cfg.gitlab.url, projectPath: cfg.gitlab.projectPath, baseBranch: 'main' });
+  }
+  if (!cfg.github) throw new Error('the config names no git host (github or gitlab)');
+  return createGitHubHost({
+    auth: cfg.github.token,
+    owner: cfg.github.owner,
+    repo: cfg.github.repo,
+    baseUrl: cfg.github.url,
+    baseBranch: 'main',
+    log: { warn: () => {} },
+  });
+}
+
 async function main(cfg: GateProcessConfig): Promise<void> {
   const db = connectTo(cfg.store);
   const storage = createKnexStorage({ knex: db, tablePrefix: cfg.store.tablePrefix });
@@ -107,14 +122,7 @@ async function main(cfg: GateProcessConfig): Promise<void> {
     remote: cfg.git.remoteUrl,
     baseBranch: 'main',
   });
-  const gitHost = createGitHubHost({
-    auth: cfg.github.token,
-    owner: cfg.github.owner,
-    repo: cfg.github.repo,
-    baseUrl: cfg.github.url,
-    baseBranch: 'main',
-    log: { warn: () => {} },
-  });
+  const gitHost = hostFor(cfg);
   const notifier = cfg.webhook ? createWebhookNotifier({ url: cfg.webhook.url, secret: cfg.webhook.secret }) : undefined;
   const offset = cfg.clockOffsetMs ?? 0;
   const gate = createPublishGate({

@@ -20,7 +20,10 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type GateProcessConfig = {
   store: StoreLocation;
   git: { remoteUrl: string; workspacesDir: string };
-  github: { url: string; owner: string; repo: string; token: string; secondMs: number };
+  /** The GitHub host against the emulator; the gate's host unless `gitlab` is given. */
+  github?: { url: string; owner: string; repo: string; token: string; secondMs: number };
+  /** The GitLab host against the GitLab emulator instead of GitHub. */
+  gitlab?: { url: string; projectPath: string; token: string };
   webhook?: { url: string; secret: string };
   /** Added to the real time for the gate's clock, e.g. to get past the job and outbox leases a crashed process held. */
   clockOffsetMs?: number;

@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isValidBranchName } from '@publishgate/core';
+import {
+  answersBeforeHandling,
+  createBranchStore,
+  createCreationWindow,
+  createFaultQueue,
+  type EmulatorFaultOf,
+  type QueuedFault,
+} from './emulatorPlumbing.js';
 import {
   deploymentJson,
   deploymentStatusJson,
@@ -130,17 +137,8 @@ export type GitHubEmulatorOptions = {
   port?: number;
 };
 
-/** A fault to inject into upcoming requests. */
-export type EmulatorFault = {
-  /** HTTP status to answer with, e.g. 502, 500, 401. */
-  status: number;
-  /** Only requests of this operation take the fault. Default: the next request of any kind. */
-  operation?: EmulatedOperation;
-  /** For `pulls.create`: create the pull request first, then answer with `status` (a lost response). */
-  afterCreate?: boolean;
-  /** How many matching requests take it. Default 1. */
-  times?: number;
-};
+/** A fault to inject into upcoming requests (`afterCreate` applies to `pulls.create`). */
+export type EmulatorFault = EmulatorFaultOf<EmulatedOperation>;
 
 /** A hold on pull-request creation, from {@link GitHubEmulator.holdPullRequests}. */
 export type PullRequestHold = {
@@ -342,11 +340,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   }
 
   const repositoryRef = () => ({ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner } });
-  const branches = new Map<string, string>([[defaultBranch, fakeSha(defaultBranch)]]);
-  const faults: Array<Required<Omit<EmulatorFault, 'times' | 'operation'>> & { operation: EmulatedOperation | undefined }> = [];
+  const branches = createBranchStore({ defaultBranch, repositoryPath: options.repositoryPath });
+  const faults = createFaultQueue<EmulatedOperation>();
   const log: Array<{ method: string; path: string; operation: EmulatedOperation | undefined; status: number }> = [];
   const violations: string[] = [];
-  const creations: number[] = [];
+  const creations = createCreationWindow(clock, MINUTE_MS);
   let limit: { kind: 'secondary' | 'primary'; until: number } | undefined;
   let used = 0;
   let ctx: FixtureContext;
@@ -364,26 +362,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return !closed;
   }
 
-  async function resolveBranch(name: string): Promise<string | undefined> {
-    if (!isValidBranchName(name)) return undefined;
-    if (!options.repositoryPath) return branches.get(name);
-    return new Promise((resolve) => {
-      execFile(
-        'git',
-        [
-          '--git-dir',
-          options.repositoryPath as string,
-          'rev-parse',
-          '--verify',
-          '--quiet',
-          '--end-of-options',
-          `refs/heads/${name}^{commit}`,
-        ],
-        { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' } },
-        (error, stdout) => resolve(error ? undefined : stdout.trim()),
-      );
-    });
-  }
+  const resolveBranch = (name: string) => branches.resolve(name);
 
   async function hasCommitsBetween(base: string, head: string): Promise<boolean> {
     if (base === head) return false;
@@ -458,12 +437,6 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     };
   }
 
-  function takeFault(operation: EmulatedOperation) {
-    const index = faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);
-    if (index < 0) return undefined;
-    return faults.splice(index, 1)[0];
-  }
-
   function faultReply(status: number): Reply {
     if (status === 401) return basicError(401, 'Bad credentials');
     if (status === 403) return basicError(403, 'Resource not accessible by integration');
@@ -505,7 +478,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return basicError(500, `The emulator produced a response that does not match GitHub's description: ${problems[0]}`);
   }
 
-  async function createPull(body: Record<string, unknown>, fault: ReturnType<typeof takeFault>): Promise<Reply> {
+  async function createPull(body: Record<string, unknown>, fault: QueuedFault<EmulatedOperation> | undefined): Promise<Reply> {
     const title = typeof body.title === 'string' ? body.title : '';
     const headParam = String(body.head);
     const base = String(body.base);
@@ -514,9 +487,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     if (headOwner !== owner) return validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     if (options.contentCreationLimit !== undefined) {
       // A creation counts for one emulated minute: exactly 60 s later it no longer does.
-      const windowStart = clock.now() - MINUTE_MS;
-      while (creations.length > 0 && (creations[0] as number) <= windowStart) creations.shift();
-      if (creations.length >= options.contentCreationLimit) {
+      if (creations.count() >= options.contentCreationLimit) {
         limit = { kind: 'secondary', until: clock.now() + MINUTE_MS };
         return limited('pulls.create') as Reply;
       }
@@ -551,7 +522,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       closedAt: null,
     };
     pulls.push(pull);
-    creations.push(clock.now());
+    creations.record();
     if (fault?.afterCreate) return faultReply(fault.status);
     return {
       status: 201,
@@ -576,7 +547,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     return { status: 200, body: matching.slice((page - 1) * perPage, page * perPage).map((pull) => pullRequestSimpleJson(ctx, pull)) };
   }
 
-  async function handle(route: Route, query: URLSearchParams, body: unknown, fault: ReturnType<typeof takeFault>): Promise<Reply> {
+  async function handle(
+    route: Route,
+    query: URLSearchParams,
+    body: unknown,
+    fault: QueuedFault<EmulatedOperation> | undefined,
+  ): Promise<Reply> {
     if (route.operation === 'rateLimit.get')
       return { status: 200, body: rateLimitJson(RATE_LIMIT, RATE_LIMIT - used, Number(resetAt(clock.now() + 3_600_000))) };
     if (route.params.owner !== owner || route.params.repo !== repo) return basicError(404, 'Not Found');
@@ -656,8 +632,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     }
     used += 1;
     const operation = validator.operation(route.specPath, route.method.toLowerCase());
-    const fault = takeFault(route.operation);
-    if (fault && !(fault.afterCreate && route.operation === 'pulls.create'))
+    const fault = faults.take(route.operation);
+    if (answersBeforeHandling(fault, route.operation, 'pulls.create'))
       return send(checkResponse(undefined, faultReply(fault.status), route.operation));
     if (route.operation !== 'rateLimit.get') {
       const blocked = limited(route.operation);
@@ -765,16 +741,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       webhook = next;
     },
     webhookDeliveries: () => webhookLog.map((entry) => ({ ...entry })),
-    setBranch(name, sha = fakeSha(name)) {
-      if (options.repositoryPath) throw new Error('setBranch is for emulators without repositoryPath; push the branch instead');
-      if (!isValidBranchName(name)) throw new Error(`invalid branch name ${name}`);
-      branches.set(name, sha);
-    },
-    failNext(fault) {
-      for (let index = 0; index < (fault.times ?? 1); index += 1) {
-        faults.push({ status: fault.status, afterCreate: fault.afterCreate ?? false, operation: fault.operation });
-      }
-    },
+    setBranch: (name, sha) => branches.set(name, sha),
+    failNext: (fault) => faults.add(fault),
     rateLimit({ kind, seconds }) {
       limit = { kind, until: clock.now() + seconds * 1000 };
     },
@@ -842,8 +810,4 @@ function readBody(request: IncomingMessage): Promise<string | null> {
     request.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
-}
-
-function fakeSha(name: string): string {
-  return createHash('sha1').update(`branch:${name}`).digest('hex');
 }

@@ -1,8 +1,15 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidBranchName } from '@publishgate/core';
+import {
+  answersBeforeHandling,
+  createBranchStore,
+  createCreationWindow,
+  createFaultQueue,
+  type EmulatorFaultOf,
+  type QueuedFault,
+} from './emulatorPlumbing.js';
 import type { EmulatorClock } from './githubEmulator.js';
 
 /** The GitLab REST v4 operations the emulator serves. */
@@ -58,17 +65,8 @@ export type GitLabEmulatorOptions = {
   port?: number;
 };
 
-/** A fault to inject into upcoming requests. */
-export type GitLabEmulatorFault = {
-  /** HTTP status to answer with, e.g. 502, 500, 401, 404, 429. */
-  status: number;
-  /** Only requests of this operation take the fault. Default: the next API request of any kind. */
-  operation?: GitLabEmulatedOperation;
-  /** For `mergeRequests.create`: create the merge request first, then answer with `status` (a lost response). */
-  afterCreate?: boolean;
-  /** How many matching requests take it. Default 1. */
-  times?: number;
-};
+/** A fault to inject into upcoming requests (`afterCreate` applies to `mergeRequests.create`; 429 comes with GitLab's rate-limit headers). */
+export type GitLabEmulatorFault = EmulatorFaultOf<GitLabEmulatedOperation>;
 
 /** How a rate-limited answer says when to come back. */
 export type GitLabRateLimitHeaders = 'retry-after' | 'reset' | 'both' | 'none';
@@ -185,38 +183,19 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
   const clock: EmulatorClock = options.clock ?? { now: () => Date.now() };
   const startedAt = new Date(clock.now()).toISOString();
 
-  const branches = new Map<string, string>([[defaultBranch, fakeSha(defaultBranch)]]);
+  const branches = createBranchStore({ defaultBranch, repositoryPath: options.repositoryPath });
   const mergeRequests: EmulatedMergeRequest[] = [];
-  const faults: Array<{ status: number; operation: GitLabEmulatedOperation | undefined; afterCreate: boolean }> = [];
+  const faults = createFaultQueue<GitLabEmulatedOperation>();
   const log: Array<{ method: string; path: string; operation: GitLabEmulatedOperation | undefined; status: number }> = [];
   const violations: string[] = [];
-  const creations: number[] = [];
+  const creations = createCreationWindow(clock, MINUTE_MS);
   let limit: Limit | undefined;
   let url = '';
 
   const message = (status: number, text: unknown): Reply => ({ status, body: { message: text } });
   const webUrl = (iid: number) => `${url}/${projectPath}/-/merge_requests/${iid}`;
 
-  function resolveBranch(name: string): Promise<string | undefined> {
-    if (!isValidBranchName(name)) return Promise.resolve(undefined);
-    if (!options.repositoryPath) return Promise.resolve(branches.get(name));
-    return new Promise((resolve) => {
-      execFile(
-        'git',
-        [
-          '--git-dir',
-          options.repositoryPath as string,
-          'rev-parse',
-          '--verify',
-          '--quiet',
-          '--end-of-options',
-          `refs/heads/${name}^{commit}`,
-        ],
-        { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' } },
-        (error, stdout) => resolve(error ? undefined : stdout.trim()),
-      );
-    });
-  }
+  const resolveBranch = (name: string) => branches.resolve(name);
 
   function projectJson() {
     const name = projectPath.split('/').at(-1) as string;
@@ -266,7 +245,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     const headers: Record<string, string> = {
       'ratelimit-name': throttle ? 'throttle_authenticated_api' : 'merge_request_create',
       'ratelimit-limit': throttle ? '2000' : String(options.mergeRequestLimit ?? 0),
-      'ratelimit-observed': throttle ? '2001' : String(creations.length + 1),
+      'ratelimit-observed': throttle ? '2001' : String(creations.count() + 1),
       'ratelimit-remaining': '0',
     };
     if (current.headers === 'retry-after' || current.headers === 'both') headers['retry-after'] = String(Math.ceil(left / 1000));
@@ -286,11 +265,6 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     return limit ? limitReply(limit) : undefined;
   }
 
-  function takeFault(operation: GitLabEmulatedOperation) {
-    const index = faults.findIndex((fault) => fault.operation === undefined || fault.operation === operation);
-    return index < 0 ? undefined : faults.splice(index, 1)[0];
-  }
-
   function faultReply(status: number): Reply {
     if (status === 401) return message(401, '401 Unauthorized');
     if (status === 403) return message(403, '403 Forbidden');
@@ -307,7 +281,10 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     for (const name of given) if (!known.has(name)) violations.push(`${kind}: parameter ${name} is not documented`);
   }
 
-  async function createMergeRequest(body: Record<string, unknown>, fault: ReturnType<typeof takeFault>): Promise<Reply> {
+  async function createMergeRequest(
+    body: Record<string, unknown>,
+    fault: QueuedFault<GitLabEmulatedOperation> | undefined,
+  ): Promise<Reply> {
     checkParams('mergeRequests.create', Object.keys(body), CREATE_PARAMS);
     // Grape validates required parameters before anything else, with its own error shape.
     for (const name of ['title', 'source_branch', 'target_branch']) {
@@ -321,11 +298,9 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     if (title.length > 255) return message(400, { title: ['is too long (maximum is 255 characters)'] });
     if (source === target) return message(422, ["You can't use same project/branch for source and target"]);
     if (options.mergeRequestLimit !== undefined) {
-      const windowStart = clock.now() - MINUTE_MS;
-      while (creations.length > 0 && (creations[0] as number) <= windowStart) creations.shift();
-      if (creations.length >= options.mergeRequestLimit) {
+      if (creations.count() >= options.mergeRequestLimit) {
         // The window slides: the oldest creation in it leaves exactly one minute after it was made.
-        return limitReply({ until: (creations[0] as number) + MINUTE_MS, headers: 'retry-after', kind: 'application' });
+        return limitReply({ until: creations.oldestLeavesAt() as number, headers: 'retry-after', kind: 'application' });
       }
     }
     const [sha, targetSha] = await Promise.all([resolveBranch(source), resolveBranch(target)]);
@@ -350,7 +325,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       updatedAt: now,
     };
     mergeRequests.push(mr);
-    creations.push(clock.now());
+    creations.record();
     if (fault?.afterCreate) return faultReply(fault.status);
     return { status: 201, body: mergeRequestJson(mr) };
   }
@@ -447,8 +422,8 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       return send(message(404, '404 Not Found'));
     }
     if (!authorized(request)) return send(message(401, '401 Unauthorized'));
-    const fault = takeFault(operation);
-    if (fault && !(fault.afterCreate && operation === 'mergeRequests.create')) return send(faultReply(fault.status));
+    const fault = faults.take(operation);
+    if (answersBeforeHandling(fault, operation, 'mergeRequests.create')) return send(faultReply(fault.status));
     const blocked = limited();
     if (blocked) return send(blocked);
 
@@ -508,16 +483,8 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
         mr.updatedAt = new Date(clock.now()).toISOString();
       }
     },
-    setBranch(name, sha = fakeSha(name)) {
-      if (options.repositoryPath) throw new Error('setBranch is for emulators without repositoryPath; push the branch instead');
-      if (!isValidBranchName(name)) throw new Error(`invalid branch name ${name}`);
-      branches.set(name, sha);
-    },
-    failNext(fault) {
-      for (let index = 0; index < (fault.times ?? 1); index += 1) {
-        faults.push({ status: fault.status, operation: fault.operation, afterCreate: fault.afterCreate ?? false });
-      }
-    },
+    setBranch: (name, sha) => branches.set(name, sha),
+    failNext: (fault) => faults.add(fault),
     rateLimit({ seconds, headers = 'both' }) {
       if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`rateLimit needs a positive number of seconds (got ${seconds})`);
       limit = { until: clock.now() + seconds * 1000, headers, kind: 'throttle' };
@@ -548,8 +515,4 @@ function readBody(request: IncomingMessage): Promise<string | null> {
     request.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
-}
-
-function fakeSha(name: string): string {
-  return createHash('sha1').update(`branch:${name}`).digest('hex');
 }

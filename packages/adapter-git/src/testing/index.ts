@@ -21,6 +21,7 @@ export {
   type GitLabRateLimitHeaders,
   startGitLabEmulator,
 } from './gitlabEmulator.js';
+export { type GitLabEmulatorRouter, routeGitLabEmulators } from './gitlabEmulatorRouter.js';
 export {
   createOpenApiValidator,
   EMULATED_OPERATIONS,

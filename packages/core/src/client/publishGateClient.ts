@@ -100,8 +100,11 @@ export type PublishGateClient = {
   setApprovalRule(input: SetApprovalRuleBody, options?: CallOptions): Promise<ApprovalRule>;
   /** `GET /dead-letters`: notifications that stopped retrying, oldest first. Admin. */
   listDeadLetters(query?: { limit?: number }, options?: CallOptions): Promise<DeadLetter[]>;
-  /** `POST /dead-letters/:id/redeliver`: delivers a dead letter again with a fresh run of attempts. Admin. */
-  redeliver(id: string, options?: CallOptions): Promise<void>;
+  /**
+   * `POST /dead-letters/:id/redeliver`: delivers a dead letter again with a fresh run of attempts.
+   * With a fan-out notifier, give the dead letter's `channel`: only that channel is tried again. Admin.
+   */
+  redeliver(id: string, options?: CallOptions & { channel?: string }): Promise<void>;
   /** `GET /history`: a page of audit entries, oldest first. */
   history(query?: HistoryQuery, options?: CallOptions): Promise<HistoryPage>;
   /** `GET /history/export`: the whole visible history as NDJSON (default) or CSV text. */
@@ -237,7 +240,8 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
     listDeadLetters: (query = {}, callOptions = {}) =>
       call('listDeadLetters', 'GET', '/dead-letters', { query, signal: callOptions.signal }),
     redeliver: async (id, callOptions = {}) => {
-      await call('redeliver', 'POST', `/dead-letters/${segment(id)}/redeliver`, { body: {}, signal: callOptions.signal });
+      const body = callOptions.channel === undefined ? {} : { channel: callOptions.channel };
+      await call('redeliver', 'POST', `/dead-letters/${segment(id)}/redeliver`, { body, signal: callOptions.signal });
     },
     history: (query = {}, callOptions = {}) => call('history', 'GET', '/history', { query, signal: callOptions.signal }),
     async exportHistory(query = {}, callOptions = {}) {

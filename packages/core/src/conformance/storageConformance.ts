@@ -611,6 +611,79 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
       });
     });
 
+    describe('outbox channels', () => {
+      const key = (item: { notification: { id: string }; channel?: string }) => `${item.notification.id}/${item.channel ?? '-'}`;
+
+      it('with channels, each notification is written as one row per channel, each claimed with its channel', { timeout }, async () => {
+        const storage = await fresh();
+        const notes = [notificationFixture(), notificationFixture()];
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: notes, channels: ['slack', 'email'] });
+        expect(await storage.countPendingOutbox()).toBe(4);
+        const claimed = await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 });
+        expect(claimed.map(key).sort()).toEqual(notes.flatMap((note) => [`${note.id}/email`, `${note.id}/slack`]).sort());
+        const first = claimed.find((item) => item.notification.id === notes[0]?.id && item.channel === 'slack');
+        expect(first).toEqual({ notification: notes[0], channel: 'slack', attempts: 0 });
+      });
+
+      it("completing one channel's row leaves the same notification's other channels pending", { timeout }, async () => {
+        const storage = await fresh();
+        const note = notificationFixture();
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note], channels: ['slack', 'email'] });
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.completeOutbox({ id: note.id, channel: 'slack', now: at(1) });
+        await storage.completeOutbox({ id: note.id, now: at(1) });
+        expect(await storage.countPendingOutbox()).toBe(1);
+        const again = await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 });
+        expect(again.map(key)).toEqual([`${note.id}/email`]);
+      });
+
+      it("failing one channel's row counts the attempt on that row alone", { timeout }, async () => {
+        const storage = await fresh();
+        const note = notificationFixture();
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note], channels: ['slack', 'email'] });
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.failOutbox({ id: note.id, channel: 'email', error: 'SMTP 451', retryAt: at(30) });
+        // The slack row's lease ran out; the email row waits for its retry time.
+        const now = await storage.claimOutbox({ now: at(5), limit: 10, leaseMs: 60_000 });
+        expect(now).toEqual([{ notification: note, channel: 'slack', attempts: 0 }]);
+        const later = await storage.claimOutbox({ now: at(30), limit: 10, leaseMs: 60_000 });
+        expect(later).toEqual([{ notification: note, channel: 'email', attempts: 1, lastError: 'SMTP 451' }]);
+      });
+
+      it('a dead letter of one channel is listed with its channel and redelivered on that channel only', { timeout }, async () => {
+        const storage = await fresh();
+        const note = notificationFixture();
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note], channels: ['slack', 'email'] });
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 60_000 });
+        await storage.failOutbox({ id: note.id, channel: 'email', error: 'SMTP 550', retryAt: at(30), deadLetter: true, now: at(1) });
+        await storage.failOutbox({ id: note.id, channel: 'slack', error: 'HTTP 404', retryAt: at(30), deadLetter: true, now: at(2) });
+        expect(await storage.listDeadLetters({ limit: 10 })).toEqual([
+          { notification: note, channel: 'slack', attempts: 1, lastError: 'HTTP 404', deadAt: at(2) },
+          { notification: note, channel: 'email', attempts: 1, lastError: 'SMTP 550', deadAt: at(1) },
+        ]);
+        expect(await storage.redeliverOutbox({ id: note.id })).toBe(false);
+        expect(await storage.redeliverOutbox({ id: note.id, channel: 'sms' })).toBe(false);
+        expect(await storage.redeliverOutbox({ id: note.id, channel: 'email' })).toBe(true);
+        expect(await storage.listDeadLetters({ limit: 10 })).toEqual([
+          { notification: note, channel: 'slack', attempts: 1, lastError: 'HTTP 404', deadAt: at(2) },
+        ]);
+        const claimed = await storage.claimOutbox({ now: at(3), limit: 10, leaseMs: 60_000 });
+        expect(claimed).toEqual([{ notification: note, channel: 'email', attempts: 0, lastError: 'SMTP 550' }]);
+      });
+
+      it('a notification written again is queued only on the channels that never had its row', { timeout }, async () => {
+        const storage = await fresh();
+        const note = notificationFixture();
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note], channels: ['slack'] });
+        await storage.claimOutbox({ now: at(0), limit: 10, leaseMs: 1_000 });
+        await storage.completeOutbox({ id: note.id, channel: 'slack', now: at(1) });
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note], channels: ['slack', 'email'] });
+        await storage.putTrust({ grant: trustFixture(), audit: [], outbox: [note] });
+        const claimed = await storage.claimOutbox({ now: at(10_000), limit: 10, leaseMs: 1_000 });
+        expect(claimed.map(key).sort()).toEqual([`${note.id}/-`, `${note.id}/email`]);
+      });
+    });
+
     describe('delivery', () => {
       // A request approved with its pull request open, as the gate stores a successful publish.
       async function delivered(storage: StoragePort, number: number, deliveredAt = at(0)) {

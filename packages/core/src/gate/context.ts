@@ -1,5 +1,6 @@
 import mitt, { type Emitter } from 'mitt';
 import { type PortName, PublishGateError } from '../errors.js';
+import { isFanOutNotifier } from '../fanOutNotifier.js';
 import { guardPort } from '../guardPort.js';
 import type { MachinePolicy } from '../lifecycle/machine.js';
 import { isEligibleApprover } from '../lifecycle/machine.js';
@@ -82,8 +83,15 @@ export function createGateContext(options: PublishGateOptions): GateContext {
   assertPort(options.git, 'git', ['preview', 'commit', 'push']);
   assertPort(options.gitHost, 'gitHost', ['openPullRequest']);
   if (options.notifier !== undefined) assertPort(options.notifier, 'notifier', ['notify']);
-  const storage = guardPort(options.storage, 'storage');
+  const fanOut = isFanOutNotifier(options.notifier) ? options.notifier : undefined;
+  const storage = withOutboxChannels(
+    guardPort(options.storage, 'storage'),
+    fanOut?.channels.map((channel) => channel.name),
+  );
   const notifier = options.notifier ? guardPort(options.notifier, 'notifier') : undefined;
+  const channels = fanOut
+    ? new Map(fanOut.channels.map((channel) => [channel.name, guardPort(channel.notifier, 'notifier')] as const))
+    : undefined;
   const clock = options.clock ?? (() => new Date());
   const policy = resolvePolicy(options.policy);
   const requestUrl = options.requestUrl;
@@ -91,7 +99,7 @@ export function createGateContext(options: PublishGateOptions): GateContext {
   const onError = options.onError ?? (() => {});
   const events = mitt<GateEvents>();
   const dispatcher = notifier
-    ? createOutboxDispatcher({ storage, notifier, clock, onError, maxAttempts: policy.maxDeliveryAttempts })
+    ? createOutboxDispatcher({ storage, notifier, channels, clock, onError, maxAttempts: policy.maxDeliveryAttempts })
     : undefined;
 
   const changeListeners = new Set<() => void>();
@@ -178,6 +186,20 @@ export async function loadVisible(ctx: GateContext, id: string, actor: Actor): P
   const request = await ctx.storage.getRequest({ id });
   if (!request || !canSee(actor, request)) throw new PublishGateError('not_found', `No publish request ${id}.`);
   return request;
+}
+
+// Every write that queues notifications must split them per fan-out channel; doing it here, where
+// the storage enters the gate, means no command can forget to.
+function withOutboxChannels(storage: StoragePort, channels: readonly string[] | undefined): StoragePort {
+  if (!channels) return storage;
+  return {
+    ...storage,
+    createRequest: (args) => storage.createRequest({ ...args, channels }),
+    transitionRequest: (args) => storage.transitionRequest({ ...args, channels }),
+    putTrust: (args) => storage.putTrust({ ...args, channels }),
+    deleteTrust: (args) => storage.deleteTrust({ ...args, channels }),
+    putApprovalRule: (args) => storage.putApprovalRule({ ...args, channels }),
+  };
 }
 
 // A missing adapter method would otherwise surface as "x is not a function" deep inside a publish.

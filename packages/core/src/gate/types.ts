@@ -32,7 +32,10 @@ export type PublishGateOptions = {
   git: GitPort;
   /** Opens deployment pull requests. */
   gitHost: GitHostPort;
-  /** Delivers notifications from the outbox. Default: none (rows stay undelivered). */
+  /**
+   * Delivers notifications from the outbox. Default: none (rows stay undelivered). A
+   * `fanOutNotifier` keeps one outbox row, and one delivery state, per channel.
+   */
   notifier?: NotifierPort;
   policy?: PublishGatePolicy;
   /** Current time; inject one in tests. Default `() => new Date()`. */
@@ -247,8 +250,12 @@ export type PublishGate = {
   exportHistory(input: { actor: Actor; requestId?: string; workspaceId?: string; format?: 'ndjson' | 'csv' }): AsyncIterable<string>;
   /** Notifications that stopped retrying (after `policy.maxDeliveryAttempts`, or a permanent failure), oldest first. Admin. */
   listDeadLetters(input: { actor: Actor; limit?: number }): Promise<DeadLetter[]>;
-  /** Delivers a dead letter again, with a fresh run of attempts; `not_found` when `id` is not one. Admin. */
-  redeliver(input: { id: string; actor: Actor }): Promise<void>;
+  /**
+   * Delivers a dead letter again, with a fresh run of attempts; `not_found` when `id` (on `channel`)
+   * is not one. With a `fanOutNotifier`, dead letters carry their `channel`: give it, and only that
+   * channel is tried again. Admin.
+   */
+  redeliver(input: { id: string; channel?: string; actor: Actor }): Promise<void>;
   /**
    * Expires overdue requests, runs due publish jobs (interrupted, retried or paced) to their next
    * step, delivers the outbox. Run it periodically, or run `startWorker` for the jobs.

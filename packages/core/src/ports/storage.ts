@@ -30,8 +30,18 @@ export type RequestFilter = {
 export type SideWrites = {
   /** Appended to the audit history; storage assigns each a `seq`. */
   audit: readonly AuditEntryInput[];
-  /** Appended to the outbox; delivered later by the dispatcher. */
+  /**
+   * Appended to the outbox; delivered later by the dispatcher. A notification whose row (same id
+   * and channel) is already in the outbox, delivered or not, is skipped.
+   */
   outbox: readonly Notification[];
+  /**
+   * Fan-out channel names (`fanOutNotifier`). When given and not empty, each notification of
+   * `outbox` is written as one row per channel, in the same write; each row carries its `channel`
+   * and is claimed, completed, failed, dead-lettered and redelivered on its own. Without it, one
+   * row per notification, without a channel.
+   */
+  channels?: readonly string[];
   /**
    * Only with `createRequest` and `transitionRequest`: the request's publish job as it is to be
    * stored (created, or replacing every field of the one there). `job.requestId` is the request's id.
@@ -178,31 +188,46 @@ export interface StoragePort {
 
   /**
    * Leases up to `limit` undelivered outbox rows whose retry time has come and whose lease (if
-   * any) has run out, for `leaseMs` from `now`. Two concurrent callers never get the same row.
+   * any) has run out, for `leaseMs` from `now`, oldest first. Two concurrent callers never get the
+   * same row. A row is a notification id and a channel (absent for rows written without `channels`);
+   * each item carries its row's `channel`.
    */
   claimOutbox(args: { now: string; limit: number; leaseMs: number; signal?: AbortSignal }): Promise<OutboxItem[]>;
 
-  /** Marks a notification delivered; it is never claimed again. Idempotent. */
-  completeOutbox(args: { id: string; now: string; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Marks the row of notification `id` on `channel` (absent: the row without a channel) delivered;
+   * it is never claimed again. The notification's rows on other channels are untouched. Idempotent.
+   */
+  completeOutbox(args: { id: string; channel?: string; now: string; signal?: AbortSignal }): Promise<void>;
 
   /**
-   * Records a failed delivery: releases the lease, counts the attempt, next try at `retryAt`. With
-   * `deadLetter`, the row becomes a dead letter at `now` instead: never claimed again until
-   * {@link StoragePort.redeliverOutbox}.
+   * Records a failed delivery of the row of `id` on `channel` (absent: the row without a channel):
+   * releases the lease, counts the attempt, next try at `retryAt`. With `deadLetter`, the row
+   * becomes a dead letter at `now` instead: never claimed again until
+   * {@link StoragePort.redeliverOutbox}. Rows on other channels are untouched.
    */
-  failOutbox(args: { id: string; error: string; retryAt: string; deadLetter?: boolean; now?: string; signal?: AbortSignal }): Promise<void>;
+  failOutbox(args: {
+    id: string;
+    channel?: string;
+    error: string;
+    retryAt: string;
+    deadLetter?: boolean;
+    now?: string;
+    signal?: AbortSignal;
+  }): Promise<void>;
 
   /** Counts undelivered outbox rows that will still be tried (dead letters excluded), for health checks and tests. */
   countPendingOutbox(args?: { signal?: AbortSignal }): Promise<number>;
 
-  /** Up to `limit` dead letters, oldest first (in the order their notifications were written). */
+  /** Up to `limit` dead letters, oldest first (in the order their rows were written), each with its `channel` when it has one. */
   listDeadLetters(args: { limit: number; signal?: AbortSignal }): Promise<DeadLetter[]>;
 
   /**
-   * Makes a dead letter deliverable again now, with its attempts counted from zero. Resolves false
-   * (and changes nothing) when `id` is not a dead letter.
+   * Makes the dead letter of `id` on `channel` (absent: the row without a channel) deliverable
+   * again now, with its attempts counted from zero. Resolves false (and changes nothing) when that
+   * row is not a dead letter.
    */
-  redeliverOutbox(args: { id: string; signal?: AbortSignal }): Promise<boolean>;
+  redeliverOutbox(args: { id: string; channel?: string; signal?: AbortSignal }): Promise<boolean>;
 
   /**
    * Leases up to `limit` publish jobs whose `runAt` has come and whose lease (if any) has run out,

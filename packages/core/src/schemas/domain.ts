@@ -419,9 +419,22 @@ export const notificationSchema = z.strictObject({
 /** A message for a person, written to the outbox with the state change that caused it. */
 export type Notification = z.infer<typeof notificationSchema>;
 
+/**
+ * The name of one channel of a {@link fanOutNotifier}: 1–64 characters of `[a-z0-9_-]`, starting
+ * with a letter or digit. It is stored on every outbox row of that channel, so renaming a channel
+ * leaves its undelivered rows without a notifier.
+ */
+export const channelNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must start with a lower-case letter or digit and contain only a-z, 0-9, _ and -');
+
 /** An outbox row as the dispatcher sees it. */
 export const outboxItemSchema = z.strictObject({
   notification: notificationSchema,
+  /** The fan-out channel this row is delivered through; absent when the gate's notifier is a single one. */
+  channel: channelNameSchema.optional(),
   attempts: z.number().int().nonnegative(),
   lastError: z.string().max(2000).optional(),
 });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import {
   actorSchema,
   approverSchema,
+  channelNameSchema,
   deliveryStateSchema,
   emailSchema,
   idSchema,
@@ -103,7 +104,12 @@ export const exportHistoryInputSchema = historyInputSchema.omit({ afterSeq: true
 /** Input of `gate.listDeadLetters`. */
 export const listDeadLettersInputSchema = z.strictObject({ actor: actorSchema, limit: z.number().int().min(1).max(1_000).optional() });
 /** Input of `gate.redeliver`. */
-export const redeliverInputSchema = z.strictObject({ id: idSchema, actor: actorSchema });
+export const redeliverInputSchema = z.strictObject({
+  id: idSchema,
+  /** The channel of the dead letter (as listed); only that channel's delivery is tried again. */
+  channel: channelNameSchema.optional(),
+  actor: actorSchema,
+});
 
 /**
  * Input of `gate.reportDelivery`: what the git host said about a pull request the gate opened,

@@ -1,4 +1,5 @@
-import { codeOf } from '@publishgate/core/testing';
+import { fanOutNotifier } from '@publishgate/core';
+import { codeOf, createRecordingNotifier } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { admin, builder, workspace } from '../helpers';
 import { bearer, startServer, type TestServer } from './harness';
@@ -36,5 +37,38 @@ describe('dead letters over HTTP', () => {
     await gate.sweep();
     expect(notifier.notifications.map((note) => note.type)).toEqual(['request.submitted']);
     expect(await asAdmin.listDeadLetters({ limit: 10 })).toEqual([]);
+  });
+
+  it('with a fan-out notifier, a dead letter names its channel and is redelivered on that channel only', async () => {
+    const chat = createRecordingNotifier();
+    const mail = createRecordingNotifier();
+    mail.goDown(Object.assign(new Error('mailbox unavailable'), { retryable: false }));
+    server = await startServer({
+      gateOptions: {
+        notifier: fanOutNotifier([
+          { name: 'chat', notifier: chat },
+          { name: 'mail', notifier: mail },
+        ]),
+      },
+    });
+    const { git, gate, clientFor } = server;
+    git.write(workspace, 'a.txt', 'a\n');
+    await clientFor(builder).requestPublish({ workspaceId: workspace.id, subdomain: 'fan-out-http' });
+    await gate.sweep();
+
+    const asAdmin = clientFor(admin);
+    const dead = await asAdmin.listDeadLetters();
+    expect(dead.map((letter) => [letter.notification.type, letter.channel])).toEqual([['request.submitted', 'mail']]);
+    const id = dead[0]?.notification.id as string;
+    expect(await codeOf(asAdmin.redeliver(id))).toBe('not_found');
+    expect(await codeOf(asAdmin.redeliver(id, { channel: 'chat' }))).toBe('not_found');
+    expect(await codeOf(asAdmin.redeliver(id, { channel: 'Not A Channel' }))).toBe('validation');
+
+    mail.recover();
+    await asAdmin.redeliver(id, { channel: 'mail' });
+    await gate.sweep();
+    expect(mail.deliveries.map((note) => note.type)).toEqual(['request.submitted']);
+    expect(chat.deliveries.map((note) => note.type)).toEqual(['request.submitted']);
+    expect(await asAdmin.listDeadLetters()).toEqual([]);
   });
 });

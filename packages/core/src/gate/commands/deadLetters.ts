@@ -11,11 +11,16 @@ export async function listDeadLetters(ctx: GateContext, rawInput: unknown): Prom
   return ctx.storage.listDeadLetters({ limit: limit ?? 100 });
 }
 
-/** `gate.redeliver`: puts a dead letter back in the outbox with a fresh run of attempts, and delivers now. */
+/** `gate.redeliver`: puts a dead letter (of one channel, when given) back in the outbox with a fresh run of attempts, and delivers now. */
 export async function redeliver(ctx: GateContext, rawInput: unknown): Promise<void> {
-  const { id, actor } = parseOrThrow(redeliverInputSchema, rawInput, 'redelivery');
+  const { id, channel, actor } = parseOrThrow(redeliverInputSchema, rawInput, 'redelivery');
   requireAdmin(actor);
-  if (!(await ctx.storage.redeliverOutbox({ id }))) throw new PublishGateError('not_found', `No dead letter ${id}.`);
+  if (!(await ctx.storage.redeliverOutbox(channel === undefined ? { id } : { id, channel }))) {
+    throw new PublishGateError(
+      'not_found',
+      channel === undefined ? `No dead letter ${id}.` : `No dead letter ${id} on channel ${channel}.`,
+    );
+  }
   ctx.dispatcher?.kick();
 }
 
