@@ -2,13 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createFetchHandler, createMemoryStorage, createPublishGate, toNodeHandler } from '@publishgate/core';
-import { createRecordingNotifier } from '@publishgate/core/testing';
+import { type Actor, createFetchHandler, toNodeHandler } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
-import { createRepoFixture } from './helpers/repos.js';
+import { emulatedGitHubGate } from './helpers/githubGate.js';
 
 const builder: Actor = { id: 'builder-1', email: 'bob@example.com', roles: ['builder'] };
 const admin: Actor = { id: 'admin-1', email: 'ada@example.com', roles: ['admin'] };
@@ -21,26 +17,10 @@ afterEach(async () => {
 });
 
 async function published(options: { deliveryPollMs?: number } = {}) {
-  const fixture = await createRepoFixture();
-  cleanups.push(fixture.cleanup);
-  const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
-  });
-  let now = Date.parse('2026-06-01T09:00:00.000Z');
-  const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
-  const notifier = createRecordingNotifier();
-  const gate = createPublishGate({
-    clock: clock.now,
-    storage: createMemoryStorage(),
-    git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
-    gitHost: createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' })),
-    notifier,
-    policy: { publishPacing: false, ...(options.deliveryPollMs ? { deliveryPollMs: options.deliveryPollMs } : {}) },
-  });
-  cleanups.push(() => gate.close());
+  const { fixture, emulator, clock, notifier, gate } = await emulatedGitHubGate(
+    cleanups,
+    options.deliveryPollMs ? { deliveryPollMs: options.deliveryPollMs } : {},
+  );
   const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
   await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
   const request = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });

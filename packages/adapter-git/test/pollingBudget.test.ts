@@ -1,12 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createMemoryStorage, createPublishGate, type PublishRequest, type Workspace } from '@publishgate/core';
-import { createRecordingNotifier } from '@publishgate/core/testing';
+import type { Actor, PublishRequest, Workspace } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
-import { createRepoFixture } from './helpers/repos.js';
+import { emulatedGitHubGate } from './helpers/githubGate.js';
 
 // Delivery polls and publishes share one host-wide budget: counted at the emulated GitHub, no
 // window of the budget ever sees more requests than it allows, and polls that find no slot wait
@@ -23,25 +19,9 @@ afterEach(async () => {
 
 describe('delivery polling inside the pacing budget (emulated GitHub, controlled clock)', () => {
   it('open deliveries and publishes together never exceed the budget in any window; every delivery is still polled', async () => {
-    const fixture = await createRepoFixture();
-    cleanups.push(fixture.cleanup);
-    const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
-    cleanups.push(async () => {
-      const violations = emulator.violations();
-      await emulator.close();
-      expect(violations).toEqual([]);
-    });
-    const start = Date.parse('2026-06-01T09:00:00.000Z');
-    let now = start;
-    const gate = createPublishGate({
-      clock: () => new Date(now),
-      storage: createMemoryStorage(),
-      git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
-      gitHost: createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' })),
-      notifier: createRecordingNotifier(),
-      policy: { publishPacing: [BUDGET], deliveryPollMs: 60_000 },
-    });
-    cleanups.push(() => gate.close());
+    const { fixture, emulator, clock, gate } = await emulatedGitHubGate(cleanups, { publishPacing: [BUDGET], deliveryPollMs: 60_000 });
+    const start = clock.start;
+    const now = () => clock.now().getTime();
     await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
 
     // Every request the emulator answers, stamped with the gate's time when it was made (the clock
@@ -50,7 +30,7 @@ describe('delivery polling inside the pacing budget (emulated GitHub, controlled
     async function during<T>(work: () => Promise<T>): Promise<T> {
       const before = emulator.requests().length;
       const result = await work();
-      for (const entry of emulator.requests().slice(before)) seen.push({ at: now - start, operation: entry.operation });
+      for (const entry of emulator.requests().slice(before)) seen.push({ at: now() - start, operation: entry.operation });
       return result;
     }
     const builders = Array.from(
@@ -78,7 +58,7 @@ describe('delivery polling inside the pacing budget (emulated GitHub, controlled
     let sixth: PublishRequest | undefined;
     const checkedPerSweep: number[] = [];
     for (let elapsed = STEP_MS; elapsed <= 600_000; elapsed += STEP_MS) {
-      now = start + elapsed;
+      clock.advance(start + elapsed - now());
       if (elapsed === 30_000) mergeSha = await emulator.mergePullRequest(first[0]?.pullRequest?.number as number);
       if (elapsed === 90_000)
         await emulator.deploy({ sha: mergeSha as string, state: 'success', environmentUrl: 'https://shop-0.apps.example.com' });

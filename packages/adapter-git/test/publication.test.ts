@@ -1,12 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, startGitHubEmulator } from '@publishgate/adapter-git/testing';
-import { type Actor, createMemoryStorage, createPublishGate, type PublishRequest, type Workspace } from '@publishgate/core';
-import { codeOf, createRecordingNotifier } from '@publishgate/core/testing';
+import type { Actor, PublishRequest, Workspace } from '@publishgate/core';
+import { codeOf } from '@publishgate/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
-import { createRepoFixture } from './helpers/repos.js';
+import { emulatedGitHubGate } from './helpers/githubGate.js';
 
 // The workspace's publication follows delivery, on real git and the emulated GitHub: a publish
 // whose pull request is closed unmerged gives the workspace back what is really published.
@@ -22,26 +19,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const fixture = await createRepoFixture();
-  cleanups.push(fixture.cleanup);
-  const emulator: GitHubEmulator = await startGitHubEmulator({ token: TOKEN, secondMs: SECOND_MS, repositoryPath: fixture.remoteDir });
-  cleanups.push(async () => {
-    const violations = emulator.violations();
-    await emulator.close();
-    expect(violations).toEqual([]);
-  });
-  let now = Date.parse('2026-06-01T09:00:00.000Z');
-  const clock = { now: () => new Date(now), advance: (ms: number) => (now += ms) };
-  const notifier = createRecordingNotifier();
-  const gate = createPublishGate({
-    clock: clock.now,
-    storage: createMemoryStorage(),
-    git: createSimpleGit({ resolveWorkspaceDir: () => fixture.workspaceDir, remote: `file://${fixture.remoteDir}`, baseBranch: 'main' }),
-    gitHost: createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' })),
-    notifier,
-    policy: { publishPacing: false, deliveryPollMs: POLL_MS },
-  });
-  cleanups.push(() => gate.close());
+  const { fixture, emulator, clock, notifier, gate } = await emulatedGitHubGate(cleanups, { deliveryPollMs: POLL_MS });
   const workspace: Workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
   const write = (path: string, content: string) => writeFile(join(fixture.workspaceDir, path), content);
   async function publish(subdomain: string, as: Workspace = workspace, actor: Actor = builder): Promise<PublishRequest> {
