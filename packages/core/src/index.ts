@@ -66,6 +66,7 @@ export {
   previewResultSchema,
   type RejectBody,
   type RequestPublishBody,
+  type RequestRollbackBody,
   type ResponseOperation,
   type RetryBody,
   requestPageSchema,

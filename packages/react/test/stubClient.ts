@@ -14,6 +14,7 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     preview: missing('preview'),
     checkSubdomain: missing('checkSubdomain'),
     requestPublish: missing('requestPublish'),
+    requestRollback: missing('requestRollback'),
     listRequests: missing('listRequests'),
     getRequest: missing('getRequest'),
     approve: missing('approve'),

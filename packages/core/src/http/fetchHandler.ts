@@ -177,6 +177,12 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
         } as Parameters<PublishGate['requestPublish']>[0]),
       );
     }),
+    route('POST', '/workspaces/:id/rollback', async ({ url, params, actor, body }) => {
+      readQuery(url, []);
+      const input = bodyFields(body, ['workspace', 'actor']);
+      const workspace = await workspaceFor(param(params, 0), actor);
+      return jsonResponse(await gate.requestRollback({ ...input, workspace, actor } as Parameters<PublishGate['requestRollback']>[0]));
+    }),
     route('POST', '/requests/decisions', async ({ url, actor, body }) => {
       readQuery(url, []);
       const input = bodyFields(body, ['actor']);
