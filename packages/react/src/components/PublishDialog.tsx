@@ -243,7 +243,8 @@ function OpenPublishDialog({
  * runs before React removes the element (an open modal dialog removed from the page loses focus to
  * the body instead of restoring it).
  */
-function useModal(ref: RefObject<HTMLDialogElement | null>) {
+/** Opens `ref` as a native modal dialog while mounted, and gives focus back to the opener after. @internal */
+export function useModal(ref: RefObject<HTMLDialogElement | null>) {
   useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -264,7 +265,7 @@ function useModal(ref: RefObject<HTMLDialogElement | null>) {
  * modal dialog pattern describes. The browser keeps focus out of the inert page by itself; without
  * this, Tab at either end would leave for the browser's own toolbar.
  */
-function wrapTab(event: KeyboardEvent<HTMLDialogElement>) {
+export function wrapTab(event: KeyboardEvent<HTMLDialogElement>) {
   if (event.key !== 'Tab') return;
   const dialog = event.currentTarget;
   const items = [...dialog.querySelectorAll<HTMLElement>(TABBABLE)].filter((element) => !element.closest('[hidden]'));
