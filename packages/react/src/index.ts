@@ -16,6 +16,7 @@ export {
   type PublishHistoryResult,
   type RollbackInput,
   usePublishHistory,
+  useRollbackPreview,
 } from './hooks/usePublishHistory.js';
 export { type UsePublishPreviewOptions, usePublishPreview } from './hooks/usePublishPreview.js';
 export { usePublishRequest } from './hooks/usePublishRequest.js';

@@ -273,6 +273,8 @@ export const defaultLabels = {
     confirmTitle: 'Roll back to this version?',
     confirmText: (subdomain: string, date: string) =>
       `A new publish request will bring back the version of ${subdomain} submitted ${date}, on top of what is published now. It is reviewed like any other request.`,
+    changes: 'What the rollback changes compared with what is published now:',
+    previewFailed: 'Could not load what the rollback would change.',
     note: 'Note for the reviewer (optional)',
     submit: 'Request rollback',
     submitting: 'Requesting rollback…',

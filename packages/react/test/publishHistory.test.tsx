@@ -42,9 +42,10 @@ const rollbackDiff = {
 };
 
 function show(items: PublishRequest[], requestRollback = vi.fn()) {
-  const client = stubClient({ listRequests: async () => ({ items, nextCursor: null }), requestRollback });
+  const previewRollback = vi.fn(async () => rollbackDiff);
+  const client = stubClient({ listRequests: async () => ({ items, nextCursor: null }), requestRollback, previewRollback });
   const view = renderWithClient(<PublishHistory workspaceId={workspace.id} />, client, { storeOptions: { live: false } });
-  return { ...view, requestRollback, region: screen.getByRole('region', { name: 'Publish history' }) };
+  return { ...view, requestRollback, previewRollback, region: screen.getByRole('region', { name: 'Publish history' }) };
 }
 
 const rows = (region: HTMLElement) => within(region).getAllByRole('listitem');
@@ -76,7 +77,7 @@ describe('<PublishHistory>', () => {
       diff: rollbackDiff,
     });
     const requestRollback = vi.fn(async () => created);
-    const { region, user } = show(history, requestRollback);
+    const { region, user, previewRollback } = show(history, requestRollback);
     const row = (await within(region).findAllByRole('listitem'))[3] as HTMLElement;
     const opener = within(row).getByRole('button', { name: /^Roll back to the version of bikes/ });
     await user.click(opener);
@@ -84,6 +85,11 @@ describe('<PublishHistory>', () => {
     const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
     expect(dialog).toHaveAccessibleDescription(/bring back the version of bikes submitted .* reviewed like any other request\./);
     expect(within(dialog).getByLabelText('Note for the reviewer (optional)')).toHaveFocus();
+    // Before anything is asked for, the confirmation shows what the rollback would change.
+    await within(dialog).findByText('What the rollback changes compared with what is published now:');
+    expect(within(dialog).getByText('-<h1>Boats</h1>')).toBeTruthy();
+    expect(previewRollback).toHaveBeenCalledWith(workspace.id, merged.id, expect.anything());
+    expect(requestRollback).not.toHaveBeenCalled();
     await expectNoAxeViolations(dialog, 'confirmation');
     await user.type(within(dialog).getByLabelText('Note for the reviewer (optional)'), 'Boats broke checkout');
     await user.click(within(dialog).getByRole('button', { name: 'Request rollback' }));
@@ -110,6 +116,7 @@ describe('<PublishHistory>', () => {
     await within(region).findAllByRole('listitem');
     await user.click(within(region).getAllByRole('button', { name: /^Roll back to the version/ })[0] as HTMLElement);
     const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
+    await within(dialog).findByText('What the rollback changes compared with what is published now:');
     await user.click(within(dialog).getByRole('button', { name: 'Request rollback' }));
     expect(await within(dialog).findByRole('alert')).toHaveTextContent(
       'The rollback could not be requested. Only a publication whose pull request was merged (or is live) can be brought back.',
@@ -141,6 +148,24 @@ describe('<PublishHistory>', () => {
   it('says when there is nothing yet', async () => {
     show([]);
     expect(await screen.findByText('Nothing has been sent for publishing from this workspace yet.')).toBeTruthy();
+  });
+
+  it('the confirmation cannot submit until it could show the diff; a failed preview says why and offers a retry', async () => {
+    let calls = 0;
+    const previewRollback = vi.fn(async () => {
+      calls += 1;
+      if (calls === 1) throw new PublishGateError('port_failed', 'git is slow today.');
+      return rollbackDiff;
+    });
+    const client = stubClient({ listRequests: async () => ({ items: history, nextCursor: null }), previewRollback });
+    const { user } = renderWithClient(<PublishHistory workspaceId={workspace.id} />, client, { storeOptions: { live: false } });
+    await user.click((await screen.findAllByRole('button', { name: /^Roll back to the version/ }))[0] as HTMLElement);
+    const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Could not load what the rollback would change. git is slow today.');
+    expect(within(dialog).getByRole('button', { name: 'Request rollback' })).toBeDisabled();
+    await user.click(within(dialog).getByRole('button', { name: 'Try again' }));
+    await within(dialog).findByText('-<h1>Boats</h1>');
+    expect(within(dialog).getByRole('button', { name: 'Request rollback' })).toBeEnabled();
   });
 
   it('a failed load shows an alert with a retry that loads again', async () => {

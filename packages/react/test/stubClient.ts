@@ -15,6 +15,7 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     checkSubdomain: missing('checkSubdomain'),
     requestPublish: missing('requestPublish'),
     requestRollback: missing('requestRollback'),
+    previewRollback: missing('previewRollback'),
     listRequests: missing('listRequests'),
     getRequest: missing('getRequest'),
     approve: missing('approve'),

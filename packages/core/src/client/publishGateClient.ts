@@ -17,7 +17,7 @@ import type {
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { ApprovalRule, AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { ApprovalRule, AuditEntry, DeadLetter, DiffSummary, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */
@@ -82,6 +82,8 @@ export type PublishGateClient = {
    * (merged or live); the answer is a new request with `kind: 'rollback'`, reviewed like any other.
    */
   requestRollback(workspaceId: string, input: RequestRollbackBody, options?: CallOptions): Promise<PublishRequest>;
+  /** `GET /workspaces/:id/rollback?toRequestId=`: what that rollback would change, before asking for it. */
+  previewRollback(workspaceId: string, toRequestId: string, options?: CallOptions): Promise<DiffSummary>;
   /** `GET /requests`: the queue, newest first; builders get their own requests only. */
   listRequests(query?: ListRequestsQuery, options?: CallOptions): Promise<RequestPage>;
   /** `GET /requests/:id`. */
@@ -219,6 +221,11 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
     checkSubdomain: ({ subdomain, workspaceId }, callOptions = {}) =>
       call('checkSubdomain', 'GET', `/subdomains/${segment(subdomain)}`, { query: { workspaceId }, signal: callOptions.signal }),
     requestPublish: (input, callOptions = {}) => call('requestPublish', 'POST', '/requests', { body: input, signal: callOptions.signal }),
+    previewRollback: (workspaceId, toRequestId, callOptions = {}) =>
+      call('previewRollback', 'GET', `/workspaces/${segment(workspaceId)}/rollback`, {
+        query: { toRequestId },
+        signal: callOptions.signal,
+      }),
     requestRollback: (workspaceId, input, callOptions = {}) =>
       call('requestRollback', 'POST', `/workspaces/${segment(workspaceId)}/rollback`, { body: input, signal: callOptions.signal }),
     listRequests: (query = {}, callOptions = {}) =>

@@ -183,6 +183,11 @@ export type PublishGate = {
    * ```
    */
   requestRollback(input: { workspace: Workspace; toRequestId: string; actor: Actor; note?: string }): Promise<PublishRequest>;
+  /**
+   * What `requestRollback` with these would change compared with the current publication (the
+   * confirmation's diff), with the same refusals; nothing is committed or stored.
+   */
+  previewRollback(input: { workspace: Workspace; toRequestId: string; actor: Actor }): Promise<DiffSummary>;
   /** The queue, newest first; builders see only their own requests. */
   listRequests(input: {
     actor: Actor;

@@ -14,6 +14,7 @@ import {
   listApprovalRulesQuerySchema,
   listRequestsQuerySchema,
   listTrustQuerySchema,
+  previewRollbackQuerySchema,
 } from './wire.js';
 
 /** Where the handler is mounted when `basePath` is not given. */
@@ -176,6 +177,11 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
           ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         } as Parameters<PublishGate['requestPublish']>[0]),
       );
+    }),
+    route('GET', '/workspaces/:id/rollback', async ({ url, params, actor }) => {
+      const { toRequestId } = parseOrThrow(previewRollbackQuerySchema, readQuery(url, ['toRequestId']), 'query');
+      const workspace = await workspaceFor(param(params, 0), actor);
+      return jsonResponse(await gate.previewRollback({ workspace, toRequestId, actor }));
     }),
     route('POST', '/workspaces/:id/rollback', async ({ url, params, actor, body }) => {
       readQuery(url, []);

@@ -35,6 +35,7 @@ import {
   listRequestsQuerySchema,
   listTrustQuerySchema,
   previewResultSchema,
+  previewRollbackQuerySchema,
   redeliverBodySchema,
   rejectBodySchema,
   requestPageSchema,
@@ -210,6 +211,19 @@ const operations: Operation[] = [
     body: { schema: 'RequestPublishBody', required: true },
     response: { description: 'The stored request.', content: json('PublishRequest') },
     errors: [403, 404, 409, 413, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/workspaces/:id/rollback',
+    operationId: 'previewRollback',
+    tag: 'workspaces',
+    summary: 'Preview a rollback',
+    description:
+      'What a rollback to `toRequestId` would change compared with the current publication (the confirmation shows it). Same refusals as the POST; nothing is stored.',
+    params: [{ name: 'id', description: 'Id of the workspace, as `resolveWorkspace` knows it.', schema: getRequestInputSchema.shape.id }],
+    query: previewRollbackQuerySchema,
+    response: { description: 'The diff the rollback would pin.', content: json('DiffSummary') },
+    errors: [403, 404, 409, 422],
   },
   {
     method: 'post',

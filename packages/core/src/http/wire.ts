@@ -43,6 +43,8 @@ export const requestPublishBodySchema = requestPublishInputSchema.omit({ workspa
 export const requestRollbackBodySchema = requestRollbackInputSchema.omit({ workspace: true, actor: true });
 /** Body of `POST /workspaces/:id/rollback`. */
 export type RequestRollbackBody = z.input<typeof requestRollbackBodySchema>;
+/** Query of `GET /workspaces/:id/rollback`: the earlier request whose version would come back. */
+export const previewRollbackQuerySchema = z.strictObject({ toRequestId: idSchema });
 /** Body of `POST /requests/:id/approve`. */
 export const approveBodySchema = approveInputSchema.omit({ id: true, actor: true });
 /** Body of `POST /requests/:id/reject`. */
@@ -163,6 +165,7 @@ export const responseSchemas = {
   checkSubdomain: subdomainCheckSchema,
   requestPublish: publishRequestSchema,
   requestRollback: publishRequestSchema,
+  previewRollback: diffSummarySchema,
   listRequests: requestPageSchema,
   getRequest: publishRequestSchema,
   approve: publishRequestSchema,

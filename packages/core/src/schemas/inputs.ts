@@ -39,6 +39,8 @@ export const requestRollbackInputSchema = z.strictObject({
   actor: actorSchema,
   note: longText.optional(),
 });
+/** Input of `gate.previewRollback`: what `requestRollback` with these would change, without asking for it. */
+export const previewRollbackInputSchema = requestRollbackInputSchema.omit({ note: true });
 /** Input of `gate.listRequests`. */
 export const listRequestsInputSchema = z.strictObject({
   actor: actorSchema,

@@ -255,6 +255,9 @@ describe('the OpenAPI document', () => {
     expect((await send('POST', `/requests/${newer.body?.id}/approve`, { actor: admin, body: {} })).body).toMatchObject({
       status: 'approved',
     });
+    const previewed = await send('GET', `${rollbackPath}?toRequestId=${submitted.body?.id}`, { actor: builder });
+    expect(previewed.body).toMatchObject({ files: [{ path: 'index.html', status: 'modified' }] });
+    expect((await send('GET', `${rollbackPath}?toRequestId=${newer.body?.id}`, { actor: builder })).status).toBe(409);
     const rollback = await send('POST', rollbackPath, { actor: builder, body: { toRequestId: submitted.body?.id, note: 'Bikes again' } });
     expect(rollback.body).toMatchObject({ status: 'pending', kind: 'rollback', rollbackOf: submitted.body?.id });
     expect((await send('POST', rollbackPath, { actor: builder, body: { toRequestId: newer.body?.id } })).status).toBe(409);

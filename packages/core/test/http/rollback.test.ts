@@ -36,7 +36,11 @@ describe('POST /workspaces/:id/rollback through the client', () => {
     expect(await codeOf(asBuilder.requestRollback(workspace.id, { toRequestId: first.id, actor: admin } as never))).toBe('validation');
     expect(await storageState(storage)).toBe(before);
 
+    const preview = await asBuilder.previewRollback(workspace.id, first.id);
+    expect(await codeOf(asBuilder.previewRollback(workspace.id, second.id))).toBe('nothing_to_publish');
+    expect(await storageState(storage)).toBe(before);
     const rollback = await asBuilder.requestRollback(workspace.id, { toRequestId: first.id, note: 'Back to bikes' });
+    expect(rollback.diff).toEqual(preview);
     expect(rollback).toMatchObject({ status: 'pending', kind: 'rollback', rollbackOf: first.id, note: 'Back to bikes' });
     expect(rollback.diff.patch).toContain('+<h1>Bikes</h1>');
     expect(await codeOf(asBuilder.requestRollback(workspace.id, { toRequestId: first.id }))).toBe('in_flight');

@@ -1,7 +1,7 @@
 'use client';
 import type { PublishRequest } from '@publishgate/core/client';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { type PublishHistoryItem, type PublishHistoryResult, usePublishHistory } from '../hooks/usePublishHistory.js';
+import { type PublishHistoryItem, type PublishHistoryResult, usePublishHistory, useRollbackPreview } from '../hooks/usePublishHistory.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels } from '../PublishGateProvider.js';
 import { DeliveryLine } from './DecisionLine.js';
@@ -30,8 +30,9 @@ export type PublishHistoryProps = {
  * A workspace's publish history, newest first: each request's status, when it was submitted, and
  * where its pull request is ("Live at …", "Merged", "Closed without merging", "Deployment failed"),
  * the current publication marked. Merged or live rows other than the current publication offer
- * "Roll back to this version", which opens a confirmation (a native modal dialog) with an optional
- * note for the reviewer; once requested, it shows the rollback's diff, exactly what it changes.
+ * "Roll back to this version", which opens a confirmation (a native modal dialog) showing what the
+ * rollback would change compared with what is published now, with an optional note for the
+ * reviewer; once requested, it shows the rollback request's own diff.
  * Updates live.
  *
  * @example
@@ -193,6 +194,7 @@ function RollbackDialog({
   const doneRef = useRef<HTMLButtonElement>(null);
   useModal(dialogRef);
   const [note, setNote] = useState('');
+  const preview = useRollbackPreview(target.workspace.id, target.id);
   const state = history.rollback;
   const created = state.status === 'success' ? state.data : undefined;
   useEffect(() => noteRef.current?.focus(), []);
@@ -253,6 +255,23 @@ function RollbackDialog({
         </div>
       ) : (
         <form className="pg-form" onSubmit={submit} noValidate>
+          {preview.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
+          {preview.status === 'error' ? (
+            <div className="pg-notice" data-pg-tone="error" role="alert">
+              <p>
+                {text.previewFailed} {preview.error ? labels.common.errorMessage(preview.error) : null}
+              </p>
+              <button type="button" className="pg-button" onClick={() => void preview.refetch()}>
+                {labels.common.retry}
+              </button>
+            </div>
+          ) : null}
+          {preview.data ? (
+            <div className="pg-rollback-preview" data-pg-rollback-preview="">
+              <p>{text.changes}</p>
+              <DiffView diff={preview.data} labels={labels} headingLevel={headingLevel + 1} />
+            </div>
+          ) : null}
           <div className="pg-field">
             <label htmlFor={`${ids}-note`}>{text.note}</label>
             <textarea
@@ -275,7 +294,7 @@ function RollbackDialog({
             <button type="button" className="pg-button" onClick={onClose}>
               {labels.common.cancel}
             </button>
-            <button type="submit" className="pg-button" data-pg-variant="primary" disabled={state.status === 'pending'}>
+            <button type="submit" className="pg-button" data-pg-variant="primary" disabled={state.status === 'pending' || !preview.data}>
               {state.status === 'pending' ? text.submitting : text.submit}
             </button>
           </div>

@@ -1,11 +1,11 @@
 'use client';
-import type { PublishRequest } from '@publishgate/core/client';
+import type { DiffSummary, PublishRequest } from '@publishgate/core/client';
 import { useMemo, useState, useSyncExternalStore } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createMutation, type MutationState } from '../store/mutation.js';
 import type { PublishGateStore } from '../store/publishGateStore.js';
 import type { QueryState } from '../store/query.js';
-import { useQuery } from './useQuery.js';
+import { type QueryResult, useQuery } from './useQuery.js';
 
 /** One row of a workspace's publish history. */
 export type PublishHistoryItem = {
@@ -24,6 +24,21 @@ export type PublishHistoryData = {
   /** A request of the workspace is pending, publishing or failed: a rollback would be refused (`in_flight`). */
   inFlight: PublishRequest | null;
 };
+
+/**
+ * What a rollback of `workspaceId` to `toRequestId` would change compared with what is published
+ * now (`client.previewRollback`), for the confirmation; disabled while either is undefined.
+ *
+ * @example
+ * ```tsx
+ * const preview = useRollbackPreview('ws-1', 'req-41');
+ * if (preview.data) return <DiffView diff={preview.data} labels={labels} />;
+ * ```
+ */
+export function useRollbackPreview(workspaceId: string | undefined, toRequestId: string | undefined): QueryResult<DiffSummary> {
+  const store = usePublishGateStore('useRollbackPreview');
+  return useQuery(workspaceId === undefined || toRequestId === undefined ? undefined : store.rollbackPreview(workspaceId, toRequestId));
+}
 
 /** What {@link usePublishHistory}'s `rollBack` takes. */
 export type RollbackInput = { toRequestId: string; note?: string };

@@ -1,9 +1,12 @@
 import { PublishGateError } from '../../errors.js';
+import { checkPortResult } from '../../guardPort.js';
 import { decide } from '../../lifecycle/decide.js';
 import { parseOrThrow } from '../../parse.js';
+import type { GitPort } from '../../ports/git.js';
 import { rollbackCommitMessage } from '../../publishCommitMessage.js';
-import type { PublishRequest } from '../../schemas/domain.js';
-import { requestRollbackInputSchema } from '../../schemas/inputs.js';
+import type { Actor, DiffSummary, Publication, PublishRequest, Workspace } from '../../schemas/domain.js';
+import { diffSummarySchema } from '../../schemas/domain.js';
+import { previewRollbackInputSchema, requestRollbackInputSchema } from '../../schemas/inputs.js';
 import { canSee, type GateContext } from '../context.js';
 import { checkTextLength } from '../policy.js';
 import { authorOf, newRequest, submitDraft } from './requestPublish.js';
@@ -19,6 +22,51 @@ import { authorOf, newRequest, submitDraft } from './requestPublish.js';
 export async function requestRollback(ctx: GateContext, rawInput: unknown): Promise<PublishRequest> {
   const { workspace, toRequestId, actor, note } = parseOrThrow(requestRollbackInputSchema, rawInput, 'rollback request');
   checkTextLength(note, ctx.policy.maxNoteLength, 'note');
+  const { draft, target, restore, event } = await checkRollback(ctx, { workspace, toRequestId, actor, note });
+  return submitDraft(ctx, {
+    draft,
+    actor,
+    event,
+    pinnedBy: 'restore',
+    pin: ({ publication: current, signal }) => {
+      if (!current) throw new PublishGateError('nothing_to_publish', 'The workspace has nothing published to roll back from.');
+      return restore({
+        workspace,
+        sha: target.sha,
+        onto: current.sha,
+        message: rollbackCommitMessage(workspace, draft.subdomain, draft.id, target.id, note),
+        author: authorOf(actor),
+        signal,
+      });
+    },
+  });
+}
+
+/**
+ * `gate.previewRollback`: the diff `requestRollback` would pin (exactly what it would change compared
+ * with the current publication), with the same refusals; nothing is committed or stored: the earlier
+ * commit's tree is diffed against the publication directly.
+ */
+export async function previewRollback(ctx: GateContext, rawInput: unknown): Promise<DiffSummary> {
+  const { workspace, toRequestId, actor } = parseOrThrow(previewRollbackInputSchema, rawInput, 'rollback preview');
+  const { target, publication } = await checkRollback(ctx, { workspace, toRequestId, actor, note: undefined });
+  const baseline = { kind: 'publication' as const, sha: publication.sha };
+  const diff = await ctx.git.preview({ workspace, baseline, sha: target.sha, signal: ctx.portSignal() });
+  return checkPortResult(diffSummarySchema, diff, 'git', 'preview');
+}
+
+/** Everything a rollback is refused for before git is asked to make anything, and what it needs next. */
+async function checkRollback(
+  ctx: GateContext,
+  args: { workspace: Workspace; toRequestId: string; actor: Actor; note: string | undefined },
+): Promise<{
+  draft: PublishRequest;
+  target: PublishRequest;
+  publication: Publication;
+  restore: NonNullable<GitPort['restore']>;
+  event: { rollbackTarget: PublishRequest };
+}> {
+  const { workspace, toRequestId, actor, note } = args;
   const restore = ctx.git.restore;
   if (!restore) {
     throw new PublishGateError('invalid_transition', 'Rollbacks need a git adapter with restore(); this one has none.');
@@ -44,21 +92,5 @@ export async function requestRollback(ctx: GateContext, rawInput: unknown): Prom
       'That version is what the workspace has published now; there is nothing to roll back.',
     );
   }
-  return submitDraft(ctx, {
-    draft,
-    actor,
-    event,
-    pinnedBy: 'restore',
-    pin: ({ publication: current, signal }) => {
-      if (!current) throw new PublishGateError('nothing_to_publish', 'The workspace has nothing published to roll back from.');
-      return restore({
-        workspace,
-        sha: target.sha,
-        onto: current.sha,
-        message: rollbackCommitMessage(workspace, draft.subdomain, draft.id, target.id, note),
-        author: authorOf(actor),
-        signal,
-      });
-    },
-  });
+  return { draft, target, publication, restore, event };
 }

@@ -165,4 +165,18 @@ describe('gate.requestRollback', () => {
     const gate = createPublishGate({ storage: createMemoryStorage(), git: withoutRestore, gitHost: createFakeGitHost() });
     await expectErrorCode(gate.requestRollback({ workspace, toRequestId: 'req-1', actor: builder }), 'invalid_transition');
   });
+
+  it('previewRollback shows exactly the diff the rollback request then pins, with the same refusals, and stores nothing', async () => {
+    const harness = setup();
+    const { gate, git } = harness;
+    const { first, second } = await twoPublications(harness);
+    const commits = git.commitCount;
+    const preview = await gate.previewRollback({ workspace, toRequestId: first.id, actor: builder });
+    expect(git.commitCount).toBe(commits);
+    expect((await gate.listRequests({ actor: admin, workspaceId: workspace.id })).items).toHaveLength(2);
+    await expectErrorCode(gate.previewRollback({ workspace, toRequestId: second.id, actor: builder }), 'nothing_to_publish');
+    await expectErrorCode(gate.previewRollback({ workspace, toRequestId: first.id, actor: builder2 }), 'not_found');
+    const rollback = await gate.requestRollback({ workspace, toRequestId: first.id, actor: builder });
+    expect(rollback.diff).toEqual(preview);
+  });
 });
