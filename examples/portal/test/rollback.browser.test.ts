@@ -119,6 +119,9 @@ describe.runIf(status.available)('portal rollback in Chromium', () => {
     await firstRow.getByRole('button', { name: /^Roll back to the version of bike-shop/ }).click();
     const dialog = bob.getByRole('dialog', { name: 'Roll back to this version?' });
     await dialog.waitFor();
+    // Before asking, the confirmation shows what the rollback would change.
+    await dialog.locator('[data-pg-rollback-preview] [data-pg-line="remove"]').filter({ hasText: '-<h1>Bikes and boats</h1>' }).waitFor();
+    expect(await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob' }).then((page) => page.items.length)).toBe(2);
     await dialog.getByLabel('Note for the reviewer (optional)').fill('Boats broke checkout');
     await dialog.getByRole('button', { name: 'Request rollback' }).click();
     await dialog.locator('.pg-notice').filter({ hasText: 'Rollback requested.' }).waitFor();
