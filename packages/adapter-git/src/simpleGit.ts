@@ -495,9 +495,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
 
     async commit({ workspace, baseline, message, author, signal }) {
       const builder = checkIdentity(author, 'author');
-      if (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MESSAGE_CHARS || message.includes('\0')) {
-        throw new PublishGateError('validation', `The commit message must be 1–${MAX_MESSAGE_CHARS} characters without NUL.`);
-      }
+      checkMessage(message);
       checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
         const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
@@ -572,6 +570,46 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       });
     },
 
+    async restore({ workspace, sha, onto, message, author, signal }) {
+      assertSha(sha, 'sha');
+      assertSha(onto, 'onto');
+      if (sha.length !== onto.length) throw new PublishGateError('validation', 'sha and onto must use the same object format.');
+      const builder = checkIdentity(author, 'author');
+      checkMessage(message);
+      // Objects only: nothing of the working tree is read, so of the carried settings only the
+      // object format matters (as for push), and no config is read from the workspace.
+      return withSession(
+        workspace,
+        signal,
+        async (session) => {
+          // Both commits in one `cat-file --batch` (or none, when both were seen already).
+          const found = await readCommits(session, [sha, onto]);
+          const target = requireCommit(found.get(sha), sha, 'sha');
+          const base = requireCommit(found.get(onto), onto, 'onto');
+          if (target.tree === base.tree) {
+            throw new PublishGateError('nothing_to_publish', 'That version is identical to what is published now.');
+          }
+          // commit-tree writes one object and moves no ref: the builder's HEAD, index and working
+          // tree stay as they are, and the new commit lives in the workspace's object store.
+          const created = (
+            await session.local(['commit-tree', '--no-gpg-sign', '-p', base.sha, '--end-of-options', target.tree], {
+              stdin: message,
+              env: {
+                GIT_AUTHOR_NAME: builder.name,
+                GIT_AUTHOR_EMAIL: builder.email,
+                GIT_COMMITTER_NAME: committer.name,
+                GIT_COMMITTER_EMAIL: committer.email,
+              },
+            })
+          ).trim();
+          if (!SHA.test(created)) throw new Error('git commit-tree printed no commit id.');
+          commits.set(factKey(session, created), { sha: created, tree: target.tree });
+          return { sha: created };
+        },
+        { 'extensions.objectformat': sha.length === 64 ? 'sha256' : 'sha1' },
+      );
+    },
+
     async push({ workspace, sha, branch, signal }) {
       assertSha(sha, 'sha');
       if (typeof branch !== 'string' || !isValidBranchName(branch)) {
@@ -625,6 +663,12 @@ function assertSha(sha: unknown, what: string): asserts sha is string {
     throw new PublishGateError('validation', `The ${what} must be a full lower-case commit id.`, {
       issues: [{ path: what, message: 'must be a full lower-case commit id' }],
     });
+  }
+}
+
+function checkMessage(message: unknown): void {
+  if (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MESSAGE_CHARS || message.includes('\0')) {
+    throw new PublishGateError('validation', `The commit message must be 1–${MAX_MESSAGE_CHARS} characters without NUL.`);
   }
 }
 

@@ -128,4 +128,27 @@ describe('git processes per operation (a git on the PATH counts them)', () => {
     const changed = await counted(() => git.preview({ workspace: fixture.workspace, baseline }));
     expect(changed.processes).toEqual(['config', 'add', 'write-tree', 'diff']);
   });
+
+  it('a rollback (restore, then preview of the restore commit) runs 2 git processes, 4 in a process that has seen neither the commits nor the config', async () => {
+    const git = adapter();
+    const first = await published(git);
+    await write('second.html', '<p>second</p>\n');
+    const second = await git.commit({ workspace: fixture.workspace, baseline: first, message: 'Publish\n\nPublish-Request: r2\n', author });
+    const current = { kind: 'publication', sha: second.sha } as const;
+    const rollback = async (port: ReturnType<typeof adapter>) => {
+      const restored = await port.restore?.({
+        workspace: fixture.workspace,
+        sha: first.sha,
+        onto: second.sha,
+        message: 'Roll back\n\nPublish-Request: r3\n',
+        author,
+      });
+      return port.preview({ workspace: fixture.workspace, baseline: current, sha: restored?.sha as string });
+    };
+    const warm = await counted(() => rollback(git));
+    expect(warm.value.files.map((file) => [file.path, file.status])).toEqual([['second.html', 'deleted']]);
+    expect(warm.processes).toEqual(['commit-tree', 'diff']);
+    const cold = await counted(() => rollback(adapter()));
+    expect(cold.processes).toEqual(['cat-file', 'commit-tree', 'config', 'diff']);
+  });
 });

@@ -67,6 +67,7 @@ export {
   previewResultSchema,
   type RejectBody,
   type RequestPublishBody,
+  type RequestRollbackBody,
   type ResponseOperation,
   type RetryBody,
   requestPageSchema,
@@ -99,7 +100,7 @@ export { createPublishEffect, type PublishAction, type PublishEffect } from './l
 export { createMemoryStorage, type MemoryStorageOptions } from './memoryStorage.js';
 export { nextPacingSlot, pacingDepth, pacingHorizon } from './pacing.js';
 export type * from './ports/index.js';
-export { publishRequestIdOf } from './publishCommitMessage.js';
+export { publishRequestIdOf, rollbackCommitMessage } from './publishCommitMessage.js';
 export { isValidBranchName } from './refNames.js';
 export {
   type Actor,
@@ -172,10 +173,13 @@ export {
   publishStepSchema,
   pullRequestRefSchema,
   type Recipient,
+  type RequestKind,
   type RequestRule,
+  ROLLBACK_TARGET_STATES,
   type Role,
   recipientSchema,
   requestErrorSchema,
+  requestKindSchema,
   requestRuleSchema,
   roleSchema,
   shaSchema,

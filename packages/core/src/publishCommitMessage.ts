@@ -10,6 +10,21 @@ export function publishCommitMessage(workspace: Workspace, subdomain: string, re
 }
 
 /**
+ * The message of the commit a rollback request pins: what it brings back, the note, and the same
+ * `Publish-Request:` trailer, followed by `Rollback-Of: <earlier request id>`.
+ */
+export function rollbackCommitMessage(
+  workspace: Workspace,
+  subdomain: string,
+  requestId: string,
+  rollbackOf: string,
+  note: string | undefined,
+): string {
+  const body = note ? `\n\n${note}` : '';
+  return `Roll back ${workspace.name} on ${subdomain} to the version of request ${rollbackOf}${body}\n\nPublish-Request: ${requestId}\nRollback-Of: ${rollbackOf}\n`;
+}
+
+/**
  * The request id in the last `Publish-Request:` trailer of a commit message, or undefined. Git
  * adapters use it to tell the commit of another request from this one's (see `GitPort.commit`).
  *

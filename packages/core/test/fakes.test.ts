@@ -17,6 +17,10 @@ runGitConformance({
       removeFile: async (path) => git.remove(workspace, path),
       renameFile: async (from, to) => git.rename(workspace, from, to),
       remoteBranchSha: async (branch) => git.remoteBranch(branch),
+      commitParents: async (sha) => {
+        const parent = git.parentOf(sha);
+        return parent ? [parent] : [];
+      },
     };
   },
 });

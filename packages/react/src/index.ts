@@ -4,12 +4,21 @@
 export { ApprovalsQueue, type ApprovalsQueueProps } from './components/ApprovalsQueue.js';
 export { DiffView, type DiffViewProps } from './components/DiffView.js';
 export { PublishDialog, type PublishDialogProps } from './components/PublishDialog.js';
+export { PublishHistory, type PublishHistoryProps } from './components/PublishHistory.js';
 export { PublishStatus, type PublishStatusProps } from './components/PublishStatus.js';
 export { RequestReview, type RequestReviewProps } from './components/RequestReview.js';
 export { type TrustCandidate, TrustedUsers, type TrustedUsersProps } from './components/TrustedUsers.js';
 export { type FilePatch, type PatchHunk, type PatchLine, parsePatch } from './diff/parsePatch.js';
 export { type ApprovalsQueueResult, useApprovalsQueue } from './hooks/useApprovalsQueue.js';
 export { type BulkDecisionsResult, useBulkDecisions } from './hooks/useBulkDecisions.js';
+export {
+  type PublishHistoryData,
+  type PublishHistoryItem,
+  type PublishHistoryResult,
+  type RollbackInput,
+  usePublishHistory,
+  useRollbackPreview,
+} from './hooks/usePublishHistory.js';
 export { type UsePublishPreviewOptions, usePublishPreview } from './hooks/usePublishPreview.js';
 export { usePublishRequest } from './hooks/usePublishRequest.js';
 export type { QueryResult } from './hooks/useQuery.js';

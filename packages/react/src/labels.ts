@@ -307,6 +307,31 @@ export const defaultLabels = {
     loadFailed: 'Could not load trusted builders.',
     saveFailed: 'Could not change trust.',
   },
+  /** The workspace's publish history and its "roll back to this version" action (`<PublishHistory>`). */
+  publishHistory: {
+    heading: 'Publish history',
+    none: 'Nothing has been sent for publishing from this workspace yet.',
+    loadFailed: 'Could not load the publish history.',
+    submitted: 'Submitted',
+    currentPublication: 'Current publication',
+    rollbackOf: 'Rollback',
+    rollBack: 'Roll back to this version',
+    /** The accessible name of a row's button: which version it brings back. */
+    rollBackNamed: (subdomain: string, date: string) => `Roll back to the version of ${subdomain} submitted ${date}`,
+    blockedInFlight: 'A request for this workspace is still in progress; roll back once it is decided.',
+    confirmTitle: 'Roll back to this version?',
+    confirmText: (subdomain: string, date: string) =>
+      `A new publish request will bring back the version of ${subdomain} submitted ${date}, on top of what is published now. It is reviewed like any other request.`,
+    changes: 'What the rollback changes compared with what is published now:',
+    previewFailed: 'Could not load what the rollback would change.',
+    note: 'Note for the reviewer (optional)',
+    submit: 'Request rollback',
+    submitting: 'Requesting rollback…',
+    failed: 'The rollback could not be requested.',
+    requested: 'Rollback requested. This is exactly what it changes compared with what is published now:',
+    waiting: 'It now waits for review, like any publish request.',
+    done: 'Done',
+  },
   publishStatus: {
     heading: 'Publish status',
     none: 'This workspace has not been sent for publishing yet.',

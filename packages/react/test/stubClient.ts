@@ -14,6 +14,8 @@ export function stubClient(methods: Partial<PublishGateClient>): PublishGateClie
     preview: missing('preview'),
     checkSubdomain: missing('checkSubdomain'),
     requestPublish: missing('requestPublish'),
+    requestRollback: missing('requestRollback'),
+    previewRollback: missing('previewRollback'),
     listRequests: missing('listRequests'),
     getRequest: missing('getRequest'),
     approve: missing('approve'),

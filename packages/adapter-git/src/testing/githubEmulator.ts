@@ -166,9 +166,16 @@ export type GitHubEmulator = {
   closePullRequest(number: number): Promise<void>;
   /**
    * Merges an open pull request as a new merge commit (returned), as a maintainer would, and sends
-   * `pull_request` `closed` with `merged: true` to the webhook.
+   * `pull_request` `closed` with `merged: true` to the webhook. With `repositoryPath` the merge is
+   * real: a merge commit of the base branch and the head (`git merge-tree`) moves the base branch;
+   * a conflicting merge rejects.
    */
   mergePullRequest(number: number): Promise<string>;
+  /**
+   * The commits a pull request brings, newest first, as GitHub lists them: the head's commits not
+   * in its base branch (at the merge, once merged). Needs `repositoryPath`.
+   */
+  pullRequestCommits(number: number): Promise<string[]>;
   /**
    * Creates a deployment of commit `sha` with one status (`success` with `environmentUrl`,
    * `failure`, …), and sends `deployment_status` to the webhook. Resolves with the deployment id.
@@ -363,6 +370,47 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
   }
 
   const resolveBranch = (name: string) => branches.resolve(name);
+
+  /** A git command in the emulated repository (`repositoryPath`), its output trimmed. */
+  function gitInRepository(args: string[], env: Record<string, string> = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        'git',
+        ['--git-dir', options.repositoryPath as string, ...args],
+        { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', ...env } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+      );
+    });
+  }
+
+  /** Merges `pull` into its base branch in the repository, as GitHub's merge button does, and returns the merge commit. */
+  async function mergeInRepository(pull: EmulatedPullRequest): Promise<string> {
+    const base = await resolveBranch(pull.base);
+    if (base === undefined) throw new Error(`base branch ${pull.base} is gone`);
+    // merge-tree exits 1 on conflicts, which GitHub would refuse to merge too.
+    const tree = (await gitInRepository(['merge-tree', '--write-tree', '--end-of-options', base, pull.headSha])).split('\n')[0] as string;
+    const merge = await gitInRepository(
+      [
+        'commit-tree',
+        '-p',
+        base,
+        '-p',
+        pull.headSha,
+        '-m',
+        `Merge pull request #${pull.number} from ${owner}/${pull.head}`,
+        '--end-of-options',
+        tree,
+      ],
+      {
+        GIT_AUTHOR_NAME: 'GitHub',
+        GIT_AUTHOR_EMAIL: 'noreply@github.com',
+        GIT_COMMITTER_NAME: 'GitHub',
+        GIT_COMMITTER_EMAIL: 'noreply@github.com',
+      },
+    );
+    await gitInRepository(['update-ref', `refs/heads/${pull.base}`, merge, base]);
+    return merge;
+  }
 
   async function hasCommitsBetween(base: string, head: string): Promise<boolean> {
     if (base === head) return false;
@@ -702,7 +750,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     async mergePullRequest(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
       if (pull?.state !== 'open') throw new Error(`pull request ${number} is not open`);
-      const mergeSha = createHash('sha1').update(`merge:${number}:${pull.headSha}`).digest('hex');
+      const mergeSha = options.repositoryPath
+        ? await mergeInRepository(pull)
+        : createHash('sha1').update(`merge:${number}:${pull.headSha}`).digest('hex');
       pull.state = 'closed';
       pull.closedAt = timestamp();
       pull.mergedAt = pull.closedAt;
@@ -715,6 +765,15 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         repository: repositoryRef(),
       });
       return mergeSha;
+    },
+    async pullRequestCommits(number) {
+      const pull = pulls.find((candidate) => candidate.number === number);
+      if (!pull) throw new Error(`no pull request ${number}`);
+      if (!options.repositoryPath) throw new Error('pullRequestCommits needs repositoryPath');
+      const base = pull.mergeSha ? `${pull.mergeSha}^1` : await resolveBranch(pull.base);
+      if (base === undefined) throw new Error(`base branch ${pull.base} is gone`);
+      const listed = await gitInRepository(['rev-list', '--end-of-options', pull.headSha, `^${base}`]);
+      return listed === '' ? [] : listed.split('\n');
     },
     async deploy({ sha, state, environmentUrl = '', environment = 'production' }) {
       const now = timestamp();

@@ -101,6 +101,10 @@ export async function createGitHarness(overrides: Partial<SimpleGitAdapterOption
       await rename(at(from), at(to));
     },
     remoteBranchSha: (branch) => fixture.remoteBranchSha(branch),
+    async commitParents(sha) {
+      const line = await git(fixture.workspaceDir, ['rev-list', '--parents', '-n', '1', '--end-of-options', sha]);
+      return line.trim().split(' ').slice(1);
+    },
     cleanup: () => fixture.cleanup(),
   };
 }

@@ -10,6 +10,7 @@ export type {
   ListRequestsQuery,
   RejectBody,
   RequestPublishBody,
+  RequestRollbackBody,
   ResponseOperation,
   RetryBody,
   SetApprovalRuleBody,

@@ -10,13 +10,14 @@ import type {
   ListRequestsQuery,
   RejectBody,
   RequestPublishBody,
+  RequestRollbackBody,
   ResponseOperation,
   RetryBody,
   SetApprovalRuleBody,
   SetTrustBody,
   WithdrawBody,
 } from '../http/wire.js';
-import type { ApprovalRule, AuditEntry, DeadLetter, PublishRequest, TrustGrant } from '../schemas/domain.js';
+import type { ApprovalRule, AuditEntry, DeadLetter, DiffSummary, PublishRequest, TrustGrant } from '../schemas/domain.js';
 import { createSseParser } from './sseParser.js';
 
 /** Options for {@link createPublishGateClient}. */
@@ -76,6 +77,13 @@ export type PublishGateClient = {
   checkSubdomain(input: { subdomain: string; workspaceId?: string }, options?: CallOptions): Promise<SubdomainCheck>;
   /** `POST /requests`: commits the workspace and asks for review (or auto-approves a trusted builder). */
   requestPublish(input: RequestPublishBody, options?: CallOptions): Promise<PublishRequest>;
+  /**
+   * `POST /workspaces/:id/rollback`: asks to bring back the version an earlier request published
+   * (merged or live); the answer is a new request with `kind: 'rollback'`, reviewed like any other.
+   */
+  requestRollback(workspaceId: string, input: RequestRollbackBody, options?: CallOptions): Promise<PublishRequest>;
+  /** `GET /workspaces/:id/rollback?toRequestId=`: what that rollback would change, before asking for it. */
+  previewRollback(workspaceId: string, toRequestId: string, options?: CallOptions): Promise<DiffSummary>;
   /** `GET /requests`: the queue, newest first; builders get their own requests only. */
   listRequests(query?: ListRequestsQuery, options?: CallOptions): Promise<RequestPage>;
   /** `GET /requests/:id`. */
@@ -216,6 +224,13 @@ export function createPublishGateClient(options: PublishGateClientOptions): Publ
     checkSubdomain: ({ subdomain, workspaceId }, callOptions = {}) =>
       call('checkSubdomain', 'GET', `/subdomains/${segment(subdomain)}`, { query: { workspaceId }, signal: callOptions.signal }),
     requestPublish: (input, callOptions = {}) => call('requestPublish', 'POST', '/requests', { body: input, signal: callOptions.signal }),
+    previewRollback: (workspaceId, toRequestId, callOptions = {}) =>
+      call('previewRollback', 'GET', `/workspaces/${segment(workspaceId)}/rollback`, {
+        query: { toRequestId },
+        signal: callOptions.signal,
+      }),
+    requestRollback: (workspaceId, input, callOptions = {}) =>
+      call('requestRollback', 'POST', `/workspaces/${segment(workspaceId)}/rollback`, { body: input, signal: callOptions.signal }),
     listRequests: (query = {}, callOptions = {}) =>
       call('listRequests', 'GET', '/requests', {
         query: { ...query, status: query.status === undefined ? undefined : [query.status].flat() },

@@ -19,6 +19,8 @@ export type GitHarness = {
   existingFile: string;
   /** Where a branch points on the remote, or undefined. */
   remoteBranchSha(branch: string): Promise<string | undefined>;
+  /** The parents of a commit, oldest first; lets the suite check what `restore` made (checked when given). */
+  commitParents?(sha: string): Promise<string[]>;
   /** Releases what the harness made. */
   cleanup?(): Promise<void>;
 };
@@ -32,6 +34,11 @@ export type GitConformanceOptions = {
   maxPatchChars?: number;
   /** Per-test timeout in ms. Default 30,000. */
   timeoutMs?: number;
+  /**
+   * Whether the adapter implements the optional `restore` (rollbacks). Default true; with false the
+   * suite checks that `restore` is absent, so a gate on this adapter refuses rollbacks.
+   */
+  restore?: boolean;
 };
 
 const author = { name: 'Builder One', email: 'builder@example.com' };
@@ -40,7 +47,8 @@ const CANARY = join(tmpdir(), `publishgate-git-conformance-canary-${process.pid}
 
 /**
  * The GitPort contract as a vitest suite: diffs against both baselines, pinned commits,
- * idempotent and non-forcing pushes, refusal of unsafe arguments, bounded patches.
+ * idempotent and non-forcing pushes, refusal of unsafe arguments, bounded patches, and restore
+ * commits for rollbacks.
  *
  * @example
  * ```ts
@@ -253,6 +261,93 @@ export function runGitConformance(options: GitConformanceOptions): void {
       expect(diff.truncated).toBe(true);
       expect(diff.patch.length).toBeLessThanOrEqual(maxPatchChars);
       expect(diff.files.find((file) => file.path === 'huge.txt')?.additions).toBe(40_000);
+    });
+    if (options.restore === false) {
+      it('restore is absent when the adapter says it has none', { timeout }, async () => {
+        const { git } = await fresh();
+        expect(git.restore).toBeUndefined();
+      });
+      return;
+    }
+
+    /** Two publish commits in a row: `first` (a.txt = one), then `second` (a.txt = two, b.txt added). */
+    async function twoVersions(h: GitHarness) {
+      await h.writeFile('a.txt', 'one\n');
+      const first = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'First', author });
+      await h.writeFile('a.txt', 'two\n');
+      await h.writeFile('b.txt', 'bee\n');
+      const baseline = { kind: 'publication' as const, sha: first.sha };
+      const second = await h.git.commit({ workspace: h.workspace, baseline, message: 'Second', author });
+      return { first: first.sha, second: second.sha };
+    }
+
+    function restoreOf(git: GitPort) {
+      const restore = git.restore?.bind(git);
+      if (!restore) throw new Error('this adapter has no restore; pass `restore: false` to the suite');
+      return restore;
+    }
+
+    it('restore makes a commit on top of onto whose tree is exactly the tree of sha', { timeout }, async () => {
+      const h = await fresh();
+      const { first, second } = await twoVersions(h);
+      const restored = await restoreOf(h.git)({ workspace: h.workspace, sha: first, onto: second, message: 'Roll back', author });
+      expect(restored.sha).toMatch(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/);
+      expect([first, second]).not.toContain(restored.sha);
+      // Same tree as `first`: nothing differs.
+      const same = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: first }, sha: restored.sha });
+      expect(same.files).toEqual([]);
+      // Against `second`, exactly what the rollback undoes.
+      const undo = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: second }, sha: restored.sha });
+      expect(undo.files.map((file) => [file.path, file.status]).sort()).toEqual([
+        ['a.txt', 'modified'],
+        ['b.txt', 'deleted'],
+      ]);
+      if (h.commitParents) expect(await h.commitParents(restored.sha)).toEqual([second]);
+      // The restore commit is an ordinary commit of the workspace: it can be pushed.
+      await h.git.push({ workspace: h.workspace, sha: restored.sha, branch: 'publish/rollback' });
+      expect(await h.remoteBranchSha('publish/rollback')).toBe(restored.sha);
+    });
+
+    it('restore leaves the working copy, HEAD and uncommitted edits as they were', { timeout }, async () => {
+      const h = await fresh();
+      const { first, second } = await twoVersions(h);
+      await h.writeFile('draft.txt', 'work in progress\n');
+      const before = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: second } });
+      await restoreOf(h.git)({ workspace: h.workspace, sha: first, onto: second, message: 'Roll back', author });
+      const after = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'publication', sha: second } });
+      expect(after).toEqual(before);
+      expect(after.files.map((file) => file.path)).toEqual(['draft.txt']);
+      // HEAD did not move to the restore commit: committing now builds on `second`.
+      const next = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'publication', sha: second }, message: 'Next', author });
+      if (h.commitParents) expect(await h.commitParents(next.sha)).toEqual([second]);
+    });
+
+    it('restore of a version whose tree equals onto rejects with nothing_to_publish', { timeout }, async () => {
+      const h = await fresh();
+      const { second } = await twoVersions(h);
+      await expectErrorCode(
+        restoreOf(h.git)({ workspace: h.workspace, sha: second, onto: second, message: 'Roll back', author }),
+        'nothing_to_publish',
+      );
+    });
+
+    it('restore refuses shas that are not full ids of commits in the workspace with validation', { timeout }, async () => {
+      const h = await fresh();
+      const { first, second } = await twoVersions(h);
+      const restore = restoreOf(h.git);
+      for (const bad of [
+        first.slice(0, 7),
+        'HEAD',
+        'HEAD~1',
+        `--upload-pack=touch ${CANARY}`,
+        first.toUpperCase(),
+        'f'.repeat(40),
+        `${first}^`,
+      ]) {
+        await expectErrorCode(restore({ workspace: h.workspace, sha: bad, onto: second, message: 'Roll back', author }), 'validation');
+        await expectErrorCode(restore({ workspace: h.workspace, sha: first, onto: bad, message: 'Roll back', author }), 'validation');
+      }
+      expect(existsSync(CANARY), 'an injected command ran').toBe(false);
     });
   });
 }

@@ -5,6 +5,7 @@ import { reportDelivery } from './commands/delivery.js';
 import { preview } from './commands/preview.js';
 import { exportHistory, getRequest, history, listRequests } from './commands/queries.js';
 import { requestPublish } from './commands/requestPublish.js';
+import { previewRollback, requestRollback } from './commands/requestRollback.js';
 import { reviewCommands, runReview } from './commands/review.js';
 import { checkSubdomain } from './commands/subdomains.js';
 import { sweep } from './commands/sweep.js';
@@ -41,6 +42,8 @@ export function createPublishGate(options: PublishGateOptions): PublishGate {
     preview: (input) => preview(ctx, input),
     checkSubdomain: (input) => checkSubdomain(ctx, input),
     requestPublish: (input) => requestPublish(ctx, input),
+    requestRollback: (input) => requestRollback(ctx, input),
+    previewRollback: (input) => previewRollback(ctx, input),
     listRequests: (input) => listRequests(ctx, input),
     getRequest: (input) => getRequest(ctx, input),
     approve: (input) => runReview(ctx, reviewCommands.approve, input),

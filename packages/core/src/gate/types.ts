@@ -170,6 +170,27 @@ export type PublishGate = {
     note?: string;
     idempotencyKey?: string;
   }): Promise<PublishRequest>;
+  /**
+   * Asks to bring back the version an earlier request of this workspace published (its pull request
+   * merged, or live): a new request (`kind: 'rollback'`, `rollbackOf: toRequestId`) pinned to a
+   * commit on top of the current publication with the earlier tree (`GitPort.restore`), reviewed
+   * and published like any other. The workspace owner or an admin. Refused with `not_found` (no
+   * such request, or one the actor may not see), `validation` (a request of another workspace),
+   * `invalid_transition` (its pull request was never merged), `forbidden` (neither owner nor admin),
+   * `nothing_to_publish` (that version is what is published now) and `in_flight`.
+   *
+   * @example
+   * ```ts
+   * const rollback = await gate.requestRollback({ workspace, toRequestId: 'req-41', actor: builder, note: 'The new menu broke checkout' });
+   * rollback.kind; // 'rollback'
+   * ```
+   */
+  requestRollback(input: { workspace: Workspace; toRequestId: string; actor: Actor; note?: string }): Promise<PublishRequest>;
+  /**
+   * What `requestRollback` with these would change compared with the current publication (the
+   * confirmation's diff), with the same refusals; nothing is committed or stored.
+   */
+  previewRollback(input: { workspace: Workspace; toRequestId: string; actor: Actor }): Promise<DiffSummary>;
   /** The queue, newest first; builders see only their own requests. */
   listRequests(input: {
     actor: Actor;

@@ -14,6 +14,7 @@ import {
   listApprovalRulesQuerySchema,
   listRequestsQuerySchema,
   listTrustQuerySchema,
+  previewRollbackQuerySchema,
 } from './wire.js';
 
 /** Where the handler is mounted when `basePath` is not given. */
@@ -176,6 +177,17 @@ export function createFetchHandler(gate: PublishGate, options: FetchHandlerOptio
           ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         } as Parameters<PublishGate['requestPublish']>[0]),
       );
+    }),
+    route('GET', '/workspaces/:id/rollback', async ({ url, params, actor }) => {
+      const { toRequestId } = parseOrThrow(previewRollbackQuerySchema, readQuery(url, ['toRequestId']), 'query');
+      const workspace = await workspaceFor(param(params, 0), actor);
+      return jsonResponse(await gate.previewRollback({ workspace, toRequestId, actor }));
+    }),
+    route('POST', '/workspaces/:id/rollback', async ({ url, params, actor, body }) => {
+      readQuery(url, []);
+      const input = bodyFields(body, ['workspace', 'actor']);
+      const workspace = await workspaceFor(param(params, 0), actor);
+      return jsonResponse(await gate.requestRollback({ ...input, workspace, actor } as Parameters<PublishGate['requestRollback']>[0]));
     }),
     route('POST', '/requests/decisions', async ({ url, actor, body }) => {
       readQuery(url, []);

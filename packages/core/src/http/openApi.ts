@@ -35,10 +35,12 @@ import {
   listRequestsQuerySchema,
   listTrustQuerySchema,
   previewResultSchema,
+  previewRollbackQuerySchema,
   redeliverBodySchema,
   rejectBodySchema,
   requestPageSchema,
   requestPublishBodySchema,
+  requestRollbackBodySchema,
   responseSchemas,
   retryBodySchema,
   setApprovalRuleBodySchema,
@@ -151,6 +153,7 @@ const responseComponents: Array<[string, z.ZodType]> = [
 // Bodies are rendered as zod's input side: what a client may send.
 const bodyComponents: Array<[string, z.ZodType]> = [
   ['RequestPublishBody', requestPublishBodySchema],
+  ['RequestRollbackBody', requestRollbackBodySchema],
   ['ApproveBody', approveBodySchema],
   ['RejectBody', rejectBodySchema],
   ['WithdrawBody', withdrawBodySchema],
@@ -207,6 +210,32 @@ const operations: Operation[] = [
     ],
     body: { schema: 'RequestPublishBody', required: true },
     response: { description: 'The stored request.', content: json('PublishRequest') },
+    errors: [403, 404, 409, 413, 415, 422],
+  },
+  {
+    method: 'get',
+    path: '/workspaces/:id/rollback',
+    operationId: 'previewRollback',
+    tag: 'workspaces',
+    summary: 'Preview a rollback',
+    description:
+      'What a rollback to `toRequestId` would change compared with the current publication (the confirmation shows it). Same refusals as the POST; nothing is stored.',
+    params: [{ name: 'id', description: 'Id of the workspace, as `resolveWorkspace` knows it.', schema: getRequestInputSchema.shape.id }],
+    query: previewRollbackQuerySchema,
+    response: { description: 'The diff the rollback would pin.', content: json('DiffSummary') },
+    errors: [403, 404, 409, 422],
+  },
+  {
+    method: 'post',
+    path: '/workspaces/:id/rollback',
+    operationId: 'requestRollback',
+    tag: 'workspaces',
+    summary: 'Ask to roll a workspace back to an earlier publication',
+    description:
+      'Creates a publish request (`kind: rollback`) pinned to a new commit on top of the current publication whose tree is the one `toRequestId` published (its pull request merged or live). Reviewed and published like any request. The workspace owner or an admin.',
+    params: [{ name: 'id', description: 'Id of the workspace, as `resolveWorkspace` knows it.', schema: getRequestInputSchema.shape.id }],
+    body: { schema: 'RequestRollbackBody', required: true },
+    response: { description: 'The stored rollback request.', content: json('PublishRequest') },
     errors: [403, 404, 409, 413, 415, 422],
   },
   {

@@ -26,6 +26,7 @@ import {
   redeliverInputSchema,
   rejectInputSchema,
   requestPublishInputSchema,
+  requestRollbackInputSchema,
   retryInputSchema,
   setApprovalRuleInputSchema,
   setTrustInputSchema,
@@ -38,6 +39,12 @@ import {
 
 /** Body of `POST /requests`. */
 export const requestPublishBodySchema = requestPublishInputSchema.omit({ workspace: true, actor: true }).extend({ workspaceId: idSchema });
+/** Body of `POST /workspaces/:id/rollback`: the earlier request whose version comes back, and a note. */
+export const requestRollbackBodySchema = requestRollbackInputSchema.omit({ workspace: true, actor: true });
+/** Body of `POST /workspaces/:id/rollback`. */
+export type RequestRollbackBody = z.input<typeof requestRollbackBodySchema>;
+/** Query of `GET /workspaces/:id/rollback`: the earlier request whose version would come back. */
+export const previewRollbackQuerySchema = z.strictObject({ toRequestId: idSchema });
 /** Body of `POST /requests/:id/approve`. */
 export const approveBodySchema = approveInputSchema.omit({ id: true, actor: true });
 /** Body of `POST /requests/:id/reject`. */
@@ -157,6 +164,8 @@ export const responseSchemas = {
   preview: previewResultSchema,
   checkSubdomain: subdomainCheckSchema,
   requestPublish: publishRequestSchema,
+  requestRollback: publishRequestSchema,
+  previewRollback: diffSummarySchema,
   listRequests: requestPageSchema,
   getRequest: publishRequestSchema,
   approve: publishRequestSchema,

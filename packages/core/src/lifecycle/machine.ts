@@ -12,6 +12,7 @@ import {
   type PublishRequest,
   type PullRequestRef,
   type RequestRule,
+  ROLLBACK_TARGET_STATES,
   type TrustGrant,
 } from '../schemas/domain.js';
 
@@ -49,6 +50,8 @@ export type PublishRequestEvent =
       trust?: TrustGrant | null;
       /** The blueprint's approval rule at this moment; the request keeps a copy (none: the default rule). */
       rule?: RequestRule | null;
+      /** For a rollback (`request.kind === 'rollback'`): the earlier request named by `rollbackOf`, as stored. */
+      rollbackTarget?: PublishRequest;
     }
   | { type: 'review.approve'; actor: Actor; at: string; comment?: string }
   | { type: 'review.reject'; actor: Actor; at: string; feedback?: string }
@@ -347,6 +350,18 @@ export const publishRequestMachine = setup({
       return trust.expiresAt === undefined || Date.parse(trust.expiresAt) > Date.parse(event.at);
     },
     hasSecretFinding: ({ context }: Ctx) => hasSecretFinding(context.request.findings),
+    isRollback: ({ context }: Ctx) => context.request.kind === 'rollback',
+    // The earlier request a rollback names, handed over with the submit, is of the same workspace.
+    isRollbackOfThisWorkspace: ({ context, event }: Ctx) =>
+      event.type === 'request.submit' &&
+      event.rollbackTarget !== undefined &&
+      event.rollbackTarget.id === context.request.rollbackOf &&
+      event.rollbackTarget.workspace.id === context.request.workspace.id,
+    // Only a version that really went out (its pull request merged) can be brought back.
+    isRollbackTargetDelivered: ({ event }: Ctx) =>
+      event.type === 'request.submit' &&
+      event.rollbackTarget?.status === 'approved' &&
+      ROLLBACK_TARGET_STATES.includes(deliveryStateOf(event.rollbackTarget)),
     // The delivery may move on with this event (see DELIVERY_MOVES).
     deliveryMovesOn: ({ context, event }: Ctx) =>
       isDeliveryEvent(event) && DELIVERY_MOVES[event.type].includes(deliveryStateOf(context.request)),
@@ -364,7 +379,23 @@ export const publishRequestMachine = setup({
     draft: {
       on: {
         'request.submit': [
-          { guard: not('isOwner'), actions: refuse('forbidden', 'Only the workspace owner can submit a publish request.') },
+          // A rollback is an ordinary request once these pass: the same trust, findings and review below.
+          {
+            guard: and(['isRollback', not('isOwnerOrAdmin')]),
+            actions: refuse('forbidden', 'Only the workspace owner or an admin can roll a workspace back.'),
+          },
+          {
+            guard: and(['isRollback', not('isRollbackOfThisWorkspace')]),
+            actions: refuse('validation', 'A rollback can only bring back an earlier publication of the same workspace.'),
+          },
+          {
+            guard: and(['isRollback', not('isRollbackTargetDelivered')]),
+            actions: refuse('invalid_transition', 'Only a publication whose pull request was merged (or is live) can be brought back.'),
+          },
+          {
+            guard: and([not('isRollback'), not('isOwner')]),
+            actions: refuse('forbidden', 'Only the workspace owner can submit a publish request.'),
+          },
           // A trusted builder skips the queue; the request is stored directly as approving.
           {
             guard: and(['isTrusted', not('hasSecretFinding')]),

@@ -44,4 +44,21 @@ export interface GitPort {
     branch: string;
     signal?: AbortSignal;
   }): Promise<{ branch: string; sha: string; alreadyPushed: boolean }>;
+
+  /**
+   * Makes a new commit in the workspace's object store whose only parent is `onto` and whose tree
+   * is exactly `sha`'s tree, with `author` and `message`, and returns its id: the commit a rollback
+   * request pins ("bring back `sha` on top of what is published now"). The builder's working tree,
+   * index, HEAD and branches are not touched. Both ids must be full ids of commits in the workspace
+   * (else `validation`); when the two trees are equal there is nothing to bring back and it rejects
+   * with `nothing_to_publish`. Optional: a gate whose adapter lacks it refuses rollbacks.
+   */
+  restore?(args: {
+    workspace: Workspace;
+    sha: string;
+    onto: string;
+    message: string;
+    author: CommitAuthor;
+    signal?: AbortSignal;
+  }): Promise<{ sha: string }>;
 }

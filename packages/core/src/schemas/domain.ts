@@ -272,6 +272,14 @@ export const deliverySchema = z.strictObject({
 /** What became of an approved request's pull request. */
 export type Delivery = z.infer<typeof deliverySchema>;
 
+/** What a request asks for: publish the workspace as it is, or roll back to an earlier publication. */
+export const requestKindSchema = z.enum(['publish', 'rollback']);
+/** What a request asks for. */
+export type RequestKind = z.infer<typeof requestKindSchema>;
+
+/** Delivery states a rollback may bring back: the pull request was merged (and possibly deployed). */
+export const ROLLBACK_TARGET_STATES: readonly DeliveryState[] = ['merged', 'live'];
+
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
   id: idSchema,
@@ -304,6 +312,13 @@ export const publishRequestSchema = z.strictObject({
   approvals: z.array(approvalSchema).max(100).optional(),
   /** Set when the publish succeeds (`pull-request-open`); follows the pull request to live. */
   delivery: deliverySchema.optional(),
+  /**
+   * `rollback`: the request brings back an earlier publication of the workspace (`rollbackOf`) with
+   * a commit on top of the current one. Absent on ordinary requests, which are `publish`.
+   */
+  kind: requestKindSchema.optional(),
+  /** For a rollback: the earlier request whose published version it brings back. */
+  rollbackOf: idSchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;

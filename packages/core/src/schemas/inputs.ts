@@ -32,6 +32,16 @@ export const requestPublishInputSchema = z.strictObject({
   note: longText.optional(),
   idempotencyKey: idSchema.optional(),
 });
+/** Input of `gate.requestRollback`. */
+export const requestRollbackInputSchema = z.strictObject({
+  workspace: workspaceSchema,
+  /** The earlier request of this workspace whose published version comes back. */
+  toRequestId: idSchema,
+  actor: actorSchema,
+  note: longText.optional(),
+});
+/** Input of `gate.previewRollback`: what `requestRollback` with these would change, without asking for it. */
+export const previewRollbackInputSchema = requestRollbackInputSchema.omit({ note: true });
 /** Input of `gate.listRequests`. */
 export const listRequestsInputSchema = z.strictObject({
   actor: actorSchema,

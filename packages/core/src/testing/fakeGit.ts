@@ -18,7 +18,7 @@ type Commit = {
 type WorkspaceState = { id: string; working: Tree; shared: boolean; head: string; base: string };
 
 /** An operation of the fake that a test can make fail. */
-export type FakeGitOperation = 'preview' | 'commit' | 'push';
+export type FakeGitOperation = 'preview' | 'commit' | 'push' | 'restore';
 
 /** Options for {@link createFakeGit}. */
 export type FakeGitOptions = {
@@ -50,6 +50,10 @@ export type FakeGit = GitPort & {
   readonly pushCount: number;
   /** How many commits `commit` created in workspaces (blueprint bases are not counted). */
   readonly commitCount: number;
+  /** The parent of a commit (undefined for a blueprint base or an unknown sha). */
+  parentOf(sha: string): string | undefined;
+  /** The commit a workspace's HEAD names. */
+  headOf(workspace: Workspace | string): string;
   /** Makes the next `times` calls of `operation` reject with `error`. */
   failNext(operation: FakeGitOperation, error?: Error, times?: number): void;
 };
@@ -206,6 +210,27 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
       return { branch, sha, alreadyPushed: false };
     },
 
+    async restore({ workspace, sha, onto, message, author, signal }) {
+      checkSignal(signal);
+      takeFailure('restore');
+      for (const [what, id] of [
+        ['sha', sha],
+        ['onto', onto],
+      ] as const) {
+        if (!/^[0-9a-f]{40}$/.test(id)) throw new PublishGateError('validation', `restore needs a full 40-character ${what}.`);
+      }
+      const state = stateOf(workspace);
+      for (const id of [sha, onto]) {
+        if (!inWorkspace(state, id)) throw new PublishGateError('validation', `Commit ${id} is not in this workspace.`);
+      }
+      const target = commits.get(sha) as Commit;
+      if (treesEqual(target.tree, (commits.get(onto) as Commit).tree)) {
+        throw new PublishGateError('nothing_to_publish', 'That version is identical to what is published.');
+      }
+      // The workspace's HEAD and working copy stay as they are: the commit only joins the object store.
+      return { sha: makeCommit(target.tree, onto, message, author, state.id) };
+    },
+
     write(workspace, path, content) {
       editable(workspace).set(path, content);
     },
@@ -237,6 +262,12 @@ export function createFakeGit(options: FakeGitOptions = {}): FakeGit {
     },
     get commitCount() {
       return commitCount;
+    },
+    parentOf(sha) {
+      return commits.get(sha)?.parent;
+    },
+    headOf(workspace) {
+      return stateOf(workspace).head;
     },
     failNext(operation, error = new Error(`fake git: injected ${operation} failure`), times = 1) {
       for (let index = 0; index < times; index += 1) failures.push({ operation, error });

@@ -247,6 +247,21 @@ describe('the OpenAPI document', () => {
     expect((await send('POST', '/hooks/github', { rawBody: hook, headers: hookHeaders(hook) })).body).toEqual({ outcome: 'updated' });
     expect((await send('POST', '/hooks/github', { rawBody: hook, headers: hookHeaders(hook) })).status).toBe(202);
     expect(gitHost.pullRequests()).toHaveLength(1);
+    // Rollback: the merged request is the current publication (422), then a newer one is published and it comes back.
+    const rollbackPath = `/workspaces/${workspace.id}/rollback`;
+    expect((await send('POST', rollbackPath, { actor: builder, body: { toRequestId: submitted.body?.id } })).status).toBe(422);
+    git.write(workspace, 'index.html', '<h1>Bob sells boats</h1>\n');
+    const newer = await send('POST', '/requests', { actor: builder, body: { workspaceId: workspace.id, subdomain: 'bobs-bikes' } });
+    expect((await send('POST', `/requests/${newer.body?.id}/approve`, { actor: admin, body: {} })).body).toMatchObject({
+      status: 'approved',
+    });
+    const previewed = await send('GET', `${rollbackPath}?toRequestId=${submitted.body?.id}`, { actor: builder });
+    expect(previewed.body).toMatchObject({ files: [{ path: 'index.html', status: 'modified' }] });
+    expect((await send('GET', `${rollbackPath}?toRequestId=${newer.body?.id}`, { actor: builder })).status).toBe(409);
+    const rollback = await send('POST', rollbackPath, { actor: builder, body: { toRequestId: submitted.body?.id, note: 'Bikes again' } });
+    expect(rollback.body).toMatchObject({ status: 'pending', kind: 'rollback', rollbackOf: submitted.body?.id });
+    expect((await send('POST', rollbackPath, { actor: builder, body: { toRequestId: newer.body?.id } })).status).toBe(409);
+    expect((await send('POST', `/requests/${rollback.body?.id}/withdraw`, { actor: builder })).status).toBe(200);
     git.write(workspace2, '.env', 'API_KEY=removed\n');
     const third = await send('POST', '/requests', { actor: builder2, body: { workspaceId: workspace2.id, subdomain: 'carols-blog' } });
     expect((await send('POST', `/requests/${third.body?.id}/withdraw`, { actor: builder2 })).body).toMatchObject({ status: 'withdrawn' });
@@ -316,6 +331,9 @@ describe('the OpenAPI document', () => {
     expect(body('RequestPublishBody')({ workspaceId: 'ws-1', subdomain: 'my-shop', note: 'hi', idempotencyKey: 'k-1' })).toBe(true);
     expect(body('RequestPublishBody')({ workspaceId: 'ws-1', subdomain: 'my-shop', actor: admin })).toBe(false);
     expect(body('RequestPublishBody')({ subdomain: 'my-shop' })).toBe(false);
+    expect(body('RequestRollbackBody')({ toRequestId: 'req-1', note: 'back' })).toBe(true);
+    expect(body('RequestRollbackBody')({ toRequestId: 'req-1', workspaceId: 'ws-1' })).toBe(false);
+    expect(body('RequestRollbackBody')({})).toBe(false);
     expect(body('ApproveBody')({ comment: 'ok', expectedVersion: 2 })).toBe(true);
     expect(body('ApproveBody')({ expectedVersion: 0 })).toBe(false);
     expect(body('WithdrawBody')({})).toBe(true);

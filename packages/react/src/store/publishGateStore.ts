@@ -1,5 +1,6 @@
 import type {
   AuditEntry,
+  DiffSummary,
   ListRequestsQuery,
   PreviewResult,
   PublishGateClient,
@@ -50,6 +51,8 @@ export type PublishGateStore = {
   preview(workspaceId: string): Query<PreviewResult>;
   /** One page of `client.listRequests(query)`. Tags: `requests` (+ `workspace:<id>` when filtered by workspace). */
   requests(query: RequestListQuery): Query<RequestPage>;
+  /** `client.previewRollback(workspaceId, toRequestId)`: what that rollback would change. Tags: `workspace:<id>`. */
+  rollbackPreview(workspaceId: string, toRequestId: string): Query<DiffSummary>;
   /** `client.getRequest(id)`. Tags: `request:<id>`. */
   request(id: string): Query<PublishRequest>;
   /** `client.listTrust({ blueprintId })`. Tags: `trust`. */
@@ -181,6 +184,10 @@ export function createPublishGateStore(client: PublishGateClient, options: Publi
       const tags = query.workspaceId === undefined ? ['requests'] : ['requests', `workspace:${query.workspaceId}`];
       return getOrCreate(`requests:${JSON.stringify(normalized)}`, tags, (signal) => client.listRequests(normalized, { signal }));
     },
+    rollbackPreview: (workspaceId, toRequestId) =>
+      getOrCreate(`rollback-preview:${workspaceId}:${toRequestId}`, [`workspace:${workspaceId}`], (signal) =>
+        client.previewRollback(workspaceId, toRequestId, { signal }),
+      ),
     request: (id) => getOrCreate(`request:${id}`, [`request:${id}`], (signal) => client.getRequest(id, { signal })),
     trust: (blueprintId) =>
       getOrCreate(`trust:${blueprintId ?? '*'}`, ['trust'], (signal) =>

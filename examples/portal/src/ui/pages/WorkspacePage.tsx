@@ -1,4 +1,4 @@
-import { PublishDialog, PublishStatus, useWorkspacePublishStatus } from '@publishgate/react';
+import { PublishDialog, PublishHistory, PublishStatus, useWorkspacePublishStatus } from '@publishgate/react';
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { Page } from '../Page.js';
 import { type PortalWorkspace, portalApi } from '../portalApi.js';
@@ -12,8 +12,9 @@ type Busy = { kind: 'opening' | 'saving'; path: string } | null;
 
 /**
  * A builder's workspace: its files with an editor (the same folder can be edited from a terminal),
- * the Publish button opening publishgate's `PublishDialog`, the `PublishStatus` of its requests, and
- * links to the branches and pull requests of approved publishes.
+ * the Publish button opening publishgate's `PublishDialog`, the `PublishStatus` of its requests, the
+ * `PublishHistory` with "Roll back to this version", and links to the branches and pull requests of
+ * approved publishes.
  */
 export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   const { user } = usePortal();
@@ -263,6 +264,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
       </div>
 
       <PublishStatus workspaceId={workspace.id} headingLevel={2} className="panel" />
+      {/* Earlier merged or live versions can be brought back (owner or admin), as a request reviewed like any other. */}
+      <PublishHistory workspaceId={workspace.id} headingLevel={2} className="panel" />
       <PublishedLinks workspaceId={workspace.id} />
 
       {canEdit ? (

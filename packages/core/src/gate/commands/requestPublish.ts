@@ -3,8 +3,17 @@ import { scanFindings } from '../../findings.js';
 import { checkPortResult } from '../../guardPort.js';
 import { decide } from '../../lifecycle/decide.js';
 import { parseOrThrow } from '../../parse.js';
+import type { CommitAuthor } from '../../ports/git.js';
 import { publishCommitMessage } from '../../publishCommitMessage.js';
-import { type Actor, diffSummarySchema, type PublishRequest, shaSchema, type Workspace } from '../../schemas/domain.js';
+import {
+  type Actor,
+  type Baseline,
+  diffSummarySchema,
+  type Publication,
+  type PublishRequest,
+  shaSchema,
+  type Workspace,
+} from '../../schemas/domain.js';
 import { requestPublishInputSchema } from '../../schemas/inputs.js';
 import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
@@ -30,9 +39,49 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
     const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
     if (previous) return sameOrConflict(previous, workspace.id, normalized);
   }
+  const submitted = { ...draft, subdomain: normalized };
+  return submitDraft(ctx, {
+    draft: submitted,
+    actor,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    pin: ({ baseline, signal }) =>
+      ctx.git.commit({
+        workspace,
+        baseline,
+        message: publishCommitMessage(workspace, normalized, draft.id, note),
+        author: authorOf(actor),
+        signal,
+      }),
+  });
+}
+
+/** What {@link submitDraft} needs: the draft (its subdomain normalised) and how to make the commit it pins. */
+export type SubmitDraftArgs = {
+  draft: PublishRequest;
+  actor: Actor;
+  idempotencyKey?: string;
+  /** The git operation `pin` runs, named in a `port_failed` for a malformed answer. Default `commit`. */
+  pinnedBy?: 'commit' | 'restore';
+  /** Extra facts the machine's submit guards read (a rollback's target). */
+  event?: { rollbackTarget?: PublishRequest };
+  /**
+   * Makes (or finds) the commit the request pins, once the in-flight and subdomain checks passed;
+   * `publication` is the workspace's current one, `baseline` the diff baseline it gives.
+   */
+  pin: (args: { publication: Publication | null; baseline: Baseline; signal: AbortSignal }) => Promise<{ sha: string } | undefined>;
+};
+
+/**
+ * The path every new request takes after its command-specific checks: fail early on an in-flight
+ * request or a taken subdomain, pin a commit, diff it against the publication, scan the diff, then
+ * one `commit()` from `draft` (trust, the blueprint's rule) and, for a trusted builder, the publish.
+ */
+export async function submitDraft(ctx: GateContext, args: SubmitDraftArgs): Promise<PublishRequest> {
+  const { draft, actor, idempotencyKey } = args;
+  const { workspace, subdomain } = draft;
   const [inFlight, claim, publication, trust, rule] = await Promise.all([
     ctx.storage.getInFlightRequest({ workspaceId: workspace.id }),
-    ctx.storage.getSubdomainClaim({ subdomain: normalized }),
+    ctx.storage.getSubdomainClaim({ subdomain }),
     ctx.storage.getPublication({ workspaceId: workspace.id }),
     ctx.storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
     ctx.storage.getApprovalRule({ blueprintId: workspace.blueprintId }),
@@ -40,41 +89,39 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
   // Read first only to fail before committing; the storage enforces both rules on write.
   if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
   if (claim && claim.workspaceId !== workspace.id) {
-    throw new PublishGateError('subdomain_unavailable', `The subdomain "${normalized}" is already used by another workspace.`);
+    throw new PublishGateError('subdomain_unavailable', `The subdomain "${subdomain}" is already used by another workspace.`);
   }
 
   const baseline = baselineOf(publication);
   const signal = ctx.portSignal();
-  const committed = await ctx.git.commit({
-    workspace,
-    baseline,
-    message: publishCommitMessage(workspace, normalized, draft.id, note),
-    author: { name: actor.name ?? actor.email, email: actor.email },
-    signal,
-  });
-  const sha = checkPortResult(shaSchema, committed?.sha, 'git', 'commit');
+  const sha = checkPortResult(shaSchema, (await args.pin({ publication, baseline, signal }))?.sha, 'git', args.pinnedBy ?? 'commit');
   const diff = checkPortResult(diffSummarySchema, await ctx.git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
-  const submitted = { ...draft, subdomain: normalized, sha, baseline, diff, findings: scanFindings(diff, ctx.policy.findings) };
+  const submitted = { ...draft, sha, baseline, diff, findings: scanFindings(diff, ctx.policy.findings) };
 
   let stored: Awaited<ReturnType<typeof commit>>;
   try {
     // The machine copies the blueprint's rule onto the request: later rule changes never reach it.
-    const event = { type: 'request.submit' as const, actor, at, trust, rule };
+    const event = { type: 'request.submit' as const, actor, at: draft.createdAt, trust, rule, ...args.event };
     stored = await commit(ctx, 'draft', submitted, event, idempotencyKey ? { idempotencyKey } : {});
   } catch (error) {
     // Two submits with one key raced; the loser answers with the winner's request. Which unique
     // rule a database reports first (key, in-flight, subdomain) varies, so look it up.
     if (idempotencyKey !== undefined && PublishGateError.is(error)) {
       const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
-      if (previous) return sameOrConflict(previous, workspace.id, normalized);
+      if (previous) return sameOrConflict(previous, workspace.id, subdomain);
     }
     throw error;
   }
   return stored.job ? publishAndWait(ctx, stored.request, stored.job) : stored.request;
 }
 
-// The request before it is committed: what the machine's submit guards look at.
-function newRequest(
+/** The git author of a commit made for `actor`. */
+export function authorOf(actor: Actor): CommitAuthor {
+  return { name: actor.name ?? actor.email, email: actor.email };
+}
+
+/** The request before it is committed: what the machine's submit guards look at. */
+export function newRequest(
   ctx: GateContext,
   args: { workspace: Workspace; actor: Actor; subdomain: string; at: string; note: string | undefined },
 ): PublishRequest {

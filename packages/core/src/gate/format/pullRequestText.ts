@@ -21,6 +21,7 @@ export function defaultPullRequestText(
     `| Builder | ${escapeCell(request.builder.email)} |`,
     `| Subdomain | \`${request.subdomain}\`${baseDomain ? ` (https://${request.subdomain}.${baseDomain})` : ''} |`,
     `| Commit | \`${request.sha}\` |`,
+    ...(request.kind === 'rollback' && request.rollbackOf ? [`| Rolls back to | the version of request \`${request.rollbackOf}\` |`] : []),
     `| Changes | ${files} ${files === 1 ? 'file' : 'files'}, +${request.diff.additions} −${request.diff.deletions} |`,
   ];
   if (request.findings.length > 0) {
@@ -32,7 +33,9 @@ export function defaultPullRequestText(
     );
   }
   if (request.decision?.comment) lines.push('', '**Reviewer comment**', '', escapeCell(request.decision.comment));
-  return { title: `Publish ${request.workspace.name} to ${request.subdomain}`.slice(0, 250), body: lines.join('\n') };
+  const verb = request.kind === 'rollback' ? 'Roll back' : 'Publish';
+  const where = request.kind === 'rollback' ? 'on' : 'to';
+  return { title: `${verb} ${request.workspace.name} ${where} ${request.subdomain}`.slice(0, 250), body: lines.join('\n') };
 }
 
 // A link target must not close the Markdown link early.
