@@ -283,6 +283,21 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       return claimed;
     },
 
+    async listDueReminders({ now, remindAfterMs, remindEveryMs, limit, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      return [...inFlight.values()]
+        .map((id) => requests.get(id) as PublishRequest)
+        .filter(
+          (request) =>
+            request.status === 'pending' &&
+            Date.parse(request.createdAt) <= nowMs - remindAfterMs &&
+            (request.reminder === undefined || Date.parse(request.reminder.at) <= nowMs - remindEveryMs),
+        )
+        .sort((a, b) => compareKey(a, b))
+        .slice(0, limit);
+    },
+
     async listOverdueRequests({ now, limit, signal }) {
       checkSignal(signal);
       const nowMs = Date.parse(now);

@@ -366,6 +366,38 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await ids({ blueprintId: 'bp-beta', status: ['rejected'] })).toEqual([]);
       });
 
+      it('listDueReminders returns pending requests waiting longer than remindAfterMs and not reminded within remindEveryMs, oldest first', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const older = await create(storage, requestFixture({ createdAt: at(100) }));
+        const old = await create(storage, requestFixture({ createdAt: at(200) }));
+        await create(storage, requestFixture({ createdAt: at(950) }));
+        const remindedLately = await create(storage, requestFixture({ createdAt: at(50) }));
+        await storage.transitionRequest({
+          id: remindedLately.id,
+          expectedVersion: 1,
+          next: advance(remindedLately, 'pending', { reminder: { at: at(900), count: 1, version: 2, unchangedSince: 1 } }),
+          ...none,
+        });
+        const remindedLongAgo = await create(storage, requestFixture({ createdAt: at(60) }));
+        await storage.transitionRequest({
+          id: remindedLongAgo.id,
+          expectedVersion: 1,
+          next: advance(remindedLongAgo, 'pending', { reminder: { at: at(400), count: 1, version: 2, unchangedSince: 1 } }),
+          ...none,
+        });
+        const decided = await create(storage, requestFixture({ createdAt: at(10) }));
+        await storage.transitionRequest({ id: decided.id, expectedVersion: 1, next: advance(decided, 'rejected'), ...none });
+        // now = 1000 s, remind after 500 s, every 300 s: created by 500 s, and last reminded by 700 s.
+        const args = { now: at(1000), remindAfterMs: 500_000, remindEveryMs: 300_000 };
+        const due = await storage.listDueReminders({ ...args, limit: 10 });
+        expect(due.map((item) => item.id)).toEqual([remindedLongAgo.id, older.id, old.id]);
+        expect(due[0]?.reminder).toEqual({ at: at(400), count: 1, version: 2, unchangedSince: 1 });
+        expect((await storage.listDueReminders({ ...args, limit: 2 })).map((item) => item.id)).toEqual([remindedLongAgo.id, older.id]);
+        expect(await storage.listDueReminders({ ...args, now: at(99), limit: 10 })).toEqual([]);
+      });
+
       it('listOverdueRequests returns pending requests past their deadline, earliest deadline first', { timeout }, async () => {
         const storage = await fresh();
         const late = await create(storage, requestFixture({ expiresAt: at(200) }));

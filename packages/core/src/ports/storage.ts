@@ -110,6 +110,20 @@ export interface StoragePort {
    */
   claimDeliveryChecks(args: { now: string; limit: number; intervalMs: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
 
+  /**
+   * Up to `limit` pending requests due a reminder at `now`: created at or before `now -
+   * remindAfterMs`, and never reminded (`reminder` absent) or last reminded (`reminder.at`) at or
+   * before `now - remindEveryMs`; oldest first (by `createdAt`, then `id`). Only reads: the gate
+   * stores each reminder with a compare-and-set transition, so concurrent sweepers send one.
+   */
+  listDueReminders(args: {
+    now: string;
+    remindAfterMs: number;
+    remindEveryMs: number;
+    limit: number;
+    signal?: AbortSignal;
+  }): Promise<PublishRequest[]>;
+
   /** Up to `limit` pending requests whose `expiresAt` is at or before `now`, oldest deadline first. */
   listOverdueRequests(args: { now: string; limit: number; signal?: AbortSignal }): Promise<PublishRequest[]>;
 
