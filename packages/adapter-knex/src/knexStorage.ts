@@ -421,6 +421,13 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           bindings.push(value);
         }
       }
+      if (filter.visibleTo) {
+        // The approvers column reads `|user:<id>|role:<role>|`; `!` escapes LIKE's wildcards in ids.
+        const like = (token: string) => `%|${token.replace(/[!%_]/g, (char) => `!${char}`)}|%`;
+        const tokens = [`user:${filter.visibleTo.userId}`, ...filter.visibleTo.roles.map((role) => `role:${role}`)];
+        where.push(`("builder_id" = ? OR ("status" = 'pending' AND (${tokens.map(() => `"approvers" LIKE ? ESCAPE '!'`).join(' OR ')})))`);
+        bindings.push(filter.visibleTo.userId, ...tokens.map(like));
+      }
       const deliveryStates = filter.deliveryState ?? [];
       if (deliveryStates.length > 0) {
         where.push(`"delivery_state" IN (${deliveryStates.map(() => '?').join(', ')})`);

@@ -136,6 +136,24 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       expect(await storage.listRequests({ filter: { deliveryState: ['pull-request-open'] }, limit: 5 })).toEqual([]);
     });
 
+    it('pending requests written before 009 appear in their approvers\u2019 queue and are due reminders afterwards', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      await runMigrations(db, MIGRATIONS.slice(0, 6), options);
+      const named = requestFixture({ rule: { requiredApprovals: 1, approvers: [{ userId: 'lead_7' }] } });
+      const byDefault = requestFixture();
+      for (const request of [named, byDefault]) await insertAsFirstRelease(db, store.tablePrefix, request);
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(6).map((migration) => migration.name) });
+      const storage = createKnexStorage({ knex: db, ...options });
+      const queue = async (roles: Array<'admin' | 'builder'>) =>
+        (await storage.listRequests({ filter: { visibleTo: { userId: 'lead_7', roles } }, limit: 5 })).map((item) => item.id);
+      expect(await queue(['builder'])).toEqual([named.id]);
+      expect((await queue(['admin'])).sort()).toEqual([named.id, byDefault.id].sort());
+      const due = await storage.listDueReminders({ now: '2027-01-01T00:00:00.000Z', remindAfterMs: 1, remindEveryMs: 1, limit: 5 });
+      expect(due.map((item) => item.id).sort()).toEqual([named.id, byDefault.id].sort());
+    });
+
     it('requests approving before 004_publish_jobs_and_pacing get a job due now, so workers resume their interrupted publishes', async () => {
       const store = await fresh(backend);
       const db = store.connect();

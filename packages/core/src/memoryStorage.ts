@@ -5,6 +5,7 @@ import {
   type ApprovalRule,
   type AuditEntry,
   type AuditEntryInput,
+  DEFAULT_REQUEST_RULE,
   type DeadLetter,
   IN_FLIGHT_STATUSES,
   OPEN_DELIVERY_STATES,
@@ -141,6 +142,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     if (filter.blueprintId !== undefined && request.workspace.blueprintId !== filter.blueprintId) return false;
     if (filter.workspaceId !== undefined && request.workspace.id !== filter.workspaceId) return false;
     if (filter.builderId !== undefined && request.builder.id !== filter.builderId) return false;
+    if (filter.visibleTo) {
+      const { userId, roles } = filter.visibleTo;
+      const own = request.builder.id === userId;
+      const approver =
+        request.status === 'pending' &&
+        (request.rule ?? DEFAULT_REQUEST_RULE).approvers.some((named) =>
+          'userId' in named ? named.userId === userId : roles.includes(named.role),
+        );
+      if (!own && !approver) return false;
+    }
     if (filter.deliveryState && filter.deliveryState.length > 0) {
       if (!request.delivery || !filter.deliveryState.includes(request.delivery.state)) return false;
     }

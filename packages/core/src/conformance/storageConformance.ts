@@ -366,6 +366,34 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await ids({ blueprintId: 'bp-beta', status: ['rejected'] })).toEqual([]);
       });
 
+      it('listRequests with visibleTo returns their own requests and only the pending requests whose rule names them or one of their roles', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const reviewer = { userId: 'rev_1', roles: ['builder'] as const };
+        const byId = { requiredApprovals: 1, approvers: [{ userId: 'rev_1' }] };
+        const byRole = { requiredApprovals: 2, approvers: [{ role: 'builder' as const }] };
+        const adminsOnly = { requiredApprovals: 1, approvers: [{ role: 'admin' as const }] };
+        const namedPending = await create(storage, requestFixture({ rule: byId, createdAt: at(10) }));
+        const rolePending = await create(storage, requestFixture({ rule: byRole, createdAt: at(20) }));
+        const adminPending = await create(storage, requestFixture({ rule: adminsOnly, createdAt: at(30) }));
+        // No rule: the default (role admin).
+        const defaultPending = await create(storage, requestFixture({ createdAt: at(40) }));
+        // A near miss: an id that LIKE would match if `_` were a wildcard.
+        await create(storage, requestFixture({ rule: { requiredApprovals: 1, approvers: [{ userId: 'revX1' }] }, createdAt: at(45) }));
+        const namedDecided = await create(storage, requestFixture({ rule: byId, createdAt: at(50) }));
+        await storage.transitionRequest({ id: namedDecided.id, expectedVersion: 1, next: advance(namedDecided, 'rejected'), ...none });
+        const ownWorkspace = workspaceFixture({ ownerId: 'rev_1' });
+        const own = await create(storage, requestFixture({ workspace: ownWorkspace, createdAt: at(60) }));
+        await storage.transitionRequest({ id: own.id, expectedVersion: 1, next: advance(own, 'withdrawn'), ...none });
+        const ids = async (filter: Parameters<StoragePort['listRequests']>[0]['filter']) =>
+          (await storage.listRequests({ filter, limit: 50 })).map((item) => item.id);
+        expect(await ids({ visibleTo: reviewer })).toEqual([own.id, rolePending.id, namedPending.id]);
+        expect(await ids({ visibleTo: { userId: 'rev_1', roles: [] } })).toEqual([own.id, namedPending.id]);
+        expect(await ids({ visibleTo: reviewer, status: ['pending'] })).toEqual([rolePending.id, namedPending.id]);
+        expect(await ids({ visibleTo: { userId: 'someone', roles: ['admin'] } })).toEqual([defaultPending.id, adminPending.id]);
+      });
+
       it('listDueReminders returns pending requests waiting longer than remindAfterMs and not reminded within remindEveryMs, oldest first', {
         timeout,
       }, async () => {

@@ -10,6 +10,7 @@ import type {
   PublishJob,
   PublishRequest,
   PublishStatus,
+  Role,
   TrustGrant,
 } from '../schemas/domain.js';
 
@@ -24,6 +25,11 @@ export type RequestFilter = {
   builderId?: string;
   /** Only approved requests whose delivery is in one of these states (a request without `delivery` matches none). */
   deliveryState?: readonly DeliveryState[];
+  /**
+   * A non-admin's queue: requests built by `userId`, and pending requests whose rule (`request.rule`;
+   * none: role `admin`) names `userId` or one of `roles` as an approver.
+   */
+  visibleTo?: { userId: string; roles: readonly Role[] };
 };
 
 /** Audit entries and notifications written in the same transaction as a state change. */

@@ -1,4 +1,4 @@
-import { type PublishRequest, publishRequestMachine } from '@publishgate/core';
+import { type MachinePolicy, type PublishRequest, publishRequestMachine } from '@publishgate/core';
 import { requestFixture } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/lifecycle/decide';
@@ -6,7 +6,7 @@ import { decide } from '../../src/lifecycle/decide';
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 const HOUR = 60 * 60_000;
-const policy = { allowSelfReview: false, remindAfterMs: HOUR, remindEveryMs: 2 * HOUR };
+const policy: MachinePolicy = { allowSelfReview: false, remindAfterMs: HOUR, remindEveryMs: 2 * HOUR };
 
 const pending = (overrides: Partial<PublishRequest> = {}) => requestFixture({ createdAt: iso(0), updatedAt: iso(0), ...overrides });
 const remind = (request: PublishRequest, minutes: number, machinePolicy = policy) =>
