@@ -4,7 +4,16 @@ import { checkPortResult } from '../../guardPort.js';
 import { decide } from '../../lifecycle/decide.js';
 import { parseOrThrow } from '../../parse.js';
 import { publishCommitMessage } from '../../publishCommitMessage.js';
-import { type Actor, diffSummarySchema, type PublishRequest, shaSchema, type Workspace } from '../../schemas/domain.js';
+import {
+  type Actor,
+  diffSummarySchema,
+  type PublishRequest,
+  type PublishStatus,
+  REVIEWED_BEFORE_STATUSES,
+  type SincePrevious,
+  shaSchema,
+  type Workspace,
+} from '../../schemas/domain.js';
 import { requestPublishInputSchema } from '../../schemas/inputs.js';
 import { commit } from '../commit.js';
 import type { GateContext } from '../context.js';
@@ -30,12 +39,13 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
     const previous = await ctx.storage.findRequestByIdempotencyKey({ builderId: actor.id, key: idempotencyKey });
     if (previous) return sameOrConflict(previous, workspace.id, normalized);
   }
-  const [inFlight, claim, publication, trust, rule] = await Promise.all([
+  const [inFlight, claim, publication, trust, rule, [latest]] = await Promise.all([
     ctx.storage.getInFlightRequest({ workspaceId: workspace.id }),
     ctx.storage.getSubdomainClaim({ subdomain: normalized }),
     ctx.storage.getPublication({ workspaceId: workspace.id }),
     ctx.storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
     ctx.storage.getApprovalRule({ blueprintId: workspace.blueprintId }),
+    ctx.storage.listRequests({ filter: { workspaceId: workspace.id }, limit: 1 }),
   ]);
   // Read first only to fail before committing; the storage enforces both rules on write.
   if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
@@ -54,7 +64,18 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
   });
   const sha = checkPortResult(shaSchema, committed?.sha, 'git', 'commit');
   const diff = checkPortResult(diffSummarySchema, await ctx.git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
-  const submitted = { ...draft, subdomain: normalized, sha, baseline, diff, findings: scanFindings(diff, ctx.policy.findings) };
+  const previous = latest && isReviewedBefore(latest.status) ? latest : undefined;
+  const sincePrevious = previous ? await sincePreviousOf(ctx, workspace, previous, sha, signal) : undefined;
+  const submitted: PublishRequest = {
+    ...draft,
+    subdomain: normalized,
+    sha,
+    baseline,
+    diff,
+    findings: scanFindings(diff, ctx.policy.findings),
+    ...(previous ? { previousRequestId: previous.id } : {}),
+    ...(sincePrevious ? { sincePrevious } : {}),
+  };
 
   let stored: Awaited<ReturnType<typeof commit>>;
   try {
@@ -71,6 +92,42 @@ export async function requestPublish(ctx: GateContext, rawInput: unknown): Promi
     throw error;
   }
   return stored.job ? publishAndWait(ctx, stored.request, stored.job) : stored.request;
+}
+
+const isReviewedBefore = (status: PublishStatus): status is SincePrevious['status'] =>
+  (REVIEWED_BEFORE_STATUSES as readonly PublishStatus[]).includes(status);
+
+/**
+ * What changed since the workspace's previous request was turned down: the diff between the two
+ * pinned commits, with its feedback. Computed here, once, because both commits are fixed: storing
+ * it keeps `getRequest` a storage read and the diff readable after the workspace's history moves on.
+ */
+async function sincePreviousOf(
+  ctx: GateContext,
+  workspace: Workspace,
+  previous: PublishRequest,
+  sha: string,
+  signal: AbortSignal,
+): Promise<SincePrevious | undefined> {
+  if (!isReviewedBefore(previous.status)) return undefined;
+  const diff = checkPortResult(
+    diffSummarySchema,
+    await ctx.git.preview({ workspace, baseline: { kind: 'commit', sha: previous.sha }, sha, signal }),
+    'git',
+    'preview',
+  );
+  const { decision } = previous;
+  const rejection = previous.status === 'rejected' && decision?.kind === 'rejected' ? decision : undefined;
+  const by = rejection && 'id' in rejection.by ? rejection.by : previous.status === 'withdrawn' ? previous.builder : undefined;
+  return {
+    requestId: previous.id,
+    status: previous.status,
+    sha: previous.sha,
+    ...(rejection?.feedback ? { feedback: rejection.feedback } : {}),
+    ...(by ? { by: { id: by.id, email: by.email } } : {}),
+    at: rejection?.at ?? previous.updatedAt,
+    diff,
+  };
 }
 
 // The request before it is committed: what the machine's submit guards look at.
