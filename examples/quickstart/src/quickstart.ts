@@ -40,5 +40,5 @@ console.log('approved:', approved.status, approved.branch, approved.pullRequest?
 await gate.sweep();
 console.log(
   'notified:',
-  notifier.notifications.map((note) => `${note.type} → ${'role' in note.to ? 'admins' : note.to.email}`),
+  notifier.notifications.map((note) => `${note.type} → ${'email' in note.to ? note.to.email : 'role' in note.to ? 'admins' : 'approvers'}`),
 );

@@ -371,7 +371,7 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
   }
 
   function checkBaseline(baseline: Baseline): void {
-    if (baseline?.kind === 'publication') assertSha(baseline.sha, 'baseline');
+    if (baseline?.kind === 'publication' || baseline?.kind === 'commit') assertSha(baseline.sha, 'baseline');
     else if (baseline?.kind !== 'blueprint') throw new PublishGateError('validation', 'Unknown baseline kind.');
   }
 
@@ -471,7 +471,8 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       if (sha !== undefined) assertSha(sha, 'sha');
       checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
-        const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
+        // A publication or any other commit of the workspace: either way, a commit to diff from.
+        const publication = baseline.kind === 'blueprint' ? undefined : baseline.sha;
         if (sha !== undefined) {
           // The pinned commit and the published one, looked up together (or known already).
           const found = await readCommits(session, publication ? [sha, publication] : [sha]);
@@ -498,7 +499,8 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       checkMessage(message);
       checkBaseline(baseline);
       return withSession(workspace, signal, async (session) => {
-        const publication = baseline.kind === 'publication' ? baseline.sha : undefined;
+        // A publication or any other commit of the workspace: either way, a commit to diff from.
+        const publication = baseline.kind === 'blueprint' ? undefined : baseline.sha;
         // HEAD read from its ref file when that is plain, so a HEAD this adapter made (the usual
         // case: builders edit files, publishing commits them) needs no git process at all.
         const headName = (await readHeadRef(session.repo)) ?? 'HEAD';

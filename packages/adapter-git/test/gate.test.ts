@@ -25,6 +25,48 @@ const setup = () =>
   });
 
 describe('a publish gate on the simple-git adapter and the GitHub host (emulated)', () => {
+  it('a resubmission after a rejection carries sincePrevious: only the changes made after the rejection, with its feedback', async () => {
+    const { fixture, gate, clock } = await setup();
+    const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
+    await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
+    await writeFile(join(fixture.workspaceDir, 'debug.html'), '<p>debug</p>\n');
+    const first = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    expect(first.previousRequestId).toBeUndefined();
+    await gate.reject({ id: first.id, actor: admin, feedback: 'Remove the debug page, and say who you are.' });
+
+    clock.advanceTo('2026-06-01T10:00:00.000Z');
+    await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About Bob</p>\n');
+    await git(fixture.workspaceDir, ['rm', '--quiet', 'debug.html']);
+    const second = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    // The full diff is still against the blueprint; sincePrevious is between the two pinned commits.
+    expect(second.diff.files.map((file) => file.path)).toEqual(['about.html']);
+    expect(second.previousRequestId).toBe(first.id);
+    expect(second.sincePrevious).toMatchObject({
+      requestId: first.id,
+      status: 'rejected',
+      sha: first.sha,
+      feedback: 'Remove the debug page, and say who you are.',
+      by: { id: admin.id, email: admin.email },
+    });
+    const since = second.sincePrevious?.diff;
+    expect(since?.files.map((file) => [file.path, file.status])).toEqual([
+      ['about.html', 'modified'],
+      ['debug.html', 'deleted'],
+    ]);
+    expect(since?.patch).toContain('-<p>About us</p>');
+    expect(since?.patch).toContain('+<p>About Bob</p>');
+    expect((await gate.getRequest({ id: second.id, actor: admin })).sincePrevious).toEqual(second.sincePrevious);
+
+    // Withdrawn, then one page added: that page is all that changed since, and there is no feedback.
+    await gate.withdraw({ id: second.id, actor: builder });
+    clock.advanceTo('2026-06-01T11:00:00.000Z');
+    await writeFile(join(fixture.workspaceDir, 'contact.html'), '<p>Call Bob</p>\n');
+    const third = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    expect(third.sincePrevious).toMatchObject({ requestId: second.id, status: 'withdrawn', by: { id: builder.id } });
+    expect(third.sincePrevious?.feedback).toBeUndefined();
+    expect(third.sincePrevious?.diff.files.map((file) => file.path)).toEqual(['contact.html']);
+  });
+
   it('request → approve puts the pinned sha on a new branch and opens exactly one pull request', async () => {
     const { fixture, emulator, gate } = await setup();
     const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };

@@ -21,6 +21,7 @@ import type { Knex } from 'knex';
 import { listenForAudit, pollForAudit } from './auditWatch.js';
 import { dialectOf, tablesFor, toInteger, violatedUniqueKey } from './dialect.js';
 import { type Binding, createExecutor, type Statements } from './executor.js';
+import { approversText } from './migrations.js';
 import { throwIfAborted } from './retry.js';
 import { createRowReader } from './rows.js';
 
@@ -368,6 +369,11 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     ];
   }
 
+  // Who may approve (for approver queues) and when the approvers were last reminded (for the sweep).
+  function reviewValues(request: PublishRequest): Binding[] {
+    return [approversText(request.rule), request.reminder ? Date.parse(request.reminder.at) : null];
+  }
+
   function selectRequests(
     operation: string,
     signal: AbortSignal | undefined,
@@ -390,9 +396,9 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           // Unique indexes decide: primary key and idempotency key → conflict, the partial index
           // over in-flight statuses → in_flight, then the claims primary key → subdomain_unavailable.
           await q.run(
-            `INSERT INTO ${R} ("id", "workspace_id", "idempotency_key", "version", "status", "blueprint_id", "builder_id", "subdomain", "created_at", "expires_at_ms", "data")
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [request.id, workspaceId, idempotencyKey ?? null, ...requestValues(request, json)],
+            `INSERT INTO ${R} ("id", "workspace_id", "idempotency_key", "version", "status", "blueprint_id", "builder_id", "subdomain", "created_at", "expires_at_ms", "data", "approvers", "reminded_at_ms")
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            [request.id, workspaceId, idempotencyKey ?? null, ...requestValues(request, json), ...reviewValues(request)],
           );
           if (IN_FLIGHT_STATUSES.includes(request.status)) {
             // The insert above proved the workspace had no request in flight, so its claims are
@@ -435,9 +441,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           // wait, then re-check `version` against the committed row and match nothing.
           const updated = await q.run(
             `UPDATE ${R} SET "version" = ?, "status" = ?, "blueprint_id" = ?, "builder_id" = ?, "subdomain" = ?, "created_at" = ?, "expires_at_ms" = ?, "data" = ?,
-               "delivery_state" = ?, "pull_request_number" = ?, "branch" = ?, "merge_sha" = ?, "delivery_at_ms" = ?
+               "delivery_state" = ?, "pull_request_number" = ?, "branch" = ?, "merge_sha" = ?, "delivery_at_ms" = ?,
+               "approvers" = ?, "reminded_at_ms" = ?
              WHERE "id" = ? AND "version" = ?`,
-            [...requestValues(next, json), ...deliveryValues(next), id, expectedVersion],
+            [...requestValues(next, json), ...deliveryValues(next), ...reviewValues(next), id, expectedVersion],
           );
           if (updated !== 1) throw new PublishGateError('conflict', `Request ${id} changed (expected version ${expectedVersion}).`);
           const workspaceId = next.workspace.id;
@@ -519,6 +526,13 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           where.push(`"${column}" = ?`);
           bindings.push(value);
         }
+      }
+      if (filter.visibleTo) {
+        // The approvers column reads `|user:<id>|role:<role>|`; `!` escapes LIKE's wildcards in ids.
+        const like = (token: string) => `%|${token.replace(/[!%_]/g, (char) => `!${char}`)}|%`;
+        const tokens = [`user:${filter.visibleTo.userId}`, ...filter.visibleTo.roles.map((role) => `role:${role}`)];
+        where.push(`("builder_id" = ? OR ("status" = 'pending' AND (${tokens.map(() => `"approvers" LIKE ? ESCAPE '!'`).join(' OR ')})))`);
+        bindings.push(filter.visibleTo.userId, ...tokens.map(like));
       }
       const deliveryStates = filter.deliveryState ?? [];
       if (deliveryStates.length > 0) {
@@ -612,6 +626,23 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       return claimed
         .map((row) => rows.request(t.requests, row))
         .sort((a, b) => Date.parse(a.delivery?.at ?? '') - Date.parse(b.delivery?.at ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    async listDueReminders({ now, remindAfterMs, remindEveryMs, limit, signal }) {
+      const count = clampLimit(limit);
+      const nowMs = Date.parse(now);
+      throwIfAborted(signal);
+      if (count === 0 || !Number.isFinite(nowMs)) return [];
+      // created_at holds the gate's ISO timestamps, which order as text; the (status, created_at,
+      // id) index serves the range and the order.
+      return selectRequests(
+        'listDueReminders',
+        signal,
+        `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "status" = 'pending' AND "created_at" <= ?
+           AND ("reminded_at_ms" IS NULL OR "reminded_at_ms" <= ?)
+         ORDER BY "created_at", "id" LIMIT ?`,
+        [new Date(nowMs - remindAfterMs).toISOString(), nowMs - remindEveryMs, count],
+      );
     },
 
     async listOverdueRequests({ now, limit, signal }) {

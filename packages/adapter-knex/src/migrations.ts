@@ -305,6 +305,50 @@ const delivery: PublishGateMigration = {
   },
 };
 
+const REVIEW_COLUMNS = [
+  ['reminded_at_ms', 'bigint'],
+  ['approvers', 'text'],
+] as const;
+
+/**
+ * The approvers column's text for a request: `|user:<id>|role:<role>|…`, from the rule it copied
+ * (no rule: the default, role admin). Written by the storage on every write; an id never holds `|`.
+ */
+export function approversText(rule: { approvers: ReadonlyArray<{ userId: string } | { role: string }> } | undefined): string {
+  const approvers = rule?.approvers ?? [{ role: 'admin' }];
+  return `|${approvers.map((approver) => ('userId' in approver ? `user:${approver.userId}` : `role:${approver.role}`)).join('|')}|`;
+}
+
+const reviewQueue: PublishGateMigration = {
+  name: '009_reminders_and_approver_queue',
+  // When a pending request's approvers were last reminded (the sweep asks for due reminders), and
+  // who may approve it (a non-admin approver's queue), as columns next to its JSON.
+  async up(db, { dialect, tables: t }) {
+    const kinds = types(dialect);
+    const present =
+      dialect === 'sqlite'
+        ? new Set(rowsOf(await db.raw(`PRAGMA table_info("${t.requests}")`)).map((row) => String(row.name)))
+        : new Set<string>();
+    const ifNew = dialect === 'postgres' ? 'IF NOT EXISTS ' : '';
+    for (const [column, kind] of REVIEW_COLUMNS) {
+      if (present.has(column)) continue;
+      await db.raw(`ALTER TABLE "${t.requests}" ADD COLUMN ${ifNew}"${column}" ${kind === 'bigint' ? kinds.bigint : kinds.text}`);
+    }
+    // Only pending requests appear in an approver's queue; their approvers come from their JSON.
+    const pending = rowsOf(await db.raw(`SELECT "id", "data" FROM "${t.requests}" WHERE "status" = 'pending'`));
+    for (const row of pending) {
+      const request = JSON.parse(String(row.data)) as { rule?: { approvers: Array<{ userId: string } | { role: string }> } };
+      await db.raw(`UPDATE "${t.requests}" SET "approvers" = ? WHERE "id" = ?`, [approversText(request.rule), String(row.id)]);
+    }
+  },
+  async down(db, { tables: t }) {
+    await exec(
+      db,
+      REVIEW_COLUMNS.map(([column]) => `ALTER TABLE "${t.requests}" DROP COLUMN "${column}"`),
+    );
+  },
+};
+
 // The outbox table as 001_initial made it, plus 003's `dead_at`, with `channel` or without: SQLite
 // cannot drop a table's UNIQUE constraint, so 010 (and its down) rebuild the table.
 function outboxTableSql(t: Tables, table: string, withChannel: boolean): string {
@@ -379,6 +423,7 @@ export const MIGRATIONS: readonly PublishGateMigration[] = [
   publishJobs,
   approvalRules,
   delivery,
+  reviewQueue,
   outboxChannels,
 ];
 

@@ -1,4 +1,4 @@
-import { IN_FLIGHT_STATUSES } from '@publishgate/core';
+import { IN_FLIGHT_STATUSES, type Notification, type PublishRequest } from '@publishgate/core';
 import { notificationFixture, requestFixture, trustFixture } from '@publishgate/core/testing';
 import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,6 +35,22 @@ async function schemaOf(db: Knex, backend: Store['backend'], prefix: string): Pr
   return rows.map((row) => String(row.item));
 }
 
+/** Writes a request row (and its notification) with only the columns of 001_initial, as the first release did. */
+async function insertAsFirstRelease(db: Knex, prefix: string, request: PublishRequest, notification?: Notification) {
+  await db(`${prefix}requests`).insert({
+    id: request.id,
+    version: request.version,
+    status: request.status,
+    workspace_id: request.workspace.id,
+    blueprint_id: request.workspace.blueprintId,
+    builder_id: request.builder.id,
+    subdomain: request.subdomain,
+    created_at: request.createdAt,
+    data: JSON.stringify(request),
+  });
+  if (notification) await db(`${prefix}outbox`).insert({ id: notification.id, data: JSON.stringify(notification) });
+}
+
 async function fresh(backend: { freshStore(): Promise<Store> }) {
   const store = await backend.freshStore();
   stores.push(store);
@@ -62,9 +78,8 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const db = store.connect();
       const options = { tablePrefix: store.tablePrefix };
       expect(await runMigrations(db, MIGRATIONS.slice(0, 1), options)).toEqual({ applied: ['001_initial'] });
-      const before = createKnexStorage({ knex: db, ...options });
       const request = requestFixture();
-      await before.createRequest({ request, audit: [], outbox: [] });
+      await insertAsFirstRelease(db, store.tablePrefix, request);
       const oldSchema = await schemaOf(db, store.backend, store.tablePrefix);
       expect(oldSchema.some((item) => item.includes('requests_builder_queue_idx'))).toBe(false);
 
@@ -83,8 +98,7 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const options = { tablePrefix: store.tablePrefix };
       await runMigrations(db, MIGRATIONS.slice(0, 2), options);
       const notification = notificationFixture();
-      // Written as that release did (today's storage writes columns it did not have).
-      await db(`${store.tablePrefix}outbox`).insert({ id: notification.id, data: JSON.stringify(notification) });
+      await insertAsFirstRelease(db, store.tablePrefix, requestFixture(), notification);
 
       expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(2).map((migration) => migration.name) });
       const after = createKnexStorage({ knex: db, ...options });
@@ -120,6 +134,24 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       const storage = createKnexStorage({ knex: db, ...options });
       expect(await storage.findRequestByPullRequest({ number: 12, branch: 'publish/old-1' })).toEqual(approved);
       expect(await storage.listRequests({ filter: { deliveryState: ['pull-request-open'] }, limit: 5 })).toEqual([]);
+    });
+
+    it('pending requests written before 009 appear in their approvers\u2019 queue and are due reminders afterwards', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      await runMigrations(db, MIGRATIONS.slice(0, 6), options);
+      const named = requestFixture({ rule: { requiredApprovals: 1, approvers: [{ userId: 'lead_7' }] } });
+      const byDefault = requestFixture();
+      for (const request of [named, byDefault]) await insertAsFirstRelease(db, store.tablePrefix, request);
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(6).map((migration) => migration.name) });
+      const storage = createKnexStorage({ knex: db, ...options });
+      const queue = async (roles: Array<'admin' | 'builder'>) =>
+        (await storage.listRequests({ filter: { visibleTo: { userId: 'lead_7', roles } }, limit: 5 })).map((item) => item.id);
+      expect(await queue(['builder'])).toEqual([named.id]);
+      expect((await queue(['admin'])).sort()).toEqual([named.id, byDefault.id].sort());
+      const due = await storage.listDueReminders({ now: '2027-01-01T00:00:00.000Z', remindAfterMs: 1, remindEveryMs: 1, limit: 5 });
+      expect(due.map((item) => item.id).sort()).toEqual([named.id, byDefault.id].sort());
     });
 
     it('requests approving before 004_publish_jobs_and_pacing get a job due now, so workers resume their interrupted publishes', async () => {

@@ -5,6 +5,7 @@ import {
   type ApprovalRule,
   type AuditEntry,
   type AuditEntryInput,
+  DEFAULT_REQUEST_RULE,
   type DeadLetter,
   IN_FLIGHT_STATUSES,
   OPEN_DELIVERY_STATES,
@@ -226,6 +227,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     if (filter.blueprintId !== undefined && request.workspace.blueprintId !== filter.blueprintId) return false;
     if (filter.workspaceId !== undefined && request.workspace.id !== filter.workspaceId) return false;
     if (filter.builderId !== undefined && request.builder.id !== filter.builderId) return false;
+    if (filter.visibleTo) {
+      const { userId, roles } = filter.visibleTo;
+      const own = request.builder.id === userId;
+      const approver =
+        request.status === 'pending' &&
+        (request.rule ?? DEFAULT_REQUEST_RULE).approvers.some((named) =>
+          'userId' in named ? named.userId === userId : roles.includes(named.role),
+        );
+      if (!own && !approver) return false;
+    }
     if (filter.deliveryState && filter.deliveryState.length > 0) {
       if (!request.delivery || !filter.deliveryState.includes(request.delivery.state)) return false;
     }
@@ -380,6 +391,21 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       for (const request of claimed) deliveryChecks.set(request.id, nowMs);
       if (budget && planner) keepSlots(budget.key, planner.taken, budget.limits, nowMs);
       return claimed;
+    },
+
+    async listDueReminders({ now, remindAfterMs, remindEveryMs, limit, signal }) {
+      checkSignal(signal);
+      const nowMs = Date.parse(now);
+      return [...inFlight.values()]
+        .map((id) => requests.get(id) as PublishRequest)
+        .filter(
+          (request) =>
+            request.status === 'pending' &&
+            Date.parse(request.createdAt) <= nowMs - remindAfterMs &&
+            (request.reminder === undefined || Date.parse(request.reminder.at) <= nowMs - remindEveryMs),
+        )
+        .sort((a, b) => compareKey(a, b))
+        .slice(0, limit);
     },
 
     async listOverdueRequests({ now, limit, signal }) {

@@ -156,6 +156,20 @@ function describe(notification: Notification, fallbackRequestUrl: string | undef
         links: review('Review the request'),
         about,
       };
+    case 'request.reminder': {
+      const since = text('pendingSince');
+      const approvals = count('approvals');
+      const required = count('requiredApprovals');
+      const tally = approvals !== undefined && required !== undefined ? ` ${approvals} of ${required} approvals so far.` : '';
+      return {
+        title: 'Publish request still waiting for review',
+        lead: (b) =>
+          `${b(builder)} asked to publish ${b(workspace)} to ${b(subdomain)}${since ? ` on ${b(oneLine(since, 40))}` : ''}; it is still waiting for review.${tally}`,
+        fields,
+        links: review('Review the request'),
+        about,
+      };
+    }
     case 'request.approved': {
       const pullRequest = safeUrl(data.pullRequestUrl);
       const site = safeUrl(data.url);

@@ -1,4 +1,4 @@
-import type { Notification, NotifierPort } from '@publishgate/core';
+import type { Approver, Notification, NotifierPort } from '@publishgate/core';
 import { type RenderedEmail, renderEmail } from './emailMessage.js';
 import { EmailNotifyError } from './emailNotifyError.js';
 
@@ -6,7 +6,7 @@ import { EmailNotifyError } from './emailNotifyError.js';
 export type EmailMessage = {
   /** The configured sender. */
   from: string;
-  /** The admin addresses, or the builder's email. */
+  /** The admin addresses, the builder's email, or the approvers' addresses. */
   to: string[];
   /** One line, control characters removed. */
   subject: string;
@@ -34,6 +34,12 @@ export type EmailNotifierOptions = {
   from: string;
   /** Recipients of admin notifications (new requests, failures, withdrawals). */
   adminAddresses: readonly string[];
+  /**
+   * Addresses of a request's approvers (user ids and roles from its approval rule), for reminders.
+   * Default: `adminAddresses`. An empty answer falls back to `adminAddresses` too, so a reminder
+   * always reaches someone.
+   */
+  approverAddresses?: (approvers: readonly Approver[], notification: Notification) => readonly string[] | Promise<readonly string[]>;
   /** Changes or replaces the email; receives the default rendering. Escape your own values with `escapeHtml`. */
   render?: (notification: Notification, email: RenderedEmail) => RenderedEmail;
   /** Link to the review page when a notification carries no `data.requestUrl`. */
@@ -78,6 +84,14 @@ export function createEmailNotifier(options: EmailNotifierOptions): NotifierPort
     throw new TypeError('createEmailNotifier: adminAddresses must list at least one email address');
   }
 
+  async function recipientsOf(notification: Notification): Promise<string[]> {
+    const { to } = notification;
+    if ('email' in to) return [to.email];
+    if ('role' in to || !options.approverAddresses) return admins;
+    const addresses = (await options.approverAddresses(to.approvers, notification)).filter(isAddress);
+    return addresses.length > 0 ? [...new Set(addresses)] : admins;
+  }
+
   return {
     async notify(notification, notifyOptions = {}) {
       if (options.filter && !options.filter(notification)) return;
@@ -90,7 +104,7 @@ export function createEmailNotifier(options: EmailNotifierOptions): NotifierPort
         ...(options.subjectPrefix === undefined ? {} : { subjectPrefix: options.subjectPrefix }),
       });
       const email = options.render ? options.render(notification, defaults) : defaults;
-      const to = 'role' in notification.to ? admins : [notification.to.email];
+      const to = await recipientsOf(notification);
       const message: EmailMessage = {
         from: options.from,
         to,

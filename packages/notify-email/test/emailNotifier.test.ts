@@ -69,6 +69,11 @@ const expected: Record<string, { subject: string; says: string[]; links: string[
     says: ['was closed without merging'],
     links: [REVIEW_URL],
   },
+  'request.reminder': {
+    subject: "[publishgate] Publish request still waiting for review: Bob's shop → shop",
+    says: ["bob@example.com asked to publish Bob's shop to shop on 2026-02-27T09:00:00.000Z", '1 of 2 approvals so far.'],
+    links: [REVIEW_URL],
+  },
   'request.deploy_failed': {
     subject: "[publishgate] Deployment failed: Bob's shop → shop",
     says: ['failed after its pull request was merged'],
@@ -123,7 +128,7 @@ describe('createEmailNotifier against a local SMTP server', () => {
       if (!message) throw new Error('no email arrived');
       const want = expected[type];
       if (!want) throw new Error(`no expectation for ${type}`);
-      expect(message.envelope.to).toEqual('role' in notificationFor(type).to ? ADMINS : ['bob@example.com']);
+      expect(message.envelope.to).toEqual('email' in notificationFor(type).to ? ['bob@example.com'] : ADMINS);
       expect(message.envelope.from).toBe('publishing@portal.example');
       expect(message.mail.subject).toBe(want.subject);
       expect(message.mail.messageId).toBe(`<publishgate.note-${type}@portal.example>`);
@@ -140,6 +145,24 @@ describe('createEmailNotifier against a local SMTP server', () => {
       expect(html).toMatch(/^<!doctype html>/);
     },
   );
+
+  it('sends a reminder to the addresses approverAddresses resolves, and to the admins when it resolves none', async () => {
+    const server = await smtp();
+    const asked: unknown[] = [];
+    const notifier = createEmailNotifier({
+      transport: transportTo(server.port),
+      from: FROM,
+      adminAddresses: ADMINS,
+      approverAddresses: (approvers) => {
+        asked.push(approvers);
+        return approvers.some((approver) => 'userId' in approver) ? ['rita@example.com', 'not an address'] : [];
+      },
+    });
+    await notifier.notify(notificationFor('request.reminder'));
+    await notifier.notify({ ...notificationFor('request.reminder'), id: 'note-2', to: { approvers: [{ role: 'admin' }] } });
+    expect(asked).toEqual([[{ role: 'admin' }, { userId: 'reviewer-1' }], [{ role: 'admin' }]]);
+    expect(server.received.map((message) => message.envelope.to)).toEqual([['rita@example.com'], ADMINS]);
+  });
 
   it('shows the request details as a table in HTML and label lines in text', async () => {
     const server = await smtp();

@@ -63,6 +63,16 @@ export function renderSlackMessage(notification: Notification, options: RenderSl
       if ((data.count('findings') ?? 0) > 0) lead += ' :warning: The diff has findings: check them before approving.';
       reviewButton('Review request', true);
       break;
+    case 'request.reminder': {
+      title = 'Publish request still waiting for review';
+      const since = data.text('pendingSince');
+      const approvals = data.count('approvals');
+      const required = data.count('requiredApprovals');
+      lead = `*${builder}* asked to publish *${workspace}* to ${subdomain}${since ? ` on ${inlineText(since, 40)}` : ''}; it is still waiting for review.`;
+      if (approvals !== undefined && required !== undefined) lead += ` ${approvals} of ${required} approvals so far.`;
+      reviewButton('Review request', true);
+      break;
+    }
     case 'request.approved': {
       title = 'Publish request approved';
       const pullRequest = data.url('pullRequestUrl');

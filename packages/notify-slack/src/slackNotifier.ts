@@ -134,7 +134,8 @@ function webApiDelivery(options: SlackNotifierOptions, timeoutMs: number): Deliv
     let channel = route?.(notification);
     if (channel === null) return;
     if (channel === undefined) {
-      if ('role' in notification.to) {
+      // Approvers (a reminder) are reached where admins are; `channel` can route them elsewhere.
+      if (!('email' in notification.to)) {
         if (!adminChannel) {
           throw new SlackNotifyError('Slack: no adminChannel is configured for admin notifications', {
             code: 'no_channel',

@@ -80,6 +80,13 @@ const expected: Record<string, { header: string; channel: string; says: string[]
     says: ['was closed without merging'],
     buttons: [SLACK_ACTION_IDS.review],
   },
+  // Approvers are reached where admins are.
+  'request.reminder': {
+    header: 'Publish request still waiting for review',
+    channel: ADMIN_CHANNEL,
+    says: ["*bob@example.com* asked to publish *Bob's shop* to `shop` on 2026-02-27T09:00:00.000Z", '1 of 2 approvals so far.'],
+    buttons: [SLACK_ACTION_IDS.review],
+  },
   'request.deploy_failed': {
     header: 'Deployment failed',
     channel: 'D_U_BOB',

@@ -2,6 +2,7 @@
 // Runtime imports from core are limited to `@publishgate/core/client` (no zod, no xstate).
 
 export { ApprovalsQueue, type ApprovalsQueueProps } from './components/ApprovalsQueue.js';
+export { ChangesSinceFeedback, type ChangesSinceFeedbackProps } from './components/ChangesSinceFeedback.js';
 export { DiffView, type DiffViewProps } from './components/DiffView.js';
 export { PublishDialog, type PublishDialogProps } from './components/PublishDialog.js';
 export { PublishHistory, type PublishHistoryProps } from './components/PublishHistory.js';

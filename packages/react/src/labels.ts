@@ -219,6 +219,16 @@ export const defaultLabels = {
     pullRequest: (number: number) => `Pull request #${number}`,
     error: 'Last error',
   },
+  /** A request made after the workspace's previous one was rejected or withdrawn (`sincePrevious`). */
+  sincePrevious: {
+    heading: 'Changes since feedback',
+    /** `by` is the rejecting reviewer's email when known; the date follows. */
+    rejected: (by: string | undefined) => `The previous request was rejected${by ? ` by ${by}` : ''} on`,
+    withdrawn: 'The builder withdrew the previous request on',
+    feedback: 'Feedback on the previous request',
+    noFeedback: 'No feedback was given.',
+    diffHeading: 'Changed since the previous request',
+  },
   /** Requests whose approval rule asks for more than one approval ("1 of 2 approvals"). */
   approvals: {
     /** The review's field name. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
-import type { Actor, Notification, NotifierPort } from '@publishgate/core';
+import { type Actor, isEligibleApprover, type Notification, type NotifierPort } from '@publishgate/core';
 
 /** The in-app inbox: a `NotifierPort` that keeps notifications for the portal to show, and logs each one. */
 export type InboxNotifier = NotifierPort & {
@@ -45,14 +45,18 @@ export async function createInboxNotifier(options: { file: string; log?: (line: 
         byId.delete(notification.id);
         throw error;
       }
-      const to = 'role' in notification.to ? 'admins' : notification.to.email;
+      const to = 'email' in notification.to ? notification.to.email : 'role' in notification.to ? 'admins' : 'approvers';
       const subdomain = typeof notification.data.subdomain === 'string' ? ` ${notification.data.subdomain}` : '';
       log(`[inbox] ${notification.type}${subdomain} → ${to}`);
     },
     forActor(actor, limit = 50) {
       const isAdmin = actor.roles.includes('admin');
       return [...byId.values()]
-        .filter((notification) => ('role' in notification.to ? isAdmin : notification.to.userId === actor.id))
+        .filter((notification) => {
+          const { to } = notification;
+          if ('email' in to) return to.userId === actor.id;
+          return 'role' in to ? isAdmin : isEligibleApprover({ requiredApprovals: 1, approvers: to.approvers }, actor);
+        })
         .sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0))
         .slice(0, limit);
     },

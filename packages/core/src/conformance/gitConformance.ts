@@ -177,6 +177,29 @@ export function runGitConformance(options: GitConformanceOptions): void {
       expect(pinned.patch).not.toContain('+v2');
     });
 
+    it('preview against a commit baseline with sha shows only what changed between the two commits', { timeout }, async () => {
+      const h = await fresh();
+      await h.writeFile('page.html', '<h1>Draft</h1>\n');
+      await h.writeFile('debug.html', 'debug\n');
+      const first = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'Publish 1', author });
+      // The builder answers the feedback: one file changed, one removed, one untouched.
+      await h.writeFile('page.html', '<h1>Final</h1>\n');
+      await h.removeFile('debug.html');
+      const second = await h.git.commit({ workspace: h.workspace, baseline: { kind: 'blueprint' }, message: 'Publish 2', author });
+      const since = await h.git.preview({ workspace: h.workspace, baseline: { kind: 'commit', sha: first.sha }, sha: second.sha });
+      expect(since.files.map((file) => [file.path, file.status])).toEqual([
+        ['debug.html', 'deleted'],
+        ['page.html', 'modified'],
+      ]);
+      expect(since.patch).toContain('-<h1>Draft</h1>');
+      expect(since.patch).toContain('+<h1>Final</h1>');
+      expect(since.patch).not.toContain(h.existingFile);
+      await expectErrorCode(
+        h.git.preview({ workspace: h.workspace, baseline: { kind: 'commit', sha: 'not-a-sha' }, sha: second.sha }),
+        'validation',
+      );
+    });
+
     it('push puts exactly the pinned sha on the remote branch, even after later commits', { timeout }, async () => {
       const h = await fresh();
       await h.writeFile('a.txt', 'a\n');

@@ -366,6 +366,66 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await ids({ blueprintId: 'bp-beta', status: ['rejected'] })).toEqual([]);
       });
 
+      it('listRequests with visibleTo returns their own requests and only the pending requests whose rule names them or one of their roles', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const reviewer = { userId: 'rev_1', roles: ['builder'] as const };
+        const byId = { requiredApprovals: 1, approvers: [{ userId: 'rev_1' }] };
+        const byRole = { requiredApprovals: 2, approvers: [{ role: 'builder' as const }] };
+        const adminsOnly = { requiredApprovals: 1, approvers: [{ role: 'admin' as const }] };
+        const namedPending = await create(storage, requestFixture({ rule: byId, createdAt: at(10) }));
+        const rolePending = await create(storage, requestFixture({ rule: byRole, createdAt: at(20) }));
+        const adminPending = await create(storage, requestFixture({ rule: adminsOnly, createdAt: at(30) }));
+        // No rule: the default (role admin).
+        const defaultPending = await create(storage, requestFixture({ createdAt: at(40) }));
+        // A near miss: an id that LIKE would match if `_` were a wildcard.
+        await create(storage, requestFixture({ rule: { requiredApprovals: 1, approvers: [{ userId: 'revX1' }] }, createdAt: at(45) }));
+        const namedDecided = await create(storage, requestFixture({ rule: byId, createdAt: at(50) }));
+        await storage.transitionRequest({ id: namedDecided.id, expectedVersion: 1, next: advance(namedDecided, 'rejected'), ...none });
+        const ownWorkspace = workspaceFixture({ ownerId: 'rev_1' });
+        const own = await create(storage, requestFixture({ workspace: ownWorkspace, createdAt: at(60) }));
+        await storage.transitionRequest({ id: own.id, expectedVersion: 1, next: advance(own, 'withdrawn'), ...none });
+        const ids = async (filter: Parameters<StoragePort['listRequests']>[0]['filter']) =>
+          (await storage.listRequests({ filter, limit: 50 })).map((item) => item.id);
+        expect(await ids({ visibleTo: reviewer })).toEqual([own.id, rolePending.id, namedPending.id]);
+        expect(await ids({ visibleTo: { userId: 'rev_1', roles: [] } })).toEqual([own.id, namedPending.id]);
+        expect(await ids({ visibleTo: reviewer, status: ['pending'] })).toEqual([rolePending.id, namedPending.id]);
+        expect(await ids({ visibleTo: { userId: 'someone', roles: ['admin'] } })).toEqual([defaultPending.id, adminPending.id]);
+      });
+
+      it('listDueReminders returns pending requests waiting longer than remindAfterMs and not reminded within remindEveryMs, oldest first', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const older = await create(storage, requestFixture({ createdAt: at(100) }));
+        const old = await create(storage, requestFixture({ createdAt: at(200) }));
+        await create(storage, requestFixture({ createdAt: at(950) }));
+        const remindedLately = await create(storage, requestFixture({ createdAt: at(50) }));
+        await storage.transitionRequest({
+          id: remindedLately.id,
+          expectedVersion: 1,
+          next: advance(remindedLately, 'pending', { reminder: { at: at(900), count: 1, version: 2, unchangedSince: 1 } }),
+          ...none,
+        });
+        const remindedLongAgo = await create(storage, requestFixture({ createdAt: at(60) }));
+        await storage.transitionRequest({
+          id: remindedLongAgo.id,
+          expectedVersion: 1,
+          next: advance(remindedLongAgo, 'pending', { reminder: { at: at(400), count: 1, version: 2, unchangedSince: 1 } }),
+          ...none,
+        });
+        const decided = await create(storage, requestFixture({ createdAt: at(10) }));
+        await storage.transitionRequest({ id: decided.id, expectedVersion: 1, next: advance(decided, 'rejected'), ...none });
+        // now = 1000 s, remind after 500 s, every 300 s: created by 500 s, and last reminded by 700 s.
+        const args = { now: at(1000), remindAfterMs: 500_000, remindEveryMs: 300_000 };
+        const due = await storage.listDueReminders({ ...args, limit: 10 });
+        expect(due.map((item) => item.id)).toEqual([remindedLongAgo.id, older.id, old.id]);
+        expect(due[0]?.reminder).toEqual({ at: at(400), count: 1, version: 2, unchangedSince: 1 });
+        expect((await storage.listDueReminders({ ...args, limit: 2 })).map((item) => item.id)).toEqual([remindedLongAgo.id, older.id]);
+        expect(await storage.listDueReminders({ ...args, now: at(99), limit: 10 })).toEqual([]);
+      });
+
       it('listOverdueRequests returns pending requests past their deadline, earliest deadline first', { timeout }, async () => {
         const storage = await fresh();
         const late = await create(storage, requestFixture({ expiresAt: at(200) }));

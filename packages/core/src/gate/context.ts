@@ -123,7 +123,11 @@ export function createGateContext(options: PublishGateOptions): GateContext {
     git: guardPort(options.git, 'git'),
     gitHost: guardPort(options.gitHost, 'gitHost'),
     policy,
-    machinePolicy: { allowSelfReview: policy.allowSelfReview },
+    machinePolicy: {
+      allowSelfReview: policy.allowSelfReview,
+      remindAfterMs: policy.remindAfterMs,
+      remindEveryMs: policy.remindEveryMs,
+    },
     clock,
     now: () => clock().toISOString(),
     ids: options.ids ?? (() => crypto.randomUUID()),

@@ -63,6 +63,13 @@ export type PublishGatePolicy = {
    * makes takes a slot of `publishPacing`. Default 5 minutes.
    */
   deliveryPollMs?: number;
+  /**
+   * `sweep()` reminds the approvers of a request still pending this long after submission
+   * (`request.reminder`, to the approvers of the request's rule). Default: never.
+   */
+  remindAfterMs?: number;
+  /** After a reminder, the next one comes this much later while the request stays pending. Default `remindAfterMs`. */
+  remindEveryMs?: number;
 };
 
 /** The policy with its defaults filled in and its reserved names lower-cased. */
@@ -80,6 +87,8 @@ export type ResolvedPolicy = {
   publishRetry: Required<PublishRetryPolicy>;
   publishPacing: readonly PacingLimit[];
   deliveryPollMs: number;
+  remindAfterMs: number | undefined;
+  remindEveryMs: number | undefined;
 };
 
 /** Fills in the defaults; a non-positive number is a `validation` error at start-up. */
@@ -104,6 +113,7 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
     if (!Number.isInteger(limit?.max))
       throw new PublishGateError('validation', `policy.publishPacing[${index}].max must be a whole number.`);
   });
+  const remindEveryMs = positive(policy.remindEveryMs, 'remindEveryMs');
   return {
     allowSelfReview: policy.allowSelfReview ?? false,
     pendingTtlMs: positive(policy.pendingTtlMs, 'pendingTtlMs'),
@@ -123,6 +133,9 @@ export function resolvePolicy(policy: PublishGatePolicy = {}): ResolvedPolicy {
     },
     publishPacing: pacing.map(({ max, perMs }) => ({ max, perMs })),
     deliveryPollMs: positive(policy.deliveryPollMs, 'deliveryPollMs') ?? 300_000,
+    remindAfterMs: positive(policy.remindAfterMs, 'remindAfterMs'),
+    // Without remindAfterMs there are no reminders, so a lone remindEveryMs has nothing to pace.
+    remindEveryMs: policy.remindAfterMs === undefined ? undefined : (remindEveryMs ?? policy.remindAfterMs),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { DecidedChange } from '../lifecycle/decide.js';
-import type { PublishRequestEvent } from '../lifecycle/machine.js';
+import { type NotifyParams, type PublishRequestEvent, ruleOf } from '../lifecycle/machine.js';
 import type { SideWrites } from '../ports/storage.js';
-import type { AuditActor, AuditEntryInput, Notification, PublishRequest, PublishStatus } from '../schemas/domain.js';
+import type { AuditActor, AuditEntryInput, Notification, PublishRequest, PublishStatus, Recipient } from '../schemas/domain.js';
 
 /** What {@link requestSideWrites} needs besides the change itself. */
 export type SideWriteSettings = {
@@ -40,7 +40,12 @@ export function requestSideWrites(settings: SideWriteSettings, change: RequestCh
       blueprintId: request.workspace.blueprintId,
       ...(from === undefined ? {} : { fromStatus: from }),
       toStatus: request.status,
-      data: { ...auditData(request), ...(record.type === 'request.approval_added' ? lastApprovalData(request) : {}), ...record.data },
+      data: {
+        ...auditData(request),
+        ...(record.type === 'request.approval_added' ? lastApprovalData(request) : {}),
+        ...(record.type === 'request.reminder' && request.reminder ? { reminders: request.reminder.count } : {}),
+        ...record.data,
+      },
     }),
   );
   const outbox = decision.notifications.map(
@@ -49,11 +54,18 @@ export function requestSideWrites(settings: SideWriteSettings, change: RequestCh
       type: notification.type,
       requestId: request.id,
       occurredAt: request.updatedAt,
-      to: notification.to === 'builder' ? { userId: request.builder.id, email: request.builder.email } : { role: 'admin' },
+      to: recipientOf(notification.to, request),
       data: { ...notificationData(request, settings.baseDomain, link), ...notification.data },
     }),
   );
   return { audit, outbox };
+}
+
+function recipientOf(to: NotifyParams['to'], request: PublishRequest): Recipient {
+  if (to === 'builder') return { userId: request.builder.id, email: request.builder.email };
+  // The rule the request copied at submission: the people who can act on it.
+  if (to === 'approvers') return { approvers: ruleOf(request).approvers.map((approver) => ({ ...approver })) };
+  return { role: 'admin' };
 }
 
 // Who an entry names: the person who sent the command; trust for a trusted auto-approval; the
@@ -109,5 +121,10 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
     ...(link ? { requestUrl: link } : {}),
     ...(request.delivery ? { deliveryState: request.delivery.state } : {}),
     ...(request.delivery?.deploymentUrl ? { deploymentUrl: request.delivery.deploymentUrl } : {}),
+    // A reminder says how long the request has waited and how many reminders came before.
+    ...(request.status === 'pending' && request.reminder ? { reminders: request.reminder.count, pendingSince: request.createdAt } : {}),
+    ...(request.status === 'pending' && request.approvals?.length
+      ? { approvals: request.approvals.length, requiredApprovals: request.rule?.requiredApprovals ?? 1 }
+      : {}),
   };
 }

@@ -105,6 +105,8 @@ export type HistoryPage = { items: AuditEntry[]; nextAfterSeq: number | null };
 /** What one `sweep()` did. */
 export type SweepReport = {
   expired: number;
+  /** Reminders this sweep stored (one per request due; see `policy.remindAfterMs`). */
+  reminded: number;
   /** Publish jobs this sweep ran (interrupted, due for a retry, or waiting for the pacing budget). */
   recovered: number;
   /** Approved requests whose delivery this sweep asked the git host about (`policy.deliveryPollMs`). */

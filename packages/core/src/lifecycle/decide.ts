@@ -60,6 +60,7 @@ const VERBS: Record<PublishRequestEvent['type'], string> = {
   'review.reject': 'reject',
   'request.withdraw': 'withdraw',
   'request.expire': 'expire',
+  'reminder.send': 'send a reminder for',
   'review.retry': 'retry',
   'publish.progress': 'report progress on',
   'publish.succeeded': 'finish publishing',

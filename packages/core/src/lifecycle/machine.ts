@@ -20,6 +20,10 @@ import {
 export type MachinePolicy = {
   /** Let an admin approve or reject their own request. Default false. */
   allowSelfReview: boolean;
+  /** A pending request's approvers are reminded this long after submission. Default: never. */
+  remindAfterMs?: number | undefined;
+  /** …and again this long after each reminder. Default: `remindAfterMs`. */
+  remindEveryMs?: number | undefined;
 };
 
 /** What the machine holds: the request as it would be stored, and the policy its guards read. */
@@ -57,6 +61,8 @@ export type PublishRequestEvent =
   | { type: 'review.reject'; actor: Actor; at: string; feedback?: string }
   | { type: 'request.withdraw'; actor: Actor; at: string }
   | { type: 'request.expire'; at: string }
+  /** Remind the approvers of a pending request; refused unless one is due (see {@link MachinePolicy}). */
+  | { type: 'reminder.send'; at: string }
   | { type: 'review.retry'; actor: Actor; at: string }
   | { type: 'publish.progress'; at: string; progress: PublishProgress }
   | { type: 'publish.succeeded'; at: string; branch: string; pullRequest: PullRequestRef }
@@ -122,7 +128,7 @@ export type RefuseParams = { code: PublishGateErrorCode; message: string };
 /** Parameters of the `record` action: an audit entry the transition writes, with extra data for it. */
 export type RecordParams = { type: AuditType; data?: Record<string, unknown> };
 /** Parameters of the `notify` action: a notification the transition sends, with extra data for it. */
-export type NotifyParams = { type: PublishEventType; to: 'admins' | 'builder'; data?: Record<string, unknown> };
+export type NotifyParams = { type: PublishEventType; to: 'admins' | 'builder' | 'approvers'; data?: Record<string, unknown> };
 /** What the `publish` actor resolves with: the pushed branch and the opened pull request. */
 export type PublishOutput = { branch: string; pullRequest: PullRequestRef };
 
@@ -155,6 +161,19 @@ const countedApprovals = (request: PublishRequest): number => {
   const people = new Set((request.approvals ?? []).map((approval) => approval.by.id));
   if (rule.requiredApprovals > 1) people.delete(request.builder.id);
   return people.size;
+};
+/**
+ * The oldest version a decision may have been made on and still see the request as it is: the
+ * request's version, or, when only reminders changed it since, the version before them.
+ */
+export const unchangedSince = (request: PublishRequest): number =>
+  request.reminder && request.reminder.version === request.version ? request.reminder.unchangedSince : request.version;
+/** When the next reminder of a pending request is due under `policy`, in ms; undefined when reminders are off. */
+export const nextReminderAt = (request: PublishRequest, policy: MachinePolicy): number | undefined => {
+  if (policy.remindAfterMs === undefined) return undefined;
+  const first = Date.parse(request.createdAt) + policy.remindAfterMs;
+  if (!request.reminder) return first;
+  return Math.max(first, Date.parse(request.reminder.at) + (policy.remindEveryMs ?? policy.remindAfterMs));
 };
 // Said on the submission of a trusted builder whose diff needs a human anyway.
 const HELD_FOR_REVIEW = { heldForReview: 'secret-finding', trusted: true };
@@ -307,6 +326,22 @@ export const publishRequestMachine = setup({
           ? { ...withoutProgress(context.request), updatedAt: event.at, error: event.error }
           : context.request,
     }),
+    // The machine cannot read the storage's version counter, but commit() always stores version + 1.
+    recordReminder: assign({
+      request: ({ context, event }) => {
+        const { request } = context;
+        const before = request.reminder;
+        return withRequest(context, {
+          updatedAt: event.at,
+          reminder: {
+            at: event.at,
+            count: (before?.count ?? 0) + 1,
+            version: request.version + 1,
+            unchangedSince: unchangedSince(request),
+          },
+        });
+      },
+    }),
     clearFailure: assign({
       request: ({ context, event }) => ({ ...withoutError(context.request), updatedAt: event.at }),
     }),
@@ -365,6 +400,10 @@ export const publishRequestMachine = setup({
     // The delivery may move on with this event (see DELIVERY_MOVES).
     deliveryMovesOn: ({ context, event }: Ctx) =>
       isDeliveryEvent(event) && DELIVERY_MOVES[event.type].includes(deliveryStateOf(context.request)),
+    isReminderDue: ({ context, event }: Ctx) => {
+      const due = nextReminderAt(context.request, context.policy);
+      return due !== undefined && due <= Date.parse(event.at);
+    },
     isOverdue: ({ context, event }: Ctx) =>
       context.request.expiresAt !== undefined && Date.parse(context.request.expiresAt) <= Date.parse(event.at),
   },
@@ -372,7 +411,11 @@ export const publishRequestMachine = setup({
   id: 'publishRequest',
   context: ({ input }) => ({
     request: input.request,
-    policy: { allowSelfReview: input.policy?.allowSelfReview ?? false },
+    policy: {
+      allowSelfReview: input.policy?.allowSelfReview ?? false,
+      remindAfterMs: input.policy?.remindAfterMs,
+      remindEveryMs: input.policy?.remindEveryMs,
+    },
   }),
   initial: 'draft',
   states: {
@@ -443,6 +486,15 @@ export const publishRequestMachine = setup({
         'request.expire': [
           { guard: 'isOverdue', target: 'expired', actions: ['touch', record('request.expired'), notify('request.expired', 'builder')] },
           { actions: refuse('invalid_transition', 'The request is not past its deadline.') },
+        ],
+        // At most one reminder per period: the guard reads the last one from the request, and the
+        // gate commits with compare-and-set, so of several sweepers only one stores it.
+        'reminder.send': [
+          {
+            guard: 'isReminderDue',
+            actions: ['recordReminder', record('request.reminder'), notify('request.reminder', 'approvers')],
+          },
+          { actions: refuse('invalid_transition', 'No reminder is due for this request.') },
         ],
       },
     },

@@ -10,6 +10,7 @@ import type {
   PublishJob,
   PublishRequest,
   PublishStatus,
+  Role,
   TrustGrant,
 } from '../schemas/domain.js';
 
@@ -24,6 +25,11 @@ export type RequestFilter = {
   builderId?: string;
   /** Only approved requests whose delivery is in one of these states (a request without `delivery` matches none). */
   deliveryState?: readonly DeliveryState[];
+  /**
+   * A non-admin's queue: requests built by `userId`, and pending requests whose rule (`request.rule`;
+   * none: role `admin`) names `userId` or one of `roles` as an approver.
+   */
+  visibleTo?: { userId: string; roles: readonly Role[] };
 };
 
 /** Audit entries and notifications written in the same transaction as a state change. */
@@ -139,6 +145,20 @@ export interface StoragePort {
     limit: number;
     intervalMs: number;
     pacing?: { key: string; limits: readonly PacingLimit[]; notAfter: string; slots?: Partial<Record<DeliveryState, number>> };
+    signal?: AbortSignal;
+  }): Promise<PublishRequest[]>;
+
+  /**
+   * Up to `limit` pending requests due a reminder at `now`: created at or before `now -
+   * remindAfterMs`, and never reminded (`reminder` absent) or last reminded (`reminder.at`) at or
+   * before `now - remindEveryMs`; oldest first (by `createdAt`, then `id`). Only reads: the gate
+   * stores each reminder with a compare-and-set transition, so concurrent sweepers send one.
+   */
+  listDueReminders(args: {
+    now: string;
+    remindAfterMs: number;
+    remindEveryMs: number;
+    limit: number;
     signal?: AbortSignal;
   }): Promise<PublishRequest[]>;
 

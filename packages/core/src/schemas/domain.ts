@@ -76,12 +76,17 @@ export const blueprintSchema = z.strictObject({ id: idSchema, name: nameSchema, 
 /** A workspace template; trust is scoped per blueprint. */
 export type Blueprint = z.infer<typeof blueprintSchema>;
 
-/** What a diff is computed against: the last published commit, or the blueprint base on a first publish. */
+/**
+ * What a diff is computed against: the last published commit, or the blueprint base on a first
+ * publish. `commit` is any commit of the workspace (the pinned commit of an earlier request): the
+ * "since the last review" diff of a resubmission (see `sincePrevious`).
+ */
 export const baselineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('publication'), sha: shaSchema }),
   z.strictObject({ kind: z.literal('blueprint') }),
+  z.strictObject({ kind: z.literal('commit'), sha: shaSchema }),
 ]);
-/** What a diff is computed against: the last published commit, or the blueprint base on a first publish. */
+/** What a diff is computed against: the last published commit, the blueprint base, or a given commit. */
 export type Baseline = z.infer<typeof baselineSchema>;
 
 // Paths come from git and are displayed; bound them, refuse NUL, but keep every other character
@@ -279,6 +284,42 @@ export type RequestKind = z.infer<typeof requestKindSchema>;
 
 /** Delivery states a rollback may bring back: the pull request was merged (and possibly deployed). */
 export const ROLLBACK_TARGET_STATES: readonly DeliveryState[] = ['merged', 'live'];
+/**
+ * Reminders sent to the approvers of a pending request (`policy.remindAfterMs`): how many, the last
+ * one's time, the version that last one stored, and the version the request had before the
+ * reminders sent since its last other change. A decision made on any version from
+ * `unchangedSince` to `version` saw the request as it is: reminders never make it stale.
+ */
+export const reminderStateSchema = z.strictObject({
+  at: timestampSchema,
+  count: z.number().int().positive(),
+  version: z.number().int().positive(),
+  unchangedSince: z.number().int().positive(),
+});
+/** Reminders sent to the approvers of a pending request. */
+export type ReminderState = z.infer<typeof reminderStateSchema>;
+
+/** Statuses after which a new request of the same workspace carries a `sincePrevious` diff. */
+export const REVIEWED_BEFORE_STATUSES = ['rejected', 'withdrawn'] as const;
+
+/**
+ * What changed since the workspace's previous request was rejected or withdrawn: that request, its
+ * pinned commit, the feedback it got, and the diff from its commit to this request's commit.
+ */
+export const sincePreviousSchema = z.strictObject({
+  requestId: idSchema,
+  status: z.enum(REVIEWED_BEFORE_STATUSES),
+  sha: shaSchema,
+  /** The rejection's feedback, when the previous request was rejected with some. */
+  feedback: z.string().max(20_000).optional(),
+  /** Who rejected or withdrew it, and when. */
+  by: personSchema.optional(),
+  at: timestampSchema,
+  /** From the previous pinned commit to this one, bounded like every patch. */
+  diff: diffSummarySchema,
+});
+/** What changed since the workspace's previous request was rejected or withdrawn. */
+export type SincePrevious = z.infer<typeof sincePreviousSchema>;
 
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export const publishRequestSchema = z.strictObject({
@@ -319,6 +360,16 @@ export const publishRequestSchema = z.strictObject({
   kind: requestKindSchema.optional(),
   /** For a rollback: the earlier request whose published version it brings back. */
   rollbackOf: idSchema.optional(),
+  /** Reminders sent to the approvers while the request was pending (see `policy.remindAfterMs`). */
+  reminder: reminderStateSchema.optional(),
+  /** The workspace's request just before this one, when it was rejected or withdrawn. */
+  previousRequestId: idSchema.optional(),
+  /**
+   * The diff between that request's pinned commit and this one's, with its feedback. Computed once
+   * at submission and stored: both commits are pinned, so the diff can never change, and reading
+   * a request stays a storage read that works even after the workspace's history moved on.
+   */
+  sincePrevious: sincePreviousSchema.optional(),
 });
 /** One ask to publish one pinned commit of one workspace to one subdomain. */
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
@@ -358,6 +409,7 @@ export const publishEventTypeSchema = z.enum([
   'request.live',
   'request.closed',
   'request.deploy_failed',
+  'request.reminder',
   'trust.granted',
   'trust.revoked',
 ]);
@@ -414,10 +466,14 @@ export const auditEntrySchema = auditEntryInputSchema.extend({ seq: z.number().i
 /** One line of the audit history. */
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
-/** Who a notification is for: every admin, or one user. */
+/**
+ * Who a notification is for: every admin, one user, or the approvers of a request's rule (user ids
+ * and roles, as the rule names them; the notifier resolves them to addresses or channels).
+ */
 export const recipientSchema = z.union([
   z.strictObject({ role: z.literal('admin') }),
   z.strictObject({ userId: idSchema, email: emailSchema }),
+  z.strictObject({ approvers: z.array(approverSchema).min(1).max(100) }),
 ]);
 /** Who a notification is for. */
 export type Recipient = z.infer<typeof recipientSchema>;

@@ -120,13 +120,21 @@ export function notificationExample(type: string, data: Record<string, unknown> 
         ...(type === 'request.live' ? { deliveryState: 'live', deploymentUrl: 'https://shop.apps.example/' } : {}),
         ...(type === 'request.rejected' ? { feedback: 'Please remove the debug page.' } : {}),
         ...(type === 'request.failed' ? { error: 'push refused by the remote' } : {}),
+        ...(type === 'request.reminder'
+          ? { reminders: 2, pendingSince: '2026-02-27T09:00:00.000Z', approvals: 1, requiredApprovals: 2 }
+          : {}),
       };
   return {
     id: `note-${type}`,
     type: type as Notification['type'],
     ...(trust ? {} : { requestId: 'req-1' }),
     occurredAt: '2026-03-01T09:00:00.000Z',
-    to: ADMIN_NOTIFICATIONS.has(type) ? { role: 'admin' } : { userId: 'builder-1', email: 'bob@example.com' },
+    to:
+      type === 'request.reminder'
+        ? { approvers: [{ role: 'admin' }, { userId: 'reviewer-1' }] }
+        : ADMIN_NOTIFICATIONS.has(type)
+          ? { role: 'admin' }
+          : { userId: 'builder-1', email: 'bob@example.com' },
     data: { ...base, ...data },
   };
 }

@@ -8,6 +8,7 @@ import { useLabels, usePublishGateStore } from '../PublishGateProvider.js';
 import type { ReviewState } from '../store/reviewActions.js';
 import { ApprovalCount, requiredApprovals } from './ApprovalCount.js';
 import { BuilderEmail } from './BuilderEmail.js';
+import { ChangesSinceFeedback } from './ChangesSinceFeedback.js';
 import { DecisionLine, Outcome } from './DecisionLine.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
@@ -37,7 +38,8 @@ export type RequestReviewProps = {
 
 /**
  * An admin's review of one publish request: the five fields (workspace name, builder email,
- * subdomain, timestamp, diff preview), the builder's note, findings, the trust badge, the full
+ * subdomain, timestamp, diff preview), the builder's note, findings, the trust badge, for a
+ * resubmission the changes since the previous request's feedback ({@link ChangesSinceFeedback}), the full
  * diff, and the decision: approve, or reject with optional feedback for the builder. When someone
  * else decided first, it says so and shows the request as it is now.
  *
@@ -271,6 +273,7 @@ export function RequestReview({
       />
 
       <FindingsList findings={request.findings} labels={labels} headingLevel={sectionLevel} />
+      <ChangesSinceFeedback request={request} labels={labels} headingLevel={sectionLevel} />
       <DiffView diff={request.diff} labels={labels} headingLevel={sectionLevel} />
     </section>
   );

@@ -21,6 +21,7 @@ const LABELS: Record<AuditEntry['type'], string> = {
   'request.live': 'Live',
   'request.closed': 'Closed without merging',
   'request.deploy_failed': 'Deployment failed',
+  'request.reminder': 'Approvers reminded',
   'trust.granted': 'Trust granted',
   'trust.revoked': 'Trust revoked',
   'request.approval_added': 'Approval added',

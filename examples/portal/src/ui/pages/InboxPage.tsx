@@ -16,6 +16,7 @@ const TITLES: Record<Notification['type'], string> = {
   'request.live': 'Your site is live',
   'request.closed': 'Your pull request was closed without merging',
   'request.deploy_failed': 'Your deployment failed',
+  'request.reminder': 'A publish request is still waiting for your review',
   'trust.granted': 'You are trusted: your publishes are auto-approved',
   'trust.revoked': 'Your trust was revoked',
 };

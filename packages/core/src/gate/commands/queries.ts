@@ -9,7 +9,12 @@ import type { HistoryPage, RequestPage } from '../types.js';
 
 const EXPORT_PAGE = 200;
 
-/** `gate.listRequests`: the queue, newest first; builders see only their own requests. */
+/**
+ * `gate.listRequests`: the queue, newest first. Admins see every request; anyone else sees their
+ * own requests and the pending requests whose approval rule names them (by id or role), so an
+ * approver who is not an admin finds what they may approve. `builderId` (their own id) narrows a
+ * non-admin's view to their own requests.
+ */
 export async function listRequests(ctx: GateContext, rawInput: unknown): Promise<RequestPage> {
   const input = parseOrThrow(listRequestsInputSchema, rawInput, 'queue query');
   const limit = input.limit ?? 20;
@@ -17,7 +22,8 @@ export async function listRequests(ctx: GateContext, rawInput: unknown): Promise
   if (!isAdmin && input.builderId !== undefined && input.builderId !== input.actor.id) {
     throw new PublishGateError('forbidden', 'Builders can list only their own requests.');
   }
-  const builderId = isAdmin ? input.builderId : input.actor.id;
+  const builderId = isAdmin || input.builderId !== undefined ? input.builderId : undefined;
+  const visibleTo = isAdmin || builderId !== undefined ? undefined : { userId: input.actor.id, roles: input.actor.roles };
   const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
   const items = await ctx.storage.listRequests({
     filter: {
@@ -25,6 +31,7 @@ export async function listRequests(ctx: GateContext, rawInput: unknown): Promise
       ...(input.blueprintId === undefined ? {} : { blueprintId: input.blueprintId }),
       ...(input.workspaceId === undefined ? {} : { workspaceId: input.workspaceId }),
       ...(builderId === undefined ? {} : { builderId }),
+      ...(visibleTo === undefined ? {} : { visibleTo }),
       ...(input.deliveryState === undefined ? {} : { deliveryState: [input.deliveryState].flat() }),
     },
     ...(after ? { after } : {}),

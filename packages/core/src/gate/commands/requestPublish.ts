@@ -11,6 +11,9 @@ import {
   diffSummarySchema,
   type Publication,
   type PublishRequest,
+  type PublishStatus,
+  REVIEWED_BEFORE_STATUSES,
+  type SincePrevious,
   shaSchema,
   type Workspace,
 } from '../../schemas/domain.js';
@@ -79,12 +82,13 @@ export type SubmitDraftArgs = {
 export async function submitDraft(ctx: GateContext, args: SubmitDraftArgs): Promise<PublishRequest> {
   const { draft, actor, idempotencyKey } = args;
   const { workspace, subdomain } = draft;
-  const [inFlight, claim, publication, trust, rule] = await Promise.all([
+  const [inFlight, claim, publication, trust, rule, [latest]] = await Promise.all([
     ctx.storage.getInFlightRequest({ workspaceId: workspace.id }),
     ctx.storage.getSubdomainClaim({ subdomain }),
     ctx.storage.getPublication({ workspaceId: workspace.id }),
     ctx.storage.getTrust({ blueprintId: workspace.blueprintId, userId: actor.id }),
     ctx.storage.getApprovalRule({ blueprintId: workspace.blueprintId }),
+    ctx.storage.listRequests({ filter: { workspaceId: workspace.id }, limit: 1 }),
   ]);
   // Read first only to fail before committing; the storage enforces both rules on write.
   if (inFlight) throw new PublishGateError('in_flight', `This workspace already has a request that is ${inFlight.status}.`);
@@ -96,7 +100,17 @@ export async function submitDraft(ctx: GateContext, args: SubmitDraftArgs): Prom
   const signal = ctx.portSignal();
   const sha = checkPortResult(shaSchema, (await args.pin({ publication, baseline, signal }))?.sha, 'git', args.pinnedBy ?? 'commit');
   const diff = checkPortResult(diffSummarySchema, await ctx.git.preview({ workspace, baseline, sha, signal }), 'git', 'preview');
-  const submitted = { ...draft, sha, baseline, diff, findings: scanFindings(diff, ctx.policy.findings) };
+  const previous = latest && isReviewedBefore(latest.status) ? latest : undefined;
+  const sincePrevious = previous ? await sincePreviousOf(ctx, workspace, previous, sha, signal) : undefined;
+  const submitted: PublishRequest = {
+    ...draft,
+    sha,
+    baseline,
+    diff,
+    findings: scanFindings(diff, ctx.policy.findings),
+    ...(previous ? { previousRequestId: previous.id } : {}),
+    ...(sincePrevious ? { sincePrevious } : {}),
+  };
 
   let stored: Awaited<ReturnType<typeof commit>>;
   try {
@@ -113,6 +127,42 @@ export async function submitDraft(ctx: GateContext, args: SubmitDraftArgs): Prom
     throw error;
   }
   return stored.job ? publishAndWait(ctx, stored.request, stored.job) : stored.request;
+}
+
+const isReviewedBefore = (status: PublishStatus): status is SincePrevious['status'] =>
+  (REVIEWED_BEFORE_STATUSES as readonly PublishStatus[]).includes(status);
+
+/**
+ * What changed since the workspace's previous request was turned down: the diff between the two
+ * pinned commits, with its feedback. Computed here, once, because both commits are fixed: storing
+ * it keeps `getRequest` a storage read and the diff readable after the workspace's history moves on.
+ */
+async function sincePreviousOf(
+  ctx: GateContext,
+  workspace: Workspace,
+  previous: PublishRequest,
+  sha: string,
+  signal: AbortSignal,
+): Promise<SincePrevious | undefined> {
+  if (!isReviewedBefore(previous.status)) return undefined;
+  const diff = checkPortResult(
+    diffSummarySchema,
+    await ctx.git.preview({ workspace, baseline: { kind: 'commit', sha: previous.sha }, sha, signal }),
+    'git',
+    'preview',
+  );
+  const { decision } = previous;
+  const rejection = previous.status === 'rejected' && decision?.kind === 'rejected' ? decision : undefined;
+  const by = rejection && 'id' in rejection.by ? rejection.by : previous.status === 'withdrawn' ? previous.builder : undefined;
+  return {
+    requestId: previous.id,
+    status: previous.status,
+    sha: previous.sha,
+    ...(rejection?.feedback ? { feedback: rejection.feedback } : {}),
+    ...(by ? { by: { id: by.id, email: by.email } } : {}),
+    at: rejection?.at ?? previous.updatedAt,
+    diff,
+  };
 }
 
 /** The git author of a commit made for `actor`. */

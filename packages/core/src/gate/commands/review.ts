@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { PublishGateError } from '../../errors.js';
-import type { PublishRequestEvent } from '../../lifecycle/machine.js';
+import { type PublishRequestEvent, unchangedSince } from '../../lifecycle/machine.js';
 import { parseOrThrow } from '../../parse.js';
 import type { Actor, PublishRequest } from '../../schemas/domain.js';
 import { approveInputSchema, rejectInputSchema, retryInputSchema, withdrawInputSchema } from '../../schemas/inputs.js';
@@ -85,7 +85,9 @@ export async function commitReview<S extends z.ZodType<ReviewInput>>(
   const input = parseOrThrow(row.schema, rawInput, row.what);
   if (row.text) checkTextLength(row.text.of(input), ctx.policy.maxFeedbackLength, row.text.field);
   const current = await loadVisible(ctx, input.id, input.actor);
-  if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+  // A reminder stores a new version but changes nothing a reviewer looks at: a decision made on
+  // the request as it was before the reminders is not stale.
+  if (input.expectedVersion !== undefined && (input.expectedVersion < unchangedSince(current) || input.expectedVersion > current.version)) {
     throw new PublishGateError(
       'conflict',
       `The request changed since you loaded it (version ${current.version}, you had ${input.expectedVersion}).`,
@@ -95,12 +97,16 @@ export async function commitReview<S extends z.ZodType<ReviewInput>>(
   try {
     committed = await commit(ctx, current.status, current, row.event(input, ctx.now()));
   } catch (error) {
-    if (!(row.reapplyOnConflict && input.expectedVersion === undefined && PublishGateError.is(error) && error.code === 'conflict'))
-      throw error;
+    if (!PublishGateError.is(error, 'conflict')) throw error;
     const fresh = await loadVisible(ctx, input.id, input.actor);
     // Same version: the conflict was the machine's own verdict (approving twice), not a lost race.
     // Another status: the winner decided the request (met its rule, rejected it); the loser is told.
     if (fresh.version === current.version || fresh.status !== current.status) throw error;
+    // Lost only to reminders: every command applies again. Lost to another change of the same
+    // status (an approval short of the rule): only a command that allows it, and only when the
+    // caller did not pin the version.
+    const onlyReminders = unchangedSince(fresh) <= current.version;
+    if (!onlyReminders && !(row.reapplyOnConflict && input.expectedVersion === undefined)) throw error;
     committed = await commit(ctx, fresh.status, fresh, row.event(input, ctx.now()));
   }
   return committed;

@@ -10,7 +10,8 @@ const PAGE = 200;
 const SWEEP_CONCURRENCY = 8;
 
 /**
- * `gate.sweep`: expires overdue pending requests, runs every publish job that is due (interrupted
+ * `gate.sweep`: expires overdue pending requests, reminds the approvers of requests pending for
+ * longer than `policy.remindAfterMs` (once per `remindEveryMs`), runs every publish job that is due (interrupted
  * by a crash, due for a retry, or its turn in the pacing budget has come) to its next stop, and
  * asks the git host about open deliveries (`policy.deliveryPollMs`), and delivers the outbox. Safe on several servers at once: jobs are claimed with leases, every move
  * is a compare-and-set commit, and a request someone else moved first is skipped.
@@ -19,11 +20,13 @@ export async function sweep(ctx: GateContext): Promise<SweepReport> {
   await ctx.dispatcher?.idle();
   const at = ctx.now();
   const expired = await expireOverdue(ctx, at);
+  const reminded = await sendDueReminders(ctx, at);
   const recovered = await runDueJobs(ctx);
   const deliveriesChecked = await pollDeliveries(ctx);
   const delivery = ctx.dispatcher ? await ctx.dispatcher.drain() : { delivered: 0, failed: 0, deadLettered: 0 };
   return {
     expired,
+    reminded,
     recovered,
     deliveriesChecked,
     delivered: delivery.delivered,
@@ -42,6 +45,24 @@ async function expireOverdue(ctx: GateContext, at: string): Promise<number> {
     }
     expired += progressed;
     if (overdue.length < PAGE || progressed === 0) return expired;
+  }
+}
+
+// Reminders run before the outbox is drained below, so a reminder stored here leaves in this sweep.
+async function sendDueReminders(ctx: GateContext, at: string): Promise<number> {
+  const { remindAfterMs, remindEveryMs } = ctx.policy;
+  if (remindAfterMs === undefined || remindEveryMs === undefined) return 0;
+  let reminded = 0;
+  for (;;) {
+    const due = await ctx.storage.listDueReminders({ now: at, remindAfterMs, remindEveryMs, limit: PAGE });
+    let progressed = 0;
+    // The machine judges again whether a reminder is due, and compare-and-set lets one sweeper
+    // store it: a loser's conflict, or a refusal because the winner's reminder is now the last, is skipped.
+    for (const request of due) {
+      if (await skipIfMoved(commit(ctx, request.status, request, { type: 'reminder.send', at }))) progressed += 1;
+    }
+    reminded += progressed;
+    if (due.length < PAGE || progressed === 0) return reminded;
   }
 }
 

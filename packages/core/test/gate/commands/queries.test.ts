@@ -54,6 +54,43 @@ describe('queue and history', () => {
     expect((await gate.history({ actor: builder, requestId: theirs.id })).items).toEqual([]);
   });
 
+  it('a non-admin named in an approval rule sees the pending requests they may approve, their own, and nothing else; and can approve from there', async () => {
+    const { gate, git, clock } = setup();
+    const lead = { id: 'lead-7', email: 'lead@example.com', roles: ['builder' as const] };
+    const leadWorkspace: Workspace = { id: 'ws-lead', name: 'Lead site', blueprintId: 'bp-lead', ownerId: lead.id };
+    const other: Workspace = { id: 'ws-other', name: 'Other', blueprintId: 'bp-other', ownerId: builder2.id };
+    await gate.setApprovalRule({
+      blueprintId: workspace.blueprintId,
+      requiredApprovals: 1,
+      approvers: [{ userId: lead.id }],
+      actor: admin,
+    });
+    for (const ws of [workspace, workspace2, other, leadWorkspace]) git.write(ws, 'a.txt', `${ws.id}\n`);
+    const bobs = await gate.requestPublish({ workspace, subdomain: 'bob-site', actor: builder });
+    clock.advance(1_000);
+    const carols = await gate.requestPublish({ workspace: workspace2, subdomain: 'carol-site', actor: builder2 });
+    clock.advance(1_000);
+    // Another blueprint, default rule (admins): not the lead's to approve.
+    await gate.requestPublish({ workspace: other, subdomain: 'other-site', actor: builder2 });
+    clock.advance(1_000);
+    const leads = await gate.requestPublish({ workspace: leadWorkspace, subdomain: 'lead-site', actor: lead });
+    const queue = async () => (await gate.listRequests({ actor: lead })).items.map((item) => item.id);
+    expect(await queue()).toEqual([leads.id, carols.id, bobs.id]);
+    expect((await gate.listRequests({ actor: lead, status: 'pending', builderId: lead.id })).items.map((item) => item.id)).toEqual([
+      leads.id,
+    ]);
+    // Builders not named anywhere still see only their own.
+    expect((await gate.listRequests({ actor: builder })).items.map((item) => item.id)).toEqual([bobs.id]);
+
+    const approved = await gate.approve({ id: bobs.id, actor: lead, expectedVersion: bobs.version });
+    expect(approved.status).toBe('approved');
+    // Decided: no longer theirs to approve, so it leaves the queue.
+    expect(await queue()).toEqual([leads.id, carols.id]);
+    // A later rule change does not move an in-flight request out of (or into) anyone's queue.
+    await gate.setApprovalRule({ blueprintId: workspace.blueprintId, requiredApprovals: 1, approvers: [{ role: 'admin' }], actor: admin });
+    expect(await queue()).toEqual([leads.id, carols.id]);
+  });
+
   it('history pages with afterSeq and exports as NDJSON and CSV', async () => {
     const { gate, git } = setup();
     git.write(workspace, 'a.txt', 'a\n');
