@@ -1,96 +1,29 @@
 // The whole portal in Debian's Chromium: a builder edits and publishes, an admin reviews the five
 // fields and the diff and approves, rejects with feedback, and trusts; each outcome is checked in
 // the UI and in the real bare remote and GitHub emulator behind it.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Actor, PublishRequest } from '@publishgate/core';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Portal, startPortal } from '../src/server/portal.js';
-import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, remoteBranchSha, resultsDir, warnLoudly } from './support.js';
-
-const status = browserStatus();
-if (!status.available && !status.required) warnLoudly(`portal browser tests: ${status.message}`);
-
-// Two shared cores run this next to other suites: wait generously, fail with a screenshot.
-const UI_WAIT = { timeout: 20_000, interval: 100 };
-const ACTION_TIMEOUT_MS = 45_000;
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
+import { remoteBranchSha } from './support.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
-const screenshotsDir = join(resultsDir, 'screenshots');
 
-if (!status.available && status.required) {
-  describe('portal in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
-    it('has Chromium to run in', () => {
-      expect.fail(status.message);
-    });
-  });
-}
+const available = chromiumAvailable('portal browser tests');
 
-describe.runIf(status.available)('portal in Chromium', () => {
-  let workDir: string;
-  let portal: Portal;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-e2e-'));
-    await mkdir(screenshotsDir, { recursive: true });
-    const uiDir = join(workDir, 'ui');
-    await buildUi(uiDir);
-    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-
-  // On failure, every open page is saved next to the screenshots, to see what the browser saw.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    let index = 0;
-    for (const browserContext of contexts) {
-      for (const page of browserContext.pages()) {
-        index += 1;
-        await page.screenshot({ path: join(resultsDir, 'failures', `${name}-${index}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await portal?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+describe.runIf(available)('portal in Chromium', () => {
+  const suite = usePortalInChromium('e2e');
 
   /** A fresh browser profile signed in through the dev-only sign-in page. */
   async function signIn(name: 'Bob' | 'Carol' | 'Ada', options: { screenshot?: string } = {}): Promise<Page> {
-    // Pages from browser.newContext(): @axe-core/playwright needs them (not a persistent context).
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.goto(portal.url);
+    const page = await suite.newPage();
+    await page.goto(suite.portal.url);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI_WAIT).toBe('Sign in as a demo user');
     await expect(page.getByText('Dev-only sign-in.').first().isVisible()).resolves.toBe(true);
-    if (options.screenshot) await shoot(page, options.screenshot);
+    if (options.screenshot) await suite.shoot(page, options.screenshot);
     await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
     await page.waitForURL((url) => url.pathname !== '/');
     return page;
-  }
-
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
-  }
-
-  async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const summary = results.violations.map(
-      (violation) =>
-        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
-    expect(summary, `axe violations on ${what}`).toEqual([]);
   }
 
   async function editAndSave(page: Page, path: string, content: string): Promise<void> {
@@ -115,7 +48,7 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await dialog.getByText(`${subdomain} is available.`).waitFor();
     const submit = dialog.getByRole('button', { name: 'Request publish' });
     await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
-    if (options.screenshot) await shoot(page, options.screenshot);
+    if (options.screenshot) await suite.shoot(page, options.screenshot);
     await submit.click();
     // The visible notice, not its copy in the screen-reader live region.
     const outcome = dialog.locator('p.pg-notice').filter({ hasText: /^(Request sent\.|Auto-approved)/ });
@@ -127,7 +60,7 @@ describe.runIf(status.available)('portal in Chromium', () => {
   }
 
   async function latestRequest(workspaceId: string): Promise<PublishRequest> {
-    const page = await portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 });
+    const page = await suite.portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 });
     const request = page.items[0];
     if (!request) throw new Error(`no request for ${workspaceId}`);
     return request;
@@ -146,8 +79,8 @@ describe.runIf(status.available)('portal in Chromium', () => {
   async function expectPublished(request: PublishRequest): Promise<void> {
     expect(request.status).toBe('approved');
     expect(request.branch).toBeTruthy();
-    await expect(remoteBranchSha(portal.data.remoteDir, request.branch as string)).resolves.toBe(request.sha);
-    const pulls = portal.emulator?.pulls().filter((pull) => pull.head === request.branch) ?? [];
+    await expect(remoteBranchSha(suite.portal.data.remoteDir, request.branch as string)).resolves.toBe(request.sha);
+    const pulls = suite.portal.emulator?.pulls().filter((pull) => pull.head === request.branch) ?? [];
     expect(pulls).toHaveLength(1);
     expect(pulls[0]?.headSha).toBe(request.sha);
     expect(request.pullRequest?.number).toBe(pulls[0]?.number);
@@ -170,7 +103,7 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await expectNoAxeViolations(bob, 'the sign-in page');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes for everyone</h1>\n');
-    await shoot(bob, '02-workspace');
+    await suite.shoot(bob, '02-workspace');
     await expectNoAxeViolations(bob, 'the workspace page');
 
     const outcome = await publish(bob, 'bike-shop', { screenshot: '03-publish-dialog' });
@@ -189,7 +122,7 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await expect(row.locator('[data-pg-field="subdomain"]').textContent()).resolves.toBe('bike-shop');
     await expect(row.locator('[data-pg-field="submitted"] time').getAttribute('datetime')).resolves.toBe(request.createdAt);
     await expect(row.locator('[data-pg-field="changes"]').textContent()).resolves.toMatch(/1 file.*\+\d+ −\d+/);
-    await shoot(ada, '04-approvals-queue');
+    await suite.shoot(ada, '04-approvals-queue');
     await expectNoAxeViolations(ada, 'the approvals page');
 
     await review(ada, request);
@@ -199,7 +132,7 @@ describe.runIf(status.available)('portal in Chromium', () => {
     // The diff: the file is listed with its counts; small, it starts expanded and shows the added line.
     await expect(reviewPanel.getByRole('button', { name: 'index.html' }).getAttribute('aria-expanded')).resolves.toBe('true');
     await reviewPanel.locator('[data-pg-line="add"]').filter({ hasText: '+<h1>Bikes for everyone</h1>' }).waitFor();
-    await shoot(ada, '05-request-review');
+    await suite.shoot(ada, '05-request-review');
     await expectNoAxeViolations(ada, 'the request review');
     await reviewPanel.getByRole('button', { name: 'Approve and publish' }).click();
     await notice(reviewPanel, 'Approved. The commit was pushed and the pull request opened.').waitFor();
@@ -208,22 +141,22 @@ describe.runIf(status.available)('portal in Chromium', () => {
     expect(approved.id).toBe(request.id);
     expect(approved.sha).toBe(request.sha);
     await expectPublished(approved);
-    expect(portal.emulator?.pulls()).toHaveLength(1);
+    expect(suite.portal.emulator?.pulls()).toHaveLength(1);
 
     // Live: the builder's page learns of the approval from the event stream, without a reload.
     await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
     await publishStatus(bob).getByText('Published').first().waitFor();
     const links = bob.locator(`[data-request-id="${request.id}"]`);
     await links.getByRole('link', { name: `pull request #${approved.pullRequest?.number}` }).waitFor();
-    await shoot(bob, '06-builder-approved');
+    await suite.shoot(bob, '06-builder-approved');
 
     await links.getByRole('link', { name: approved.branch }).click();
     await expect.poll(() => bob.getByTestId('branch-sha').textContent(), UI_WAIT).toBe(approved.sha);
-    await shoot(bob, '07-remote-branch');
+    await suite.shoot(bob, '07-remote-branch');
   });
 
   it('while GitHub holds back the pull request, the review and the builder follow the publish steps live; released, it is published', async () => {
-    const emulator = portal.emulator;
+    const emulator = suite.portal.emulator;
     if (!emulator) throw new Error('the portal runs without the GitHub emulator');
     const bob = await signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
@@ -242,15 +175,15 @@ describe.runIf(status.available)('portal in Chromium', () => {
       const step = 'Opening the pull request';
       await reviewPanel.getByRole('status', { name: 'Publish progress' }).filter({ hasText: step }).waitFor();
       await publishStatus(bob).getByRole('status', { name: 'Publish progress' }).filter({ hasText: step }).waitFor();
-      await shoot(bob, '06b-builder-publishing');
-      const during = await portal.gate.getRequest({ id: request.id, actor: admin });
+      await suite.shoot(bob, '06b-builder-publishing');
+      const during = await suite.portal.gate.getRequest({ id: request.id, actor: admin });
       expect(during).toMatchObject({ status: 'approving', progress: { step: 'opening-pull-request', attempt: 1 } });
     } finally {
       hold.release();
     }
     await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
     await expect.poll(() => publishStatus(bob).getByRole('status', { name: 'Publish progress' }).count(), UI_WAIT).toBe(0);
-    await expectPublished(await portal.gate.getRequest({ id: request.id, actor: admin }));
+    await expectPublished(await suite.portal.gate.getRequest({ id: request.id, actor: admin }));
   });
 
   it('admin rejects with feedback; the builder sees the feedback, resubmits, and the resubmission is approved', async () => {
@@ -268,13 +201,13 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await reviewPanel.getByLabel('Feedback for the builder (optional)').fill(feedback);
     await reviewPanel.getByRole('button', { name: 'Reject request' }).click();
     await notice(reviewPanel, 'Rejected. The builder was notified.').waitFor();
-    const rejected = await portal.gate.getRequest({ id: first.id, actor: admin });
+    const rejected = await suite.portal.gate.getRequest({ id: first.id, actor: admin });
     expect(rejected.status).toBe('rejected');
     expect(rejected.decision?.feedback).toBe(feedback);
-    expect(portal.emulator?.pulls().filter((pull) => pull.head.includes(first.id))).toHaveLength(0);
+    expect(suite.portal.emulator?.pulls().filter((pull) => pull.head.includes(first.id))).toHaveLength(0);
 
     await publishStatus(carol).locator('[data-pg-feedback]').getByText(feedback).waitFor();
-    await shoot(carol, '08-builder-rejected');
+    await suite.shoot(carol, '08-builder-rejected');
 
     await editAndSave(carol, 'styles.css', 'body { background: #f4efe6; color: #2b1d0e; }\n');
     expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
@@ -302,11 +235,14 @@ describe.runIf(status.available)('portal in Chromium', () => {
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-checked'), UI_WAIT).toBe('true');
     await expect
-      .poll(async () => (await portal.gate.listTrust({ actor: admin })).some((grant) => grant.userId === 'u-bob' && grant.active), UI_WAIT)
+      .poll(
+        async () => (await suite.portal.gate.listTrust({ actor: admin })).some((grant) => grant.userId === 'u-bob' && grant.active),
+        UI_WAIT,
+      )
       .toBe(true);
-    await shoot(ada, '09-trusted-builder');
+    await suite.shoot(ada, '09-trusted-builder');
 
-    const before = await portal.gate.history({ actor: admin, limit: 1000 });
+    const before = await suite.portal.gate.history({ actor: admin, limit: 1000 });
     const adminActionsBefore = before.items.filter((entry) => 'email' in entry.actor && entry.actor.email === admin.email).length;
 
     const bob = await signIn('Bob');
@@ -318,14 +254,14 @@ describe.runIf(status.available)('portal in Chromium', () => {
     const request = await latestRequest('ws-bob');
     expect(request.decision?.by).toEqual({ trust: true });
     await expectPublished(request);
-    const after = await portal.gate.history({ actor: admin, limit: 1000 });
+    const after = await suite.portal.gate.history({ actor: admin, limit: 1000 });
     expect(after.items.filter((entry) => 'email' in entry.actor && entry.actor.email === admin.email)).toHaveLength(adminActionsBefore);
     await publishStatus(bob).and(bob.locator('[data-pg-status="approved"]')).waitFor();
-    await shoot(bob, '10-builder-auto-approved');
+    await suite.shoot(bob, '10-builder-auto-approved');
 
     await openApprovals(ada);
     await ada.locator('table.history tr[data-audit-type="request.approved"]').first().waitFor();
-    await shoot(ada, '11-approvals-history');
+    await suite.shoot(ada, '11-approvals-history');
     await expectNoAxeViolations(ada, 'the approvals page with history and trust');
   });
   it('regression: the editor keeps unsaved typing when a file is clicked, and asks before opening another', async () => {

@@ -2,23 +2,13 @@
 // admins, bulk approval of three requests from the queue, and the dev-only "Simulate deploy"
 // (merge → live through signed webhooks) that turns the builder's page to "Live at …". Pages are
 // driven by roles and labels; every outcome is also checked in the gate and the emulators behind it.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Actor, PublishRequest, Workspace } from '@publishgate/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../src/server/demoData.js';
-import { type Portal, startPortal } from '../src/server/portal.js';
-import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, resultsDir, warnLoudly } from './support.js';
-
-const status = browserStatus();
-if (!status.available && !status.required) warnLoudly(`portal review browser tests: ${status.message}`);
-
-// Two shared cores run this next to other suites: wait generously, fail with a screenshot.
-const UI_WAIT = { timeout: 20_000, interval: 100 };
-const ACTION_TIMEOUT_MS = 45_000;
+import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
 const owners: Record<string, Actor> = {
@@ -26,90 +16,36 @@ const owners: Record<string, Actor> = {
   'ws-carol': { id: 'u-carol', email: 'carol@example.com', roles: ['builder'] },
   'ws-dan': { id: 'u-dan', email: 'dan@example.com', roles: ['builder'] },
 };
-const screenshotsDir = join(resultsDir, 'screenshots');
 
-if (!status.available && status.required) {
-  describe('portal review in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
-    it('has Chromium to run in', () => {
-      expect.fail(status.message);
-    });
-  });
-}
+const available = chromiumAvailable('portal review browser tests');
 
-describe.runIf(status.available)('portal review in Chromium: two approvers, bulk decisions, simulate deploy', () => {
-  let workDir: string;
-  let portal: Portal;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-review-e2e-'));
-    await mkdir(screenshotsDir, { recursive: true });
-    const uiDir = join(workDir, 'ui');
-    await buildUi(uiDir);
-    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    let index = 0;
-    for (const browserContext of contexts) {
-      for (const page of browserContext.pages()) {
-        index += 1;
-        await page.screenshot({ path: join(resultsDir, 'failures', `review-${name}-${index}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await portal?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+describe.runIf(available)('portal review in Chromium: two approvers, bulk decisions, simulate deploy', () => {
+  const suite = usePortalInChromium('review');
 
   /** A fresh browser profile signed in through the dev-only sign-in page. */
   async function signIn(name: 'Bob' | 'Ada' | 'Grace'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.goto(portal.url);
+    const page = await suite.newPage();
+    await page.goto(suite.portal.url);
     await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
     await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
     await page.waitForURL((url) => url.pathname !== '/');
     return page;
   }
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
-  }
-
-  async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const summary = results.violations.map(
-      (violation) =>
-        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
-    expect(summary, `axe violations on ${what}`).toEqual([]);
-  }
-
   /** A builder's change, submitted through the gate (these tests are about what the admins do with it). */
   async function submit(workspaceId: string, path: string, content: string, subdomain: string): Promise<PublishRequest> {
     const workspace = DEMO_WORKSPACES.find((candidate) => candidate.id === workspaceId) as Workspace;
-    await mkdir(join(portal.workspaceDir(workspaceId), 'posts'), { recursive: true });
-    await writeFile(join(portal.workspaceDir(workspaceId), path), content);
-    return portal.gate.requestPublish({ workspace, subdomain, actor: owners[workspaceId] as Actor });
+    await mkdir(join(suite.portal.workspaceDir(workspaceId), 'posts'), { recursive: true });
+    await writeFile(join(suite.portal.workspaceDir(workspaceId), path), content);
+    return suite.portal.gate.requestPublish({ workspace, subdomain, actor: owners[workspaceId] as Actor });
   }
 
   async function stored(id: string): Promise<PublishRequest> {
-    return portal.gate.getRequest({ id, actor: admin });
+    return suite.portal.gate.getRequest({ id, actor: admin });
   }
 
   it('a blueprint asking for 2 of 2 approvals: the first admin sees "1 of 2", the second admin’s approval publishes', async () => {
-    await portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 2, actor: admin });
+    await suite.portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 2, actor: admin });
     const request = await submit('ws-dan', 'posts/two-keys.md', '# Two keys\n', 'dans-notes');
     expect(request.status).toBe('pending');
 
@@ -128,7 +64,7 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
     await review.getByText('1 of 2 approvals', { exact: true }).waitFor();
     await review.getByText(/^ada@example\.com on /).waitFor();
     expect((await stored(request.id)).status).toBe('pending');
-    await shoot(ada, 'review-01-first-of-two-approvals');
+    await suite.shoot(ada, 'review-01-first-of-two-approvals');
     await expectNoAxeViolations(ada, 'the review after the first of two approvals');
 
     const grace = await signIn('Grace');
@@ -147,11 +83,11 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
     const published = await stored(request.id);
     expect(published.approvals?.map((approval) => approval.by.email)).toEqual(['ada@example.com', 'grace@example.com']);
     // Published into the blog's own repository, with exactly one pull request.
-    expect(portal.emulators['bp-blog']?.pulls().filter((pull) => pull.head === published.branch)).toHaveLength(1);
+    expect(suite.portal.emulators['bp-blog']?.pulls().filter((pull) => pull.head === published.branch)).toHaveLength(1);
   });
 
   it('bulk approval: an admin selects three pending requests in the queue, confirms with their findings, and all three are approved', async () => {
-    await portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 1, actor: admin });
+    await suite.portal.gate.setApprovalRule({ blueprintId: 'bp-blog', requiredApprovals: 1, actor: admin });
     const requests = [
       await submit('ws-bob', 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes in bulk</h1>\n', 'bike-shop'),
       await submit('ws-carol', '.env', 'CAFE_TOKEN=not-a-secret\n', 'corner-cafe'),
@@ -173,7 +109,7 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
     for (const name of ['Select Bike shop (bike-shop)', 'Select Corner cafe (corner-cafe)', 'Select Dan’s notes (dans-notes)'])
       await expect(queue.getByRole('checkbox', { name }).isChecked()).resolves.toBe(true);
     await queue.getByText('3 requests selected').waitFor();
-    await shoot(ada, 'review-02-three-selected');
+    await suite.shoot(ada, 'review-02-three-selected');
 
     await approveSelected.click();
     const dialog = ada.getByRole('dialog', { name: 'Approve 3 requests' });
@@ -183,14 +119,14 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
     await item('Corner cafe').getByText('Environment file', { exact: true }).waitFor();
     await item('Bike shop').getByText('No findings').waitFor();
     await expectNoAxeViolations(ada, 'the bulk approve confirmation');
-    await shoot(ada, 'review-03-bulk-confirmation');
+    await suite.shoot(ada, 'review-03-bulk-confirmation');
     await dialog.getByLabel('Comment for the record (optional)').fill('Checked together');
     await dialog.getByRole('button', { name: 'Approve 3 requests' }).click();
 
     await dialog.getByRole('button', { name: 'Done' }).waitFor();
     for (const name of ['Bike shop', 'Corner cafe', 'Dan’s notes']) await item(name).getByText('Approved', { exact: true }).waitFor();
     await dialog.getByText('3 requests decided.').and(dialog.locator('p.pg-notice')).waitFor();
-    await shoot(ada, 'review-04-bulk-results');
+    await suite.shoot(ada, 'review-04-bulk-results');
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     await queue.getByText('No requests match these filters.').waitFor();
@@ -206,14 +142,14 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
   });
 
   it('simulate deploy (dev-only): the admin merges the pull request on the emulator and it goes live; the builder sees "Live at …" with the link', async () => {
-    const request = (await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
+    const request = (await suite.portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
     expect(request).toMatchObject({ status: 'approved', subdomain: 'bike-shop', delivery: { state: 'pull-request-open' } });
     const bob = await signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
 
     const ada = await signIn('Ada');
     // Where `requestUrl` points (pull request bodies, notifications): the request page.
-    await ada.goto(`${portal.url}/requests/${request.id}`);
+    await ada.goto(`${suite.portal.url}/requests/${request.id}`);
     const controls = ada.getByRole('region', { name: 'Demo controls (dev-only)' });
     await controls.waitFor();
     await expectNoAxeViolations(ada, 'the request page with the demo controls');
@@ -225,12 +161,12 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
       .getByRole('region', { name: 'Review: Bike shop' })
       .getByRole('link', { name: 'https://bike-shop.apps.example.com' })
       .waitFor();
-    await shoot(ada, 'review-05-simulated-deploy');
+    await suite.shoot(ada, 'review-05-simulated-deploy');
 
     // The merge and the deployment reached the gate as signed webhooks, and the builder's page, live.
-    const pull = portal.emulator?.pulls().find((candidate) => candidate.number === request.pullRequest?.number);
+    const pull = suite.portal.emulator?.pulls().find((candidate) => candidate.number === request.pullRequest?.number);
     expect(pull?.state).toBe('closed');
-    expect(portal.emulator?.webhookDeliveries()).toEqual([
+    expect(suite.portal.emulator?.webhookDeliveries()).toEqual([
       { event: 'pull_request', status: 200 },
       { event: 'deployment_status', status: 200 },
     ]);
@@ -241,7 +177,7 @@ describe.runIf(status.available)('portal review in Chromium: two approvers, bulk
     await link.waitFor();
     await expect(link.getAttribute('href')).resolves.toMatch(/^https:\/\/bike-shop\.apps\.example\.com\/?$/);
     await bob.getByText('Live at https://bike-shop.apps.example.com', { exact: true }).first().waitFor();
-    await shoot(bob, 'review-06-builder-live');
+    await suite.shoot(bob, 'review-06-builder-live');
     await expectNoAxeViolations(bob, 'the builder’s page with the live publish');
   });
 });

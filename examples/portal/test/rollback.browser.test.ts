@@ -1,70 +1,23 @@
 // Issue 16 in Chromium: a builder rolls a workspace back to an earlier merged version from the
 // publish history; the confirmation shows what the rollback changes, and the request that results
 // is an ordinary one whose pull request on the emulated GitHub has exactly the one restore commit.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Actor, PublishRequest } from '@publishgate/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Portal, startPortal } from '../src/server/portal.js';
-import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, remoteBranchSha, resultsDir, run, warnLoudly } from './support.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
+import { remoteBranchSha, run } from './support.js';
 
-const status = browserStatus();
-if (!status.available && !status.required) warnLoudly(`portal rollback browser test: ${status.message}`);
-
-const UI_WAIT = { timeout: 20_000, interval: 100 };
-const ACTION_TIMEOUT_MS = 45_000;
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
 
-if (!status.available && status.required) {
-  describe('portal rollback in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
-    it('has Chromium to run in', () => {
-      expect.fail(status.message);
-    });
-  });
-}
+const available = chromiumAvailable('portal rollback browser test');
 
-describe.runIf(status.available)('portal rollback in Chromium', () => {
-  let workDir: string;
-  let portal: Portal;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-rollback-'));
-    const uiDir = join(workDir, 'ui');
-    await buildUi(uiDir);
-    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    await mkdir(join(resultsDir, 'failures'), { recursive: true });
-    let index = 0;
-    for (const browserContext of contexts) {
-      for (const page of browserContext.pages()) {
-        index += 1;
-        await page.screenshot({ path: join(resultsDir, 'failures', `rollback-${index}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await portal?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+describe.runIf(available)('portal rollback in Chromium', () => {
+  const suite = usePortalInChromium('rollback');
 
   async function signInAsBob(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.goto(portal.url);
+    const page = await suite.newPage();
+    await page.goto(suite.portal.url);
     await page.getByRole('button', { name: /^Sign in as Bob\b/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     return page;
@@ -92,11 +45,11 @@ describe.runIf(status.available)('portal rollback in Chromium', () => {
     await dialog.getByRole('button', { name: 'Request publish' }).click();
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const pending = (await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
-    const approved = await portal.gate.approve({ id: pending.id, actor: admin });
+    const pending = (await suite.portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
+    const approved = await suite.portal.gate.approve({ id: pending.id, actor: admin });
     const number = approved.pullRequest?.number as number;
-    const mergeSha = await portal.emulator?.mergePullRequest(number);
-    await portal.gate.reportDelivery({
+    const mergeSha = await suite.portal.emulator?.mergePullRequest(number);
+    await suite.portal.gate.reportDelivery({
       pullRequest: { number, branch: approved.branch as string },
       event: 'merged',
       ...(mergeSha ? { mergeSha } : {}),
@@ -121,7 +74,7 @@ describe.runIf(status.available)('portal rollback in Chromium', () => {
     await dialog.waitFor();
     // Before asking, the confirmation shows what the rollback would change.
     await dialog.locator('[data-pg-rollback-preview] [data-pg-line="remove"]').filter({ hasText: '-<h1>Bikes and boats</h1>' }).waitFor();
-    expect(await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob' }).then((page) => page.items.length)).toBe(2);
+    expect(await suite.portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob' }).then((page) => page.items.length)).toBe(2);
     await dialog.getByLabel('Note for the reviewer (optional)').fill('Boats broke checkout');
     await dialog.getByRole('button', { name: 'Request rollback' }).click();
     await dialog.locator('.pg-notice').filter({ hasText: 'Rollback requested.' }).waitFor();
@@ -133,18 +86,18 @@ describe.runIf(status.available)('portal rollback in Chromium', () => {
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    const rollback = (await portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
+    const rollback = (await suite.portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
     expect(rollback).toMatchObject({ status: 'pending', kind: 'rollback', rollbackOf: first.id, note: 'Boats broke checkout' });
     await history.locator(`li[data-pg-request="${rollback.id}"][data-pg-kind="rollback"]`).waitFor();
     // While it waits for review, no further rollback can be asked for.
     await expect.poll(() => firstRow.getByRole('button', { name: /^Roll back/ }).isDisabled(), UI_WAIT).toBe(true);
 
-    const approved = await portal.gate.approve({ id: rollback.id, actor: admin });
+    const approved = await suite.portal.gate.approve({ id: rollback.id, actor: admin });
     expect(approved.status).toBe('approved');
-    await expect(remoteBranchSha(portal.data.remoteDir, approved.branch as string)).resolves.toBe(rollback.sha);
-    expect(await portal.emulator?.pullRequestCommits(approved.pullRequest?.number as number)).toEqual([rollback.sha]);
+    await expect(remoteBranchSha(suite.portal.data.remoteDir, approved.branch as string)).resolves.toBe(rollback.sha);
+    expect(await suite.portal.emulator?.pullRequestCommits(approved.pullRequest?.number as number)).toEqual([rollback.sha]);
     const tree = async (sha: string) =>
-      (await run('git', ['--git-dir', portal.data.remoteDir, 'rev-parse', `${sha}^{tree}`])).stdout.trim();
+      (await run('git', ['--git-dir', suite.portal.data.remoteDir, 'rev-parse', `${sha}^{tree}`])).stdout.trim();
     expect(await tree(rollback.sha)).toBe(await tree(first.sha));
   });
 });

@@ -2,93 +2,26 @@
 // with feedback, the builder edits one more file and resubmits; the admin's review then shows the
 // earlier feedback and a diff of only what changed after the rejection, next to the full diff.
 // Pages are driven by roles and labels; the outcome is also checked in the gate.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Actor, PublishRequest } from '@publishgate/core';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Portal, startPortal } from '../src/server/portal.js';
-import { browserStatus, buildUi, CHROMIUM, CHROMIUM_ARGS, resultsDir, warnLoudly } from './support.js';
-
-const status = browserStatus();
-if (!status.available && !status.required) warnLoudly(`portal "changes since feedback" browser tests: ${status.message}`);
-
-// Two shared cores run this next to other suites: wait generously, fail with a screenshot.
-const UI_WAIT = { timeout: 20_000, interval: 100 };
-const ACTION_TIMEOUT_MS = 45_000;
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
-const screenshotsDir = join(resultsDir, 'screenshots');
 
-if (!status.available && status.required) {
-  describe('portal "changes since feedback" in Chromium (required by PUBLISHGATE_REQUIRE_BROWSER=1)', () => {
-    it('has Chromium to run in', () => {
-      expect.fail(status.message);
-    });
-  });
-}
+const available = chromiumAvailable('portal "changes since feedback" browser tests');
 
-describe.runIf(status.available)('portal "changes since feedback" in Chromium', () => {
-  let workDir: string;
-  let portal: Portal;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'publishgate-portal-since-e2e-'));
-    await mkdir(screenshotsDir, { recursive: true });
-    const uiDir = join(workDir, 'ui');
-    await buildUi(uiDir);
-    portal = await startPortal({ dataDir: join(workDir, 'data'), uiDir, port: 0, sweepIntervalMs: 500, log: () => {} });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-
-  // On failure, every open page is saved next to the screenshots, to see what the browser saw.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-    let index = 0;
-    for (const browserContext of contexts) {
-      for (const page of browserContext.pages()) {
-        index += 1;
-        await page.screenshot({ path: join(resultsDir, 'failures', `since-${name}-${index}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await portal?.close();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
+  const suite = usePortalInChromium('since');
 
   /** A fresh browser profile signed in through the dev-only sign-in page. */
   async function signIn(name: 'Carol' | 'Ada'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    const page = await context.newPage();
-    await page.goto(portal.url);
+    const page = await suite.newPage();
+    await page.goto(suite.portal.url);
     await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
     await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
     await page.waitForURL((url) => url.pathname !== '/');
     return page;
-  }
-
-  async function shoot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
-  }
-
-  async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
-    const results = await new AxeBuilder({ page }).analyze();
-    const summary = results.violations.map(
-      (violation) =>
-        `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
-    expect(summary, `axe violations on ${what}`).toEqual([]);
   }
 
   async function editAndSave(page: Page, path: string, content: string): Promise<void> {
@@ -123,7 +56,7 @@ describe.runIf(status.available)('portal "changes since feedback" in Chromium', 
   }
 
   async function latestRequest(workspaceId: string): Promise<PublishRequest> {
-    const request = (await portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 })).items[0];
+    const request = (await suite.portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 })).items[0];
     if (!request) throw new Error(`no request for ${workspaceId}`);
     return request;
   }
@@ -165,7 +98,7 @@ describe.runIf(status.available)('portal "changes since feedback" in Chromium', 
     await firstReview.getByLabel('Feedback for the builder (optional)').fill(feedback);
     await firstReview.getByRole('button', { name: 'Reject request' }).click();
     await firstReview.locator('p.pg-notice').filter({ hasText: 'Rejected. The builder was notified.' }).waitFor();
-    await expect.poll(async () => (await portal.gate.getRequest({ id: first.id, actor: admin })).status, UI_WAIT).toBe('rejected');
+    await expect.poll(async () => (await suite.portal.gate.getRequest({ id: first.id, actor: admin })).status, UI_WAIT).toBe('rejected');
 
     // The builder answers the feedback in one more file; the stylesheet stays as it was submitted.
     await carol.getByText(feedback).first().waitFor();
@@ -191,7 +124,7 @@ describe.runIf(status.available)('portal "changes since feedback" in Chromium', 
     await since.getByRole('heading', { name: 'Changed since the previous request' }).waitFor();
     // Only the file edited after the rejection, expanded, with its new line.
     await expect.poll(() => fileNames(since), UI_WAIT).toEqual(['README.md']);
-    await expect(since.getByRole('button', { name: 'README.md' }).getAttribute('aria-expanded')).resolves.toBe('true');
+    await expect(since.getByRole('button', { name: 'README.md', exact: true }).getAttribute('aria-expanded')).resolves.toBe('true');
     await since.getByText('Run by Carol, open every day but Monday.').waitFor();
     await expect(since.getByText('#2b1d0e').count()).resolves.toBe(0);
 
@@ -199,7 +132,7 @@ describe.runIf(status.available)('portal "changes since feedback" in Chromium', 
     await review.getByRole('heading', { name: 'Changes', exact: true }).waitFor();
     await expect.poll(async () => (await fileNames(review)).sort(), UI_WAIT).toEqual(['README.md', 'README.md', 'styles.css']);
     await expect(review.getByRole('button', { name: 'styles.css' }).count()).resolves.toBe(1);
-    await shoot(ada, 'since-01-changes-since-feedback');
+    await suite.shoot(ada, 'since-01-changes-since-feedback');
     await expectNoAxeViolations(ada, 'the review of a resubmission with changes since feedback');
   });
 });
