@@ -191,6 +191,8 @@ export async function verifyWebhookSignature(args: VerifyWebhookArgs | VerifyLeg
  * @example
  * ```ts
  * import { Webhook } from 'standardwebhooks';
+ * // headers: a plain record of the webhook-id, webhook-timestamp and webhook-signature strings
+ * // (Node's req.headers is typed with arrays; pick the three out)
  * new Webhook(toStandardWebhookSecret(process.env.HOOK_SECRET!)).verify(rawBody, headers);
  * ```
  */
