@@ -38,8 +38,9 @@ const FAN_OUT = Symbol.for('publishgate.fanOutNotifier');
  * const gate = createPublishGate({
  *   // ...
  *   notifier: fanOutNotifier([
- *     { name: 'slack', notifier: createSlackNotifier({ token, channel: () => '#publishing' }) },
- *     { name: 'email', notifier: createEmailNotifier({ transport, from: 'publishgate@example.com' }) },
+ *     { name: 'slack', notifier: createSlackNotifier({ token, adminChannel: 'C0ADMINS' }) },
+ *     { name: 'email', notifier: createEmailNotifier({ transport, from: 'publishgate@example.com', adminAddresses }) },
+ *     { name: 'webhook', notifier: createWebhookNotifier({ url: 'https://hooks.example.com/publishgate', secret }) },
  *   ]),
  * });
  * // A dead letter now names its channel; redeliver tries that channel alone:

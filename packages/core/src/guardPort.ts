@@ -7,9 +7,11 @@ import { type PortName, PublishGateError } from './errors.js';
  * Errors that already are PublishGateErrors (an adapter reporting `conflict` or
  * `nothing_to_publish`) pass through unchanged.
  *
+ * `label` names one of several adapters of a port in the message (a fan-out channel).
+ *
  * @internal Exported for adapter tests that check how their errors reach the gate.
  */
-export function guardPort<T extends object>(port: T, name: PortName): T {
+export function guardPort<T extends object>(port: T, name: PortName, label?: string): T {
   const wrapped: Record<string, unknown> = {};
   for (const key of methodNames(port)) {
     const method = (port as Record<string, unknown>)[key];
@@ -18,15 +20,18 @@ export function guardPort<T extends object>(port: T, name: PortName): T {
       try {
         return await (method as (...a: unknown[]) => unknown).apply(port, args);
       } catch (error) {
-        throw toPortError(error, name, key);
+        throw toPortError(error, name, key, label);
       }
     };
   }
   return wrapped as T;
 }
 
-/** Converts anything an adapter threw into a PublishGateError. */
-export function toPortError(error: unknown, port: PortName, operation: string): PublishGateError {
+/**
+ * Converts anything an adapter threw into a PublishGateError. `label` tells apart several adapters
+ * of one port (a fan-out channel: `channel "email"`), so a log line says which one failed.
+ */
+export function toPortError(error: unknown, port: PortName, operation: string, label?: string): PublishGateError {
   if (PublishGateError.is(error)) return error;
   const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
   // An adapter's own error may say it will never succeed (`retryable: false`); anything else may.
@@ -36,7 +41,8 @@ export function toPortError(error: unknown, port: PortName, operation: string): 
   // An adapter's plain error may still say how long to wait and whether it was a rate limit.
   const retryAfterMs =
     typeof said.retryAfterMs === 'number' && Number.isFinite(said.retryAfterMs) && said.retryAfterMs >= 0 ? said.retryAfterMs : undefined;
-  return new PublishGateError('port_failed', `The ${port} adapter failed in ${operation}: ${redact(reason)}`, {
+  const adapter = label ? `${port} adapter (${label})` : `${port} adapter`;
+  return new PublishGateError('port_failed', `The ${adapter} failed in ${operation}: ${redact(reason)}`, {
     cause: error,
     port,
     operation,

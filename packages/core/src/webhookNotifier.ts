@@ -96,12 +96,30 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
       if (legacyKey) headers[WEBHOOK_SIGNATURE_HEADER] = `sha256=${await legacySign(await legacyKey, body)}`;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = notifyOptions.signal ? AbortSignal.any([notifyOptions.signal, timeout]) : timeout;
-      const response = await doFetch(url, { method: 'POST', headers, body, signal, redirect: 'error' });
+      let response: Response;
+      try {
+        response = await doFetch(url, { method: 'POST', headers, body, signal, redirect: 'error' });
+      } catch (error) {
+        throw deliveryError(error, url, timeout, timeoutMs);
+      }
       // Drain the body so the connection can be reused; its content is not ours to keep.
       await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
+      if (!response.ok) throw new Error(`webhook at ${url.origin} answered HTTP ${response.status}`);
     },
   } satisfies NotifierPort;
+}
+
+// fetch rejects with a bare "fetch failed" that names neither the receiver nor the reason; an
+// operator reading a dead letter needs both. Only the origin is quoted: a path or query may hold a token.
+function deliveryError(error: unknown, url: URL, timeout: AbortSignal, timeoutMs: number): Error {
+  const where = `webhook at ${url.origin}`;
+  if (timeout.aborted) return new Error(`${where} did not answer within ${timeoutMs} ms`);
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError') return new Error(`${where}: delivery was aborted`);
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const reason = code ?? (typeof cause?.message === 'string' ? cause.message.split(url.href).join('[url]').slice(0, 200) : undefined);
+  return new Error(`${where} could not be reached${reason ? ` (${reason})` : ''}`, { cause: error });
 }
 
 /** Headers as a receiver has them: a fetch `Headers`, or Node's `IncomingHttpHeaders`-like record. */
@@ -173,6 +191,8 @@ export async function verifyWebhookSignature(args: VerifyWebhookArgs | VerifyLeg
  * @example
  * ```ts
  * import { Webhook } from 'standardwebhooks';
+ * // headers: a plain record of the webhook-id, webhook-timestamp and webhook-signature strings
+ * // (Node's req.headers is typed with arrays; pick the three out)
  * new Webhook(toStandardWebhookSecret(process.env.HOOK_SECRET!)).verify(rawBody, headers);
  * ```
  */

@@ -2,6 +2,7 @@ import { createMemoryStorage, fanOutNotifier, isFanOutNotifier, type PublishGate
 import { createRecordingNotifier, notificationFixture, trustFixture } from '@publishgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createOutboxDispatcher } from '../src/outbox.ts';
+import { admin, builder, setup, workspace } from './helpers';
 
 function refusal(make: () => unknown): PublishGateError {
   try {
@@ -78,5 +79,31 @@ describe('fanOutNotifier', () => {
     const [dead] = await storage.listDeadLetters({ limit: 10 });
     expect(dead).toMatchObject({ channel: 'sms', attempts: 1 });
     expect(dead?.lastError).toContain('No notifier channel named "sms"');
+  });
+
+  it('a failing channel is named in the error the gate reports and in its dead letter, so a log line says which receiver is down', async () => {
+    const chat = createRecordingNotifier();
+    const mail = createRecordingNotifier();
+    mail.goDown(Object.assign(new Error('mailbox unavailable'), { retryable: false }));
+    const reported: unknown[] = [];
+    const { gate, git } = setup({
+      notifier: fanOutNotifier([
+        { name: 'chat', notifier: chat },
+        { name: 'mail', notifier: mail },
+      ]),
+      onError: (error) => reported.push(error),
+    });
+    git.write(workspace, 'a.txt', 'a\n');
+    await gate.requestPublish({ workspace, subdomain: 'named-channel', actor: builder });
+    await gate.sweep();
+
+    const messages = reported.map((error) => (error as Error).message);
+    expect(messages).toContain('The notifier adapter (channel "mail") failed in notify: mailbox unavailable');
+    expect(messages.some((message) => message.includes('"chat"'))).toBe(false);
+    const [dead] = await gate.listDeadLetters({ actor: admin });
+    expect(dead).toMatchObject({
+      channel: 'mail',
+      lastError: 'The notifier adapter (channel "mail") failed in notify: mailbox unavailable',
+    });
   });
 });

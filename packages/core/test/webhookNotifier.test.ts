@@ -170,6 +170,35 @@ describe('createWebhookNotifier (Standard Webhooks)', () => {
     await expect(createWebhookNotifier({ url: receiver.url, secret: SECRET, timeoutMs: 200 }).notify(notification)).rejects.toThrow();
   });
 
+  it('a receiver that cannot be reached rejects naming its origin and the network code, never the path or query', async () => {
+    // A port that was listening a moment ago and is closed now: connection refused.
+    const receiver = await startReceiver();
+    await receiver.close();
+    const url = `${receiver.url}?token=s3cr3t-in-query`;
+    const failure = await createWebhookNotifier({ url, secret: SECRET })
+      .notify(notification)
+      .then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+    expect(failure?.message).toBe(`webhook at ${new URL(url).origin} could not be reached (ECONNREFUSED)`);
+    expect(failure?.message).not.toContain('s3cr3t');
+    expect(failure?.message).not.toContain('/hooks');
+  });
+
+  it('a receiver that never answers rejects saying it timed out', async () => {
+    const receiver = await startReceiver(() => {
+      // never answers
+    });
+    closers.push(async () => {
+      receiver.received.length = 0;
+      await receiver.close();
+    });
+    await expect(createWebhookNotifier({ url: receiver.url, secret: SECRET, timeoutMs: 200 }).notify(notification)).rejects.toThrow(
+      `webhook at ${new URL(receiver.url).origin} did not answer within 200 ms`,
+    );
+  });
+
   it('refuses unsafe configuration', () => {
     expect(() => createWebhookNotifier({ url: 'ftp://example.com/x', secret: SECRET })).toThrow(/http/);
     expect(() => createWebhookNotifier({ url: 'https://user:pw@example.com/x', secret: SECRET })).toThrow(/credentials/);

@@ -131,17 +131,28 @@ export function createEmailNotifier(options: EmailNotifierOptions): NotifierPort
 }
 
 function toEmailError(error: unknown): EmailNotifyError {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; responseCode?: unknown; command?: unknown };
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    originalCode?: unknown;
+    responseCode?: unknown;
+    command?: unknown;
+  };
   const code = typeof shape.code === 'string' && /^[A-Z_]{1,32}$/.test(shape.code) ? shape.code : 'EUNKNOWN';
   const responseCode = typeof shape.responseCode === 'number' ? shape.responseCode : undefined;
   const command = typeof shape.command === 'string' && /^[A-Z ]{1,20}$/.test(shape.command) ? shape.command : undefined;
+  // nodemailer folds every socket failure into ESOCKET/ECONNECTION; the network code underneath
+  // (ECONNREFUSED, ETIMEDOUT, ENOTFOUND) is what tells an operator where to look.
+  const network =
+    typeof shape.originalCode === 'string' && /^E[A-Z_]{1,31}$/.test(shape.originalCode) && shape.originalCode !== code
+      ? shape.originalCode
+      : undefined;
   // SMTP 4xx is a temporary refusal; 5xx is permanent (bad recipient, policy, failed login).
   const retryable = responseCode !== undefined ? responseCode >= 400 && responseCode < 500 : RETRYABLE_CODES.has(code);
   const detail = [responseCode === undefined ? undefined : `SMTP ${responseCode}`, command ? `after ${command}` : undefined]
     .filter(Boolean)
     .join(' ');
   // Only codes go into the message: server replies can quote addresses and, after AUTH, more.
-  return new EmailNotifyError(`email delivery failed: ${code}${detail ? ` (${detail})` : ''}`, {
+  return new EmailNotifyError(`email delivery failed: ${code}${network ? ` ${network}` : ''}${detail ? ` (${detail})` : ''}`, {
     code,
     retryable,
     ...(responseCode === undefined ? {} : { responseCode }),

@@ -257,14 +257,14 @@ describe('an SMTP server that fails: notify rejects so the outbox retries', () =
     return error as EmailNotifyError;
   }
 
-  it('a server that is down (connection refused) rejects as retryable', async () => {
+  it('a server that is down (connection refused) rejects as retryable, naming the network code under ESOCKET', async () => {
     const server = await smtp();
     const { port } = server;
     await server.close();
     const notifier = createEmailNotifier({ transport: transportTo(port), from: FROM, adminAddresses: ADMINS });
     const error = await failureOf(notifier.notify(notificationFor('request.submitted')));
     expect(error).toMatchObject({ code: 'ESOCKET', retryable: true });
-    expect(error.message).toBe('email delivery failed: ESOCKET (after CONN)');
+    expect(error.message).toBe('email delivery failed: ESOCKET ECONNREFUSED (after CONN)');
   });
 
   it('a temporary refusal (451) is retryable; a permanent one (550) is not', async () => {

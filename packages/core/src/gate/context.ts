@@ -90,7 +90,9 @@ export function createGateContext(options: PublishGateOptions): GateContext {
   );
   const notifier = options.notifier ? guardPort(options.notifier, 'notifier') : undefined;
   const channels = fanOut
-    ? new Map(fanOut.channels.map((channel) => [channel.name, guardPort(channel.notifier, 'notifier')] as const))
+    ? new Map(
+        fanOut.channels.map((channel) => [channel.name, guardPort(channel.notifier, 'notifier', `channel "${channel.name}"`)] as const),
+      )
     : undefined;
   const clock = options.clock ?? (() => new Date());
   const policy = resolvePolicy(options.policy);
