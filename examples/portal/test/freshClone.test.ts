@@ -143,6 +143,7 @@ describe('fresh clone', () => {
         'carol@example.com',
         'dan@example.com',
         'ada@example.com',
+        'grace@example.com',
       ]);
       expect(output).toContain(`http://127.0.0.1:${port}`);
 
