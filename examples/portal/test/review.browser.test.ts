@@ -173,10 +173,12 @@ describe.runIf(available)('portal review in Chromium: two approvers, bulk decisi
     const live = await stored(request.id);
     expect(live.delivery).toMatchObject({ state: 'live', mergeSha: pull?.mergeSha, deploymentUrl: 'https://bike-shop.apps.example.com' });
 
-    const link = bob.getByRole('link', { name: 'https://bike-shop.apps.example.com' });
+    // The publish status says it; the publish history below lists the same link on that version.
+    const status = bob.getByRole('region', { name: 'Publish status' });
+    const link = status.getByRole('link', { name: 'https://bike-shop.apps.example.com' });
     await link.waitFor();
     await expect(link.getAttribute('href')).resolves.toMatch(/^https:\/\/bike-shop\.apps\.example\.com\/?$/);
-    await bob.getByText('Live at https://bike-shop.apps.example.com', { exact: true }).first().waitFor();
+    await status.getByText('Live at https://bike-shop.apps.example.com', { exact: true }).first().waitFor();
     await suite.shoot(bob, 'review-06-builder-live');
     await expectNoAxeViolations(bob, 'the builder’s page with the live publish');
   });
