@@ -158,6 +158,9 @@ export const defaultLabels = {
     allStatuses: 'All statuses',
     blueprintFilter: 'Blueprint',
     allBlueprints: 'All blueprints',
+    /** The filter by where an approved request's pull request is (`request.delivery`). */
+    deliveryFilter: 'Delivery',
+    allDeliveries: 'Any delivery',
     workspace: 'Workspace',
     builder: 'Builder',
     subdomain: 'Subdomain',

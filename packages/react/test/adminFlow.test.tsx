@@ -149,10 +149,12 @@ describe('admin flow against a real server', () => {
     await within(queue).findByRole('row', { name: /Bob's shop/ });
     await within(queue).findByRole('row', { name: /Carol's blog/ });
 
-    // Status filter, "select all", then each row's checkbox and review button, newest (Carol's)
-    // first. ("Approve selected" / "Reject selected" are disabled while nothing is selected.)
+    // Status and delivery filters, "select all", then each row's checkbox and review button, newest
+    // (Carol's) first. ("Approve selected" / "Reject selected" are disabled while nothing is selected.)
     await user.tab();
     expect(within(queue).getByRole('combobox', { name: 'Status' })).toHaveFocus();
+    await user.tab();
+    expect(within(queue).getByRole('combobox', { name: 'Delivery' })).toHaveFocus();
     await user.tab();
     expect(within(queue).getByRole('checkbox', { name: 'Select all pending requests on this page' })).toHaveFocus();
     await user.tab();

@@ -1,5 +1,5 @@
 'use client';
-import type { DecisionResult, PublishRequest, PublishStatus, TrustView } from '@publishgate/core/client';
+import type { DecisionResult, DeliveryState, PublishRequest, PublishStatus, TrustView } from '@publishgate/core/client';
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useApprovalsQueue } from '../hooks/useApprovalsQueue.js';
 import { useQuery } from '../hooks/useQuery.js';
@@ -21,6 +21,7 @@ import { Time } from './Time.js';
 const PREVIEW_FILES = 3;
 
 const STATUSES: readonly PublishStatus[] = ['pending', 'approving', 'approved', 'rejected', 'withdrawn', 'expired', 'failed'];
+const DELIVERY_STATES: readonly DeliveryState[] = ['pull-request-open', 'merged', 'live', 'closed-unmerged', 'deploy-failed'];
 
 /** Props of {@link ApprovalsQueue}. */
 export type ApprovalsQueueProps = {
@@ -72,14 +73,20 @@ export function ApprovalsQueue({
     return list.length === 1 ? (list[0] as PublishStatus) : 'all';
   });
   const [blueprintId, setBlueprintId] = useState<string | undefined>(initialFilters?.blueprintId);
+  const [deliveryState, setDeliveryState] = useState<DeliveryState | undefined>(() => {
+    const initial = initialFilters?.deliveryState;
+    const list = initial === undefined ? [] : [initial].flat();
+    return list.length === 1 ? list[0] : undefined;
+  });
   const filters = useMemo<QueueFilters>(
     () => ({
       ...initialFilters,
       status: status === 'all' ? [] : status,
       ...(blueprintId === undefined ? {} : { blueprintId }),
+      ...(deliveryState === undefined ? {} : { deliveryState }),
       ...(pageSize === undefined ? {} : { limit: pageSize }),
     }),
-    [initialFilters, status, blueprintId, pageSize],
+    [initialFilters, status, blueprintId, deliveryState, pageSize],
   );
   const queue = useApprovalsQueue(filters);
   const trust = useQuery(showTrust ? store.trust() : undefined);
@@ -217,6 +224,23 @@ export function ApprovalsQueue({
                 </select>
               </div>
             ) : null}
+            {/* Only approved requests have a delivery: with another status this shows none. */}
+            <div className="pg-field" data-pg-inline="">
+              <label htmlFor={`${ids}-delivery`}>{text.deliveryFilter}</label>
+              <select
+                id={`${ids}-delivery`}
+                className="pg-select"
+                value={deliveryState ?? ''}
+                onChange={(event) => setDeliveryState(event.target.value === '' ? undefined : (event.target.value as DeliveryState))}
+              >
+                <option value="">{text.allDeliveries}</option>
+                {DELIVERY_STATES.map((value) => (
+                  <option key={value} value={value}>
+                    {labels.delivery.states[value]}
+                  </option>
+                ))}
+              </select>
+            </div>
           </fieldset>
 
           {queue.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}

@@ -1,4 +1,4 @@
-import type { PublishRequest, PublishStatus, RequestPage } from '@publishgate/core/client';
+import type { DeliveryState, PublishRequest, PublishStatus, RequestPage } from '@publishgate/core/client';
 import { createObservable, type Observable } from './observable.js';
 import type { PublishGateStore } from './publishGateStore.js';
 import type { Query, QueryState } from './query.js';
@@ -10,6 +10,8 @@ export type QueueFilters = {
   blueprintId?: string;
   workspaceId?: string;
   builderId?: string;
+  /** Only approved requests whose pull request is in one of these delivery states. */
+  deliveryState?: DeliveryState | DeliveryState[];
   /** Page size, 1–100 (the server's limit). Default 20. */
   limit?: number;
 };
@@ -39,7 +41,15 @@ export type QueueObserver = Observable<QueueSnapshot> & {
 /** A stable string for filters, so equal filters in a new object are recognised as unchanged. */
 export function queueFiltersKey(filters: QueueFilters): string {
   const status = filters.status === undefined ? ['pending'] : [filters.status].flat();
-  return JSON.stringify([[...status].sort(), filters.blueprintId, filters.workspaceId, filters.builderId, filters.limit ?? 20]);
+  const delivery = filters.deliveryState === undefined ? [] : [filters.deliveryState].flat();
+  return JSON.stringify([
+    [...status].sort(),
+    filters.blueprintId,
+    filters.workspaceId,
+    filters.builderId,
+    [...delivery].sort(),
+    filters.limit ?? 20,
+  ]);
 }
 
 /**
@@ -73,6 +83,7 @@ export function createQueueObserver(store: PublishGateStore, initial: QueueFilte
       ...(filters.blueprintId === undefined ? {} : { blueprintId: filters.blueprintId }),
       ...(filters.workspaceId === undefined ? {} : { workspaceId: filters.workspaceId }),
       ...(filters.builderId === undefined ? {} : { builderId: filters.builderId }),
+      ...(filters.deliveryState === undefined ? {} : { deliveryState: [filters.deliveryState].flat() }),
       limit: filters.limit ?? 20,
       ...(cursor === undefined ? {} : { cursor }),
     });
