@@ -63,7 +63,9 @@ describe('SQLite specifics', () => {
     // Statements are prepared once per connection: the transition reused BEGIN IMMEDIATE, and
     // plain BEGIN (deferred, read-first) never appears.
     expect(statements.filter((sql) => sql.startsWith('BEGIN'))).toEqual(['BEGIN IMMEDIATE']);
-    expect(statements).toContainEqual(expect.stringMatching(/^SELECT "version", "status", "workspace_id"[^;]* FROM "publishgate_requests"/));
+    expect(statements).toContainEqual(
+      expect.stringMatching(/^SELECT "version", "status", "workspace_id"[^;]* FROM "publishgate_requests"/),
+    );
   });
 
   it('a write that meets a locked database waits for the lock without blocking the event loop, then succeeds', async () => {
