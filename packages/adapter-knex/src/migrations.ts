@@ -258,24 +258,36 @@ const DELIVERY_COLUMNS = [
   ['delivery_checked_at_ms', 'bigint'],
 ] as const;
 
+/**
+ * Adds the columns the requests table lacks. Idempotent, as every migration here (a schema made
+ * through the knex migration source is found complete by migrate()); SQLite has no ADD COLUMN IF
+ * NOT EXISTS, so it is asked first.
+ */
+async function addRequestColumns(
+  db: Knex,
+  dialect: Dialect,
+  t: Tables,
+  columns: ReadonlyArray<readonly [string, 'text' | 'bigint']>,
+): Promise<void> {
+  const kinds = types(dialect);
+  const present =
+    dialect === 'sqlite'
+      ? new Set(rowsOf(await db.raw(`PRAGMA table_info("${t.requests}")`)).map((row) => String(row.name)))
+      : new Set<string>();
+  const ifNew = dialect === 'postgres' ? 'IF NOT EXISTS ' : '';
+  for (const [column, kind] of columns) {
+    if (present.has(column)) continue;
+    await db.raw(`ALTER TABLE "${t.requests}" ADD COLUMN ${ifNew}"${column}" ${kind === 'bigint' ? kinds.bigint : kinds.text}`);
+  }
+}
+
 const delivery: PublishGateMigration = {
   name: '006_delivery',
   // What became of an approved request's pull request (`delivery`), as columns the delivery
   // lookups and filters need: webhooks find a request by pull request number + branch or by merge
   // commit, the queue filters by delivery state, and polling claims due checks.
   async up(db, { dialect, tables: t }) {
-    const kinds = types(dialect);
-    // Idempotent, as every migration here (a schema made through the knex migration source is
-    // found complete by migrate()); SQLite has no ADD COLUMN IF NOT EXISTS, so it is asked first.
-    const present =
-      dialect === 'sqlite'
-        ? new Set(rowsOf(await db.raw(`PRAGMA table_info("${t.requests}")`)).map((row) => String(row.name)))
-        : new Set<string>();
-    const ifNew = dialect === 'postgres' ? 'IF NOT EXISTS ' : '';
-    for (const [column, kind] of DELIVERY_COLUMNS) {
-      if (present.has(column)) continue;
-      await db.raw(`ALTER TABLE "${t.requests}" ADD COLUMN ${ifNew}"${column}" ${kind === 'bigint' ? kinds.bigint : kinds.text}`);
-    }
+    await addRequestColumns(db, dialect, t, DELIVERY_COLUMNS);
     await exec(db, [
       `CREATE INDEX IF NOT EXISTS "${t.requests}_pull_request_idx" ON "${t.requests}" ("pull_request_number")`,
       `CREATE INDEX IF NOT EXISTS "${t.requests}_merge_sha_idx" ON "${t.requests}" ("merge_sha")`,
@@ -324,16 +336,7 @@ const reviewQueue: PublishGateMigration = {
   // When a pending request's approvers were last reminded (the sweep asks for due reminders), and
   // who may approve it (a non-admin approver's queue), as columns next to its JSON.
   async up(db, { dialect, tables: t }) {
-    const kinds = types(dialect);
-    const present =
-      dialect === 'sqlite'
-        ? new Set(rowsOf(await db.raw(`PRAGMA table_info("${t.requests}")`)).map((row) => String(row.name)))
-        : new Set<string>();
-    const ifNew = dialect === 'postgres' ? 'IF NOT EXISTS ' : '';
-    for (const [column, kind] of REVIEW_COLUMNS) {
-      if (present.has(column)) continue;
-      await db.raw(`ALTER TABLE "${t.requests}" ADD COLUMN ${ifNew}"${column}" ${kind === 'bigint' ? kinds.bigint : kinds.text}`);
-    }
+    await addRequestColumns(db, dialect, t, REVIEW_COLUMNS);
     // Only pending requests appear in an approver's queue; their approvers come from their JSON.
     const pending = rowsOf(await db.raw(`SELECT "id", "data" FROM "${t.requests}" WHERE "status" = 'pending'`));
     for (const row of pending) {
