@@ -369,9 +369,9 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
     ];
   }
 
-  // Who may approve (for approver queues) and when the approvers were last reminded (for the sweep).
+  // Who may see and approve it (for non-admin queues) and when the approvers were last reminded (for the sweep).
   function reviewValues(request: PublishRequest): Binding[] {
-    return [approversText(request.rule), request.reminder ? Date.parse(request.reminder.at) : null];
+    return [approversText(request.rule), request.reminder ? Date.parse(request.reminder.at) : null, request.workspace.ownerId];
   }
 
   function selectRequests(
@@ -396,8 +396,8 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           // Unique indexes decide: primary key and idempotency key → conflict, the partial index
           // over in-flight statuses → in_flight, then the claims primary key → subdomain_unavailable.
           await q.run(
-            `INSERT INTO ${R} ("id", "workspace_id", "idempotency_key", "version", "status", "blueprint_id", "builder_id", "subdomain", "created_at", "expires_at_ms", "data", "approvers", "reminded_at_ms")
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO ${R} ("id", "workspace_id", "idempotency_key", "version", "status", "blueprint_id", "builder_id", "subdomain", "created_at", "expires_at_ms", "data", "approvers", "reminded_at_ms", "workspace_owner_id")
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             [request.id, workspaceId, idempotencyKey ?? null, ...requestValues(request, json), ...reviewValues(request)],
           );
           if (IN_FLIGHT_STATUSES.includes(request.status)) {
@@ -442,7 +442,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
           const updated = await q.run(
             `UPDATE ${R} SET "version" = ?, "status" = ?, "blueprint_id" = ?, "builder_id" = ?, "subdomain" = ?, "created_at" = ?, "expires_at_ms" = ?, "data" = ?,
                "delivery_state" = ?, "pull_request_number" = ?, "branch" = ?, "merge_sha" = ?, "delivery_at_ms" = ?,
-               "approvers" = ?, "reminded_at_ms" = ?
+               "approvers" = ?, "reminded_at_ms" = ?, "workspace_owner_id" = ?
              WHERE "id" = ? AND "version" = ?`,
             [...requestValues(next, json), ...deliveryValues(next), ...reviewValues(next), id, expectedVersion],
           );
@@ -531,8 +531,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
         // The approvers column reads `|user:<id>|role:<role>|`; `!` escapes LIKE's wildcards in ids.
         const like = (token: string) => `%|${token.replace(/[!%_]/g, (char) => `!${char}`)}|%`;
         const tokens = [`user:${filter.visibleTo.userId}`, ...filter.visibleTo.roles.map((role) => `role:${role}`)];
-        where.push(`("builder_id" = ? OR ("status" = 'pending' AND (${tokens.map(() => `"approvers" LIKE ? ESCAPE '!'`).join(' OR ')})))`);
-        bindings.push(filter.visibleTo.userId, ...tokens.map(like));
+        where.push(
+          `("builder_id" = ? OR "workspace_owner_id" = ? OR ("status" = 'pending' AND (${tokens.map(() => `"approvers" LIKE ? ESCAPE '!'`).join(' OR ')})))`,
+        );
+        bindings.push(filter.visibleTo.userId, filter.visibleTo.userId, ...tokens.map(like));
       }
       const deliveryStates = filter.deliveryState ?? [];
       if (deliveryStates.length > 0) {

@@ -418,6 +418,31 @@ const outboxChannels: PublishGateMigration = {
   },
 };
 
+const OWNER_COLUMNS = [['workspace_owner_id', 'text']] as const;
+
+const workspaceOwners: PublishGateMigration = {
+  name: '011_workspace_owner',
+  // A workspace's owner sees every request on it, an admin's rollback of it included, so a
+  // non-admin's queue matches the owner as well as the builder. Filled from each row's JSON.
+  async up(db, { dialect, tables: t }) {
+    await addRequestColumns(db, dialect, t, OWNER_COLUMNS);
+    const unfilled = rowsOf(await db.raw(`SELECT "id", "data" FROM "${t.requests}" WHERE "workspace_owner_id" IS NULL`));
+    for (const row of unfilled) {
+      const request = JSON.parse(String(row.data)) as { workspace: { ownerId: string } };
+      await db.raw(`UPDATE "${t.requests}" SET "workspace_owner_id" = ? WHERE "id" = ?`, [request.workspace.ownerId, String(row.id)]);
+    }
+    await exec(db, [
+      `CREATE INDEX IF NOT EXISTS "${t.requests}_owner_queue_idx" ON "${t.requests}" ("workspace_owner_id", "created_at", "id")`,
+    ]);
+  },
+  async down(db, { tables: t }) {
+    await exec(db, [
+      `DROP INDEX IF EXISTS "${t.requests}_owner_queue_idx"`,
+      ...OWNER_COLUMNS.map(([column]) => `ALTER TABLE "${t.requests}" DROP COLUMN "${column}"`),
+    ]);
+  },
+};
+
 /** Every migration of the adapter, oldest first. */
 export const MIGRATIONS: readonly PublishGateMigration[] = [
   initial,
@@ -428,6 +453,7 @@ export const MIGRATIONS: readonly PublishGateMigration[] = [
   delivery,
   reviewQueue,
   outboxChannels,
+  workspaceOwners,
 ];
 
 // Namespace for pg_advisory_xact_lock(int, int): "PGMG". The second key is the prefix's hash, so

@@ -1,5 +1,5 @@
 import { IN_FLIGHT_STATUSES, type Notification, type PublishRequest } from '@publishgate/core';
-import { notificationFixture, requestFixture, trustFixture } from '@publishgate/core/testing';
+import { notificationFixture, requestFixture, trustFixture, workspaceFixture } from '@publishgate/core/testing';
 import knex, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rowsOf, tablesFor } from '../src/dialect.ts';
@@ -152,6 +152,22 @@ describe.each(testBackends('adapter-knex migrations'))('$name', (backend) => {
       expect((await queue(['admin'])).sort()).toEqual([named.id, byDefault.id].sort());
       const due = await storage.listDueReminders({ now: '2027-01-01T00:00:00.000Z', remindAfterMs: 1, remindEveryMs: 1, limit: 5 });
       expect(due.map((item) => item.id).sort()).toEqual([named.id, byDefault.id].sort());
+    });
+
+    it('requests written before 011_workspace_owner appear in the queue of their workspace\u2019s owner, not only of who made them', async () => {
+      const store = await fresh(backend);
+      const db = store.connect();
+      const options = { tablePrefix: store.tablePrefix };
+      const ownerStep = MIGRATIONS.findIndex((migration) => migration.name === '011_workspace_owner');
+      await runMigrations(db, MIGRATIONS.slice(0, ownerStep), options);
+      const owned = workspaceFixture({ ownerId: 'own_9' });
+      const byAdmin = requestFixture({ workspace: owned, builder: { id: 'adm_9', email: 'adm_9@example.com' }, status: 'rejected' });
+      const elsewhere = requestFixture({ builder: { id: 'adm_9', email: 'adm_9@example.com' }, status: 'rejected' });
+      for (const request of [byAdmin, elsewhere]) await insertAsFirstRelease(db, store.tablePrefix, request);
+      expect(await migrate(db, options)).toEqual({ applied: MIGRATIONS.slice(ownerStep).map((migration) => migration.name) });
+      const storage = createKnexStorage({ knex: db, ...options });
+      const queue = await storage.listRequests({ filter: { visibleTo: { userId: 'own_9', roles: ['builder'] } }, limit: 5 });
+      expect(queue.map((item) => item.id)).toEqual([byAdmin.id]);
     });
 
     it('requests approving before 004_publish_jobs_and_pacing get a job due now, so workers resume their interrupted publishes', async () => {

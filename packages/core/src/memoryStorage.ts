@@ -229,7 +229,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     if (filter.builderId !== undefined && request.builder.id !== filter.builderId) return false;
     if (filter.visibleTo) {
       const { userId, roles } = filter.visibleTo;
-      const own = request.builder.id === userId;
+      const own = request.builder.id === userId || request.workspace.ownerId === userId;
       const approver =
         request.status === 'pending' &&
         (request.rule ?? DEFAULT_REQUEST_RULE).approvers.some((named) =>

@@ -394,6 +394,26 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
         expect(await ids({ visibleTo: { userId: 'someone', roles: ['admin'] } })).toEqual([defaultPending.id, adminPending.id]);
       });
 
+      it('listRequests with visibleTo also returns the requests someone else made on a workspace the user owns, in any status', {
+        timeout,
+      }, async () => {
+        const storage = await fresh();
+        const owned = workspaceFixture({ ownerId: 'own_1' });
+        const byAdmin = { id: 'adm_1', email: 'adm_1@example.com' };
+        const mine = await create(storage, requestFixture({ workspace: owned, createdAt: at(10) }));
+        await storage.transitionRequest({ id: mine.id, expectedVersion: 1, next: advance(mine, 'rejected'), ...none });
+        // Pending, and its rule names only admins: the owner sees it as the workspace's owner.
+        const rollback = await create(storage, requestFixture({ workspace: owned, builder: byAdmin, createdAt: at(20) }));
+        // The same admin on a workspace the user does not own stays out of the user's view.
+        await create(storage, requestFixture({ builder: byAdmin, createdAt: at(30) }));
+        const ids = async (filter: Parameters<StoragePort['listRequests']>[0]['filter']) =>
+          (await storage.listRequests({ filter, limit: 50 })).map((item) => item.id);
+        expect(await ids({ visibleTo: { userId: 'own_1', roles: ['builder'] } })).toEqual([rollback.id, mine.id]);
+        expect(await ids({ visibleTo: { userId: 'own_1', roles: ['builder'] }, workspaceId: owned.id })).toEqual([rollback.id, mine.id]);
+        // `builderId` still means who made the request.
+        expect(await ids({ builderId: 'own_1' })).toEqual([mine.id]);
+      });
+
       it('listDueReminders returns pending requests waiting longer than remindAfterMs and not reminded within remindEveryMs, oldest first', {
         timeout,
       }, async () => {

@@ -34,7 +34,8 @@ export function requestSideWrites(settings: SideWriteSettings, change: RequestCh
       type: record.type,
       at: request.updatedAt,
       actor: auditActor(event, request, record.type),
-      builderId: request.builder.id,
+      // Whom the entry concerns: the workspace's owner, who sees it even when an admin made the request (a rollback).
+      builderId: request.workspace.ownerId,
       requestId: request.id,
       workspaceId: request.workspace.id,
       blueprintId: request.workspace.blueprintId,

@@ -26,8 +26,9 @@ export type RequestFilter = {
   /** Only approved requests whose delivery is in one of these states (a request without `delivery` matches none). */
   deliveryState?: readonly DeliveryState[];
   /**
-   * A non-admin's queue: requests built by `userId`, and pending requests whose rule (`request.rule`;
-   * none: role `admin`) names `userId` or one of `roles` as an approver.
+   * A non-admin's queue: requests built by `userId` or on a workspace `userId` owns
+   * (`request.workspace.ownerId`: an admin's rollback of it, say), and pending requests whose rule
+   * (`request.rule`; none: role `admin`) names `userId` or one of `roles` as an approver.
    */
   visibleTo?: { userId: string; roles: readonly Role[] };
 };

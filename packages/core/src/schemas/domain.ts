@@ -449,7 +449,7 @@ export const auditEntryInputSchema = z.strictObject({
   type: auditTypeSchema,
   at: timestampSchema,
   actor: auditActorSchema,
-  /** The builder the entry concerns (request owner, or trusted user); drives who may see it. */
+  /** The builder the entry concerns (the owner of the request's workspace, or the trusted user); drives who may see it. */
   builderId: idSchema.optional(),
   requestId: idSchema.optional(),
   workspaceId: idSchema.optional(),

@@ -11,9 +11,10 @@ const EXPORT_PAGE = 200;
 
 /**
  * `gate.listRequests`: the queue, newest first. Admins see every request; anyone else sees their
- * own requests and the pending requests whose approval rule names them (by id or role), so an
- * approver who is not an admin finds what they may approve. `builderId` (their own id) narrows a
- * non-admin's view to their own requests.
+ * own requests, every request on a workspace they own (an admin's rollback of it too), and the
+ * pending requests whose approval rule names them (by id or role), so an approver who is not an
+ * admin finds what they may approve. `builderId` (their own id) narrows a non-admin's view to the
+ * requests they made.
  */
 export async function listRequests(ctx: GateContext, rawInput: unknown): Promise<RequestPage> {
   const input = parseOrThrow(listRequestsInputSchema, rawInput, 'queue query');

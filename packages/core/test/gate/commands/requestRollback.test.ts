@@ -82,6 +82,23 @@ describe('gate.requestRollback', () => {
     expect((await gate.approve({ id: rollback.id, actor: admin })).status).toBe('approved');
   });
 
+  it('an admin\u2019s rollback of a workspace shows in its owner\u2019s request list and history (regression: the owner saw neither)', async () => {
+    const harness = setup();
+    const { gate } = harness;
+    const { first, second } = await twoPublications(harness);
+    const rollback = await gate.requestRollback({ workspace, toRequestId: first.id, actor: admin2 });
+    const ownersList = await gate.listRequests({ actor: builder, workspaceId: workspace.id });
+    expect(ownersList.items.map((item) => item.id)).toEqual([rollback.id, second.id, first.id]);
+    expect((await gate.listRequests({ actor: builder })).items.map((item) => item.id)).toContain(rollback.id);
+    // Someone else's view stays without it.
+    expect((await gate.listRequests({ actor: builder2 })).items.map((item) => item.id)).not.toContain(rollback.id);
+    const ownersHistory = await gate.history({ actor: builder, workspaceId: workspace.id });
+    expect(ownersHistory.items.filter((entry) => entry.requestId === rollback.id).map((entry) => entry.type)).toEqual([
+      'request.submitted',
+    ]);
+    expect((await gate.history({ actor: builder2 })).items.some((entry) => entry.requestId === rollback.id)).toBe(false);
+  });
+
   it('a trusted builder rollback is approved and published at once, like a trusted publish', async () => {
     const harness = setup();
     const { gate } = harness;
