@@ -351,6 +351,10 @@ export const publishRequestMachine = setup({
       const actor = actorOf(event);
       return actor !== undefined && actor.id === context.request.workspace.ownerId;
     },
+    isRequester: ({ context, event }: Ctx) => {
+      const actor = actorOf(event);
+      return actor !== undefined && actor.id === context.request.builder.id;
+    },
     isOwnerOrAdmin: ({ context, event }: Ctx) => {
       const actor = actorOf(event);
       return actor !== undefined && (actor.id === context.request.workspace.ownerId || isAdmin(actor));
@@ -480,7 +484,11 @@ export const publishRequestMachine = setup({
           { target: 'rejected', actions: ['recordRejection', record('request.rejected'), notify('request.rejected', 'builder')] },
         ],
         'request.withdraw': [
-          { guard: not('isOwner'), actions: refuse('forbidden', 'Only the workspace owner can withdraw this request.') },
+          // Whoever asked may take it back: an admin's rollback of someone's workspace, too.
+          {
+            guard: and([not('isOwner'), not('isRequester')]),
+            actions: refuse('forbidden', 'Only the workspace owner or whoever made the request can withdraw it.'),
+          },
           { target: 'withdrawn', actions: ['touch', record('request.withdrawn'), notify('request.withdrawn', 'admins')] },
         ],
         'request.expire': [

@@ -99,6 +99,17 @@ describe('gate.requestRollback', () => {
     expect((await gate.history({ actor: builder2 })).items.some((entry) => entry.requestId === rollback.id)).toBe(false);
   });
 
+  it('the admin who asked for a rollback may withdraw it, and so may the owner; another admin may not', async () => {
+    const harness = setup();
+    const { gate } = harness;
+    const { first } = await twoPublications(harness);
+    const rollback = await gate.requestRollback({ workspace, toRequestId: first.id, actor: admin2 });
+    await expectErrorCode(gate.withdraw({ id: rollback.id, actor: admin }), 'forbidden');
+    expect((await gate.withdraw({ id: rollback.id, actor: admin2 })).status).toBe('withdrawn');
+    const again = await gate.requestRollback({ workspace, toRequestId: first.id, actor: admin2 });
+    expect((await gate.withdraw({ id: again.id, actor: builder })).status).toBe('withdrawn');
+  });
+
   it('a trusted builder rollback is approved and published at once, like a trusted publish', async () => {
     const harness = setup();
     const { gate } = harness;
