@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import {
   type DeploymentStatus,
   type GitHostPort,
@@ -128,7 +128,16 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
     throw new PublishGateError('validation', 'createGitHubHost needs either auth (a token) or an octokit instance.');
   }
   const redact = createRedactor([token]);
-  const octokit = options.octokit ?? createOctokit(options, token as string, redact);
+  // Loaded on first use, so a host that never talks to GitHub (GitLab only) needs no @octokit/rest.
+  let client: Promise<Octokit> | undefined;
+  function octokit(): Promise<Octokit> {
+    if (options.octokit) return Promise.resolve(options.octokit);
+    client ??= createOctokit(options, token as string, redact).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  }
   const clock = options.clock ?? Date.now;
   // `retries: 0` keeps an Octokit passed in with @octokit/plugin-retry to one HTTP request per call;
   // plain Octokit ignores it. Retrying is the gate's job.
@@ -175,13 +184,15 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
     const { owner, repo, key } = repository;
     let known = defaultBranches.get(key);
     if (!known) {
-      known = octokit.rest.repos.get({ owner, repo, request: request(signal) }).then(
-        ({ data }) => data.default_branch,
-        (error: unknown) => {
-          defaultBranches.delete(key);
-          throw error;
-        },
-      );
+      known = octokit()
+        .then((github) => github.rest.repos.get({ owner, repo, request: request(signal) }))
+        .then(
+          ({ data }) => data.default_branch,
+          (error: unknown) => {
+            defaultBranches.delete(key);
+            throw error;
+          },
+        );
       defaultBranches.set(key, known);
     }
     return known;
@@ -193,7 +204,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
     base: string,
     signal: AbortSignal | undefined,
   ): Promise<PullRef | undefined> {
-    const { data } = await octokit.rest.pulls.list({
+    const { data } = await (await octokit()).rest.pulls.list({
       owner,
       repo,
       state: 'open',
@@ -226,7 +237,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
             // exists (an earlier attempt, or a POST answered 5xx that did create it) when
             // GitHub answers 422 "already exists"; only then is it looked up.
             try {
-              const { data } = await octokit.rest.pulls.create({
+              const { data } = await (await octokit()).rest.pulls.create({
                 owner,
                 repo,
                 head: branch,
@@ -256,7 +267,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
       const { owner, repo } = await repositoryOf(workspace);
       return withCallSignal(signal, async (callSignal) => {
         try {
-          const { data } = await octokit.rest.pulls.get({ owner, repo, pull_number: number, request: request(callSignal) });
+          const { data } = await (await octokit()).rest.pulls.get({ owner, repo, pull_number: number, request: request(callSignal) });
           const merged = data.merged === true || data.merged_at !== null;
           const mergeSha = merged && typeof data.merge_commit_sha === 'string' ? data.merge_commit_sha : undefined;
           return { state: data.state === 'open' ? 'open' : 'closed', merged, ...(mergeSha ? { mergeSha } : {}) };
@@ -274,10 +285,16 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
       return withCallSignal(signal, async (callSignal) => {
         try {
           // The newest deployment of the commit, and its newest status (GitHub lists both newest first).
-          const { data: found } = await octokit.rest.repos.listDeployments({ owner, repo, sha, per_page: 1, request: request(callSignal) });
+          const { data: found } = await (await octokit()).rest.repos.listDeployments({
+            owner,
+            repo,
+            sha,
+            per_page: 1,
+            request: request(callSignal),
+          });
           const deployment = found[0];
           if (!deployment) return null;
-          const { data: statuses } = await octokit.rest.repos.listDeploymentStatuses({
+          const { data: statuses } = await (await octokit()).rest.repos.listDeploymentStatuses({
             owner,
             repo,
             deployment_id: deployment.id,
@@ -297,7 +314,18 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
   return port;
 }
 
-function createOctokit(options: GitHubHostOptions, token: string, redact: Redactor): Octokit {
+async function createOctokit(options: GitHubHostOptions, token: string, redact: Redactor): Promise<Octokit> {
+  let Octokit: typeof import('@octokit/rest').Octokit;
+  try {
+    ({ Octokit } = await import('@octokit/rest'));
+  } catch (error) {
+    throw new PublishGateError('port_failed', 'createGitHubHost needs @octokit/rest: install it next to @publishgate/adapter-git.', {
+      port: 'gitHost',
+      operation: 'openPullRequest',
+      retryable: false,
+      cause: error,
+    });
+  }
   // Plain Octokit: no retry or throttling plugin, so no request is repeated or held back here.
   return new Octokit({
     auth: token,
