@@ -124,6 +124,7 @@ function describe(notification: Notification, fallbackRequestUrl: string | undef
   const workspace = oneLine(text('workspaceName') ?? text('workspaceId') ?? 'a workspace', 150);
   const builder = oneLine(text('builderEmail') ?? 'A builder', 150);
   const subdomain = oneLine(text('subdomain') ?? '?', 70);
+  const isRollback = text('kind') === 'rollback';
   const blueprint = oneLine(text('blueprintId') ?? '?', 100);
   const grantedBy = oneLine(text('grantedBy') ?? 'An admin', 150);
   const reviewUrl = safeUrl(data.requestUrl) ?? safeUrl(fallbackRequestUrl);
@@ -150,8 +151,10 @@ function describe(notification: Notification, fallbackRequestUrl: string | undef
   switch (notification.type) {
     case 'request.submitted':
       return {
-        title: 'Publish request waiting for review',
-        lead: (b) => `${b(builder)} asks to publish ${b(workspace)} to ${b(subdomain)}.`,
+        title: isRollback ? 'Rollback waiting for review' : 'Publish request waiting for review',
+        lead: isRollback
+          ? (b) => `${b(builder)} asks to roll ${b(workspace)} on ${b(subdomain)} back to an earlier version.`
+          : (b) => `${b(builder)} asks to publish ${b(workspace)} to ${b(subdomain)}.`,
         fields,
         links: review('Review the request'),
         about,

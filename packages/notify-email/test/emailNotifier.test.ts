@@ -174,6 +174,16 @@ describe('createEmailNotifier against a local SMTP server', () => {
     expect(mail?.html).toContain('<th align="left" style="padding:2px 12px 2px 0">Workspace</th><td>Bob&#39;s shop</td>');
   });
 
+  it('a rollback waiting for review says so in the subject and the text', async () => {
+    const server = await smtp();
+    await createEmailNotifier({ transport: transportTo(server.port), from: FROM, adminAddresses: ADMINS }).notify(
+      notificationFor('request.submitted', { kind: 'rollback', rollbackOf: 'req-1' }),
+    );
+    const mail = server.received[0]?.mail;
+    expect(mail?.subject).toBe("[publishgate] Rollback waiting for review: Bob's shop → shop");
+    expect(mail?.text).toContain("bob@example.com asks to roll Bob's shop on shop back to an earlier version.");
+  });
+
   it('escapes XSS-looking user data in the HTML part, drops unsafe links and keeps the subject on one line', async () => {
     const server = await smtp();
     const notifier = createEmailNotifier({ transport: transportTo(server.port), from: FROM, adminAddresses: ADMINS });

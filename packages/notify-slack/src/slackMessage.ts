@@ -46,6 +46,7 @@ export function renderSlackMessage(notification: Notification, options: RenderSl
   const workspace = inlineText(data.text('workspaceName') ?? data.text('workspaceId') ?? 'a workspace', 150);
   const builder = inlineText(data.text('builderEmail') ?? 'A builder', 150);
   const subdomain = codeText(data.text('subdomain') ?? '?', 70);
+  const isRollback = data.text('kind') === 'rollback';
   const blueprint = codeText(data.text('blueprintId') ?? '?', 100);
   const grantedBy = inlineText(data.text('grantedBy') ?? 'An admin', 150);
   const blocks: KnownBlock[] = [];
@@ -58,8 +59,10 @@ export function renderSlackMessage(notification: Notification, options: RenderSl
 
   switch (notification.type) {
     case 'request.submitted':
-      title = 'Publish request waiting for review';
-      lead = `*${builder}* asks to publish *${workspace}* to ${subdomain}.`;
+      title = isRollback ? 'Rollback waiting for review' : 'Publish request waiting for review';
+      lead = isRollback
+        ? `*${builder}* asks to roll *${workspace}* on ${subdomain} back to an earlier version.`
+        : `*${builder}* asks to publish *${workspace}* to ${subdomain}.`;
       if ((data.count('findings') ?? 0) > 0) lead += ' :warning: The diff has findings: check them before approving.';
       reviewButton('Review request', true);
       break;

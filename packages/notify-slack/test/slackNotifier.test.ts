@@ -173,6 +173,17 @@ describe('createSlackNotifier with a bot token', () => {
     ]);
   });
 
+  it('a rollback waiting for review says so, so the reviewer knows it brings back an earlier version', async () => {
+    const slack = await standIn();
+    await createSlackNotifier({ token: TOKEN, adminChannel: ADMIN_CHANNEL, slackApiUrl: slack.apiUrl }).notify(
+      notificationFor('request.submitted', { kind: 'rollback', rollbackOf: 'req-1' }),
+    );
+    expect(slack.invalid).toEqual([]);
+    const message = slack.posts[0]?.message as PostedMessage;
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Rollback waiting for review', emoji: true } });
+    expect(allText(message)).toContain("*bob@example.com* asks to roll *Bob's shop* on `shop` back to an earlier version.");
+  });
+
   it('escapes mrkdwn-injection and XSS-looking user data: no pings, no links, no markup', async () => {
     const slack = await standIn();
     const hostile = '<!channel> <script>alert(1)</script> & <https://evil.example|click me> <@U_ADMIN> <!subteam^S1>';

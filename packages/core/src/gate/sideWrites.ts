@@ -91,6 +91,7 @@ function auditData(request: PublishRequest): Record<string, unknown> {
     sha: request.sha,
     workspaceName: request.workspace.name,
     builderEmail: request.builder.email,
+    ...(request.kind === 'rollback' ? { kind: 'rollback', rollbackOf: request.rollbackOf } : {}),
     ...(decision?.feedback ? { feedback: decision.feedback } : {}),
     ...(decision?.comment ? { comment: decision.comment } : {}),
     ...(request.branch ? { branch: request.branch } : {}),
@@ -111,6 +112,8 @@ function notificationData(request: PublishRequest, baseDomain: string | undefine
     blueprintId: request.workspace.blueprintId,
     builderEmail: request.builder.email,
     subdomain: request.subdomain,
+    // A reviewer must know a request brings back an earlier version, not new work.
+    ...(request.kind === 'rollback' ? { kind: 'rollback', rollbackOf: request.rollbackOf } : {}),
     additions: request.diff.additions,
     deletions: request.diff.deletions,
     files: request.diff.files.length,

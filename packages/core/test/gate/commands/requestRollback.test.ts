@@ -78,6 +78,12 @@ describe('gate.requestRollback', () => {
     const { first } = await twoPublications(harness);
     const rollback = await gate.requestRollback({ workspace, toRequestId: first.id, actor: admin2 });
     expect(rollback).toMatchObject({ kind: 'rollback', builder: { id: admin2.id } });
+    // The admins' notification and the audit entry say it is a rollback, and of what.
+    await gate.sweep();
+    const submitted = harness.notifier.notifications.filter((note) => note.type === 'request.submitted' && note.requestId === rollback.id);
+    expect(submitted.map((note) => note.data)).toEqual([expect.objectContaining({ kind: 'rollback', rollbackOf: first.id })]);
+    const entries = await gate.history({ actor: admin, requestId: rollback.id });
+    expect(entries.items[0]?.data).toMatchObject({ kind: 'rollback', rollbackOf: first.id });
     await expectErrorCode(gate.approve({ id: rollback.id, actor: admin2 }), 'forbidden');
     expect((await gate.approve({ id: rollback.id, actor: admin })).status).toBe('approved');
   });
