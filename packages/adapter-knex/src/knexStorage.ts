@@ -152,33 +152,40 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
 
   /**
    * Makes the workspace's claims exactly {its publication's subdomain, its in-flight request's
-   * subdomain}, as the in-memory reference's recomputeClaims does. A claim another workspace holds
-   * fails the insert on the claims primary key, which becomes `subdomain_unavailable`; with
-   * `yieldTaken` (a publication that came back through delivery) that workspace keeps it instead.
+   * subdomain}, as the in-memory reference's recomputeClaims does. The in-flight request's claim is
+   * strict: another workspace holding it fails the insert on the claims primary key, which becomes
+   * `subdomain_unavailable`. The publication's is not: one that came back through delivery leaves
+   * its subdomain to a workspace that claimed it meanwhile (any other publication holds its
+   * subdomain already, claimed while its request was in flight).
    */
-  async function syncClaims(q: Statements, workspaceId: string, yieldTaken = false): Promise<void> {
+  async function syncClaims(q: Statements, workspaceId: string): Promise<void> {
     const found = await q.all(
-      `SELECT 'want' AS "kind", "subdomain" FROM ${P} WHERE "workspace_id" = ?
-       UNION ALL SELECT 'want', "subdomain" FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL})
+      `SELECT 'published' AS "kind", "subdomain" FROM ${P} WHERE "workspace_id" = ?
+       UNION ALL SELECT 'in-flight', "subdomain" FROM ${R} WHERE "workspace_id" = ? AND "status" IN (${IN_FLIGHT_SQL})
        UNION ALL SELECT 'held', "subdomain" FROM ${C} WHERE "workspace_id" = ?`,
       [workspaceId, workspaceId, workspaceId],
     );
+    const strict = new Set<string>();
     const wanted = new Set<string>();
     const held = new Set<string>();
-    for (const row of found) (row.kind === 'want' ? wanted : held).add(String(row.subdomain));
+    for (const row of found) {
+      const subdomain = String(row.subdomain);
+      if (row.kind === 'held') held.add(subdomain);
+      else wanted.add(subdomain);
+      if (row.kind === 'in-flight') strict.add(subdomain);
+    }
     const release = [...held].filter((subdomain) => !wanted.has(subdomain));
-    // Sorted, so two transactions that both insert several claims lock them in the same order.
-    const claim = [...wanted].filter((subdomain) => !held.has(subdomain)).sort();
     if (release.length > 0) {
       await q.run(`DELETE FROM ${C} WHERE "workspace_id" = ? AND "subdomain" IN (${release.map(() => '?').join(', ')})`, [
         workspaceId,
         ...release,
       ]);
     }
-    if (claim.length > 0) {
+    // In sorted order, so two transactions that both insert several claims lock them in the same order.
+    for (const subdomain of [...wanted].filter((name) => !held.has(name)).sort()) {
       await q.run(
-        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES ${claim.map(() => '(?, ?)').join(', ')}${yieldTaken ? ' ON CONFLICT ("subdomain") DO NOTHING' : ''}`,
-        claim.flatMap((subdomain) => [subdomain, workspaceId]),
+        `INSERT INTO ${C} ("subdomain", "workspace_id") VALUES (?, ?)${strict.has(subdomain) ? '' : ' ON CONFLICT ("subdomain") DO NOTHING'}`,
+        [subdomain, workspaceId],
       );
     }
   }
@@ -457,15 +464,13 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
             );
           }
           const isClosed = next.delivery?.state === 'closed-unmerged';
-          const delivered =
-            current.status === 'approved' &&
-            next.status === 'approved' &&
-            (current.delivery_state === 'closed-unmerged') !== isClosed &&
-            (await followDelivery(q, next, isClosed));
+          if (current.status === 'approved' && next.status === 'approved' && (current.delivery_state === 'closed-unmerged') !== isClosed) {
+            await followDelivery(q, next, isClosed);
+          }
           // A request has a job exactly while it is approving; staying there without a job keeps the one stored.
           if (next.status !== 'approving') await q.run(`DELETE FROM ${J} WHERE "request_id" = ?`, [id]);
           else if (times) await putJob(q, id, times);
-          await syncClaims(q, workspaceId, delivered);
+          await syncClaims(q, workspaceId);
           await appendSideWrites(q, audit, outbox, channels);
         });
       } catch (error) {

@@ -131,15 +131,16 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     }
   }
 
-  // `yieldTaken`: a publication that came back through delivery leaves its subdomain to a
-  // workspace that claimed it meanwhile, instead of taking it from them.
-  function recomputeClaims(workspaceId: string, yieldTaken = false) {
+  // A publication that came back through delivery leaves its subdomain to a workspace that
+  // claimed it meanwhile, then and on every later change of the workspace. (Any other publication
+  // holds its subdomain already: its request claimed it while in flight.)
+  function recomputeClaims(workspaceId: string) {
     const wanted: string[] = [];
     const publication = publications.get(workspaceId);
     if (publication) {
       const subdomain = publication.subdomain.toLowerCase();
       const owner = claims.get(subdomain);
-      if (!yieldTaken || owner === undefined || owner === workspaceId) wanted.push(subdomain);
+      if (owner === undefined || owner === workspaceId) wanted.push(subdomain);
     }
     const flightId = inFlight.get(workspaceId);
     const flight = flightId ? requests.get(flightId) : undefined;
@@ -283,6 +284,13 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         throw new PublishGateError('validation', 'A transition must keep the id and workspace and add one to the version.');
       }
       checkJob(next, job);
+      if (IN_FLIGHT_STATUSES.includes(next.status)) {
+        const subdomain = next.subdomain.toLowerCase();
+        const owner = claims.get(subdomain);
+        if (owner !== undefined && owner !== next.workspace.id) {
+          throw new PublishGateError('subdomain_unavailable', `The subdomain "${subdomain}" is taken.`);
+        }
+      }
       const stored = copy(next);
       const workspaceId = stored.workspace.id;
       requests.set(id, stored);
@@ -304,9 +312,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       // Claims follow the publication and the request in flight; a move between two in-flight
       // statuses (pending → approving) changes neither.
       const inFlightBefore = IN_FLIGHT_STATUSES.includes(current.status);
-      if (delivered) {
-        recomputeClaims(workspaceId, true);
-      } else if (
+      if (
+        delivered ||
         inFlightBefore !== IN_FLIGHT_STATUSES.includes(stored.status) ||
         stored.status === 'approved' ||
         stored.subdomain !== current.subdomain

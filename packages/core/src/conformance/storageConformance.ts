@@ -982,6 +982,25 @@ export function runStorageConformance(options: StorageConformanceOptions): void 
           });
           expect(await storage.getSubdomainClaim({ subdomain: 'renamed' })).toBeNull();
         });
+
+        it('after that, a later change of the workspace (a request submitted and withdrawn) neither takes the subdomain back nor fails', {
+          timeout,
+        }, async () => {
+          const storage = await fresh();
+          const workspace = workspaceFixture();
+          await published(storage, workspace, 'wanted', 100);
+          const second = await published(storage, workspace, 'renamed', 200);
+          const other = await create(storage, requestFixture({ subdomain: 'wanted' }));
+          await storage.transitionRequest({ ...closeAt(second, 300), ...none });
+          const next = await create(storage, requestFixture({ workspace, subdomain: 'another-name', createdAt: at(400) }));
+          const withdrawn = await storage.transitionRequest({ id: next.id, expectedVersion: 1, next: advance(next, 'withdrawn'), ...none });
+          expect(withdrawn.status).toBe('withdrawn');
+          expect(await storage.getSubdomainClaim({ subdomain: 'wanted' })).toEqual({
+            subdomain: 'wanted',
+            workspaceId: other.workspace.id,
+          });
+          expect(await storage.getSubdomainClaim({ subdomain: 'another-name' })).toBeNull();
+        });
       });
 
       it('claimDeliveryChecks with pacing claims only as many as get a slot by notAfter, takes exactly those slots, and leaves the rest due', {
