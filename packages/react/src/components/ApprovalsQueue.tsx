@@ -13,7 +13,9 @@ import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { PublishProgressStatus } from './PublishProgressStatus.js';
+import { QueryNotices } from './QueryNotices.js';
 import { RequestReview } from './RequestReview.js';
+import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -163,7 +165,7 @@ export function ApprovalsQueue({
 
   return (
     <section
-      className={['pg-root', 'pg-queue', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-queue', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="approvals-queue"
       data-state={queue.status === 'success' && queue.items.length === 0 ? 'empty' : queue.status}
@@ -243,18 +245,7 @@ export function ApprovalsQueue({
             </div>
           </fieldset>
 
-          {queue.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
-          {queue.status === 'error' ? (
-            <div className="pg-notice" data-pg-tone="error" role="alert">
-              <p>
-                {text.loadFailed} {queue.error ? labels.common.errorMessage(queue.error) : null}
-              </p>
-              <button type="button" className="pg-button" onClick={() => void queue.refetch()}>
-                {labels.common.retry}
-              </button>
-            </div>
-          ) : null}
-          {queue.status === 'success' && queue.items.length === 0 ? <p className="pg-empty">{text.empty}</p> : null}
+          <QueryNotices query={queue} failed={text.loadFailed} empty={queue.items.length === 0 ? text.empty : undefined} labels={labels} />
           {selectable.length > 0 ? (
             <div className="pg-actions pg-bulk-actions" data-pg-bulk="">
               <span className="pg-muted" aria-live="polite">

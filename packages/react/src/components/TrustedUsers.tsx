@@ -6,6 +6,8 @@ import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js'
 import { useLabels } from '../PublishGateProvider.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { LoadFailed } from './QueryNotices.js';
+import { rootClass } from './rootClass.js';
 import { Time } from './Time.js';
 
 /** A builder who can be trusted. */
@@ -88,7 +90,7 @@ export function TrustedUsers({
 
   return (
     <section
-      className={['pg-root', 'pg-trust', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-trust', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="trusted-users"
       data-state={trust.status === 'success' && rows.length === 0 ? 'empty' : trust.status}
@@ -104,16 +106,7 @@ export function TrustedUsers({
           {text.loading}
         </p>
       ) : null}
-      {trust.status === 'error' ? (
-        <div className="pg-notice" data-pg-tone="error" role="alert">
-          <p>
-            {text.loadFailed} {trust.error ? labels.common.errorMessage(trust.error) : null}
-          </p>
-          <button type="button" className="pg-button" onClick={() => void trust.refetch()}>
-            {labels.common.retry}
-          </button>
-        </div>
-      ) : null}
+      {trust.status === 'error' ? <LoadFailed failed={text.loadFailed} error={trust.error} retry={trust.refetch} labels={labels} /> : null}
       {trust.mutationError ? (
         // Announced by the live region (setTrusted); a role="alert" here would say it twice.
         <p className="pg-notice" data-pg-tone="error">

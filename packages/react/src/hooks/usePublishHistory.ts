@@ -1,10 +1,11 @@
 'use client';
 import type { DiffSummary, PublishRequest } from '@publishgate/core/client';
-import { useMemo, useState, useSyncExternalStore } from 'react';
+import { useMemo } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createMutation, type MutationState } from '../store/mutation.js';
 import type { PublishGateStore } from '../store/publishGateStore.js';
 import type { QueryState } from '../store/query.js';
+import { useObservable, useOwned } from './useOwned.js';
 import { type QueryResult, useQuery } from './useQuery.js';
 
 /** One row of a workspace's publish history. */
@@ -78,12 +79,8 @@ export function usePublishHistory(workspaceId: string | undefined, options: { li
   const result = useQuery(query);
   const page = result.data;
   const data = useMemo(() => (page ? historyOf(page.items) : undefined), [page]);
-  const [owned, setOwned] = useState(() => ({ store, workspaceId, mutation: rollbackMutation(store, workspaceId) }));
-  if (owned.store !== store || owned.workspaceId !== workspaceId) {
-    setOwned({ store, workspaceId, mutation: rollbackMutation(store, workspaceId) });
-  }
-  const mutation = owned.mutation;
-  const rollback = useSyncExternalStore(mutation.subscribe, mutation.getSnapshot, mutation.getSnapshot);
+  const mutation = useOwned(store, () => rollbackMutation(store, workspaceId), workspaceId);
+  const rollback = useObservable(mutation);
   return {
     status: result.status,
     data,
