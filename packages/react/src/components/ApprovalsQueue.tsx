@@ -346,20 +346,10 @@ type QueueRowProps = {
 // A refetch brings new objects for every row; a request's version changes with every stored
 // change (and the status with an optimistic one), so those decide whether a row re-renders.
 // Progress is compared too: it must show even if a server stored it without a new version.
-const QueueRow = memo(
-  QueueRowView,
-  (before, after) =>
-    before.request.id === after.request.id &&
-    before.request.version === after.request.version &&
-    before.request.status === after.request.status &&
-    sameProgress(before.request.progress, after.request.progress) &&
-    before.trusted === after.trusted &&
-    before.labels === after.labels &&
-    before.registerButton === after.registerButton &&
-    before.onReview === after.onReview &&
-    before.selectColumn === after.selectColumn &&
-    before.checked === after.checked &&
-    before.onToggle === after.onToggle,
+const QueueRow = memo(QueueRowView, (before, after) =>
+  (Object.keys(after) as Array<keyof QueueRowProps>).every((key) =>
+    key === 'request' ? sameRequest(before.request, after.request) : before[key] === after[key],
+  ),
 );
 
 function QueueRowView({ request, trusted, labels, registerButton, onReview, selectColumn, checked, onToggle }: QueueRowProps) {
@@ -443,8 +433,14 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview, sele
   );
 }
 
-function sameProgress(a: PublishRequest['progress'], b: PublishRequest['progress']): boolean {
-  return a === b || (a?.step === b?.step && a?.attempt === b?.attempt && a?.nextAttemptAt === b?.nextAttemptAt);
+function sameRequest(a: PublishRequest, b: PublishRequest): boolean {
+  const [p, q] = [a.progress, b.progress];
+  return (
+    a.id === b.id &&
+    a.version === b.version &&
+    a.status === b.status &&
+    (p === q || (p?.step === q?.step && p?.attempt === q?.attempt && p?.nextAttemptAt === q?.nextAttemptAt))
+  );
 }
 
 function trustKey(request: PublishRequest): string {

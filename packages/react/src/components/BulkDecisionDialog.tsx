@@ -5,7 +5,7 @@ import { useBulkDecisions } from '../hooks/useBulkDecisions.js';
 import type { PublishGateLabels } from '../labels.js';
 import { requiredApprovals } from './ApprovalCount.js';
 import { FindingText } from './FindingsList.js';
-import { ModalDialog } from './ModalDialog.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
 
 /**
  * The confirmation of "Approve selected" / "Reject selected": lists the chosen requests with their
@@ -30,7 +30,6 @@ export function BulkDecisionDialog({
   const text = labels.bulkDecisions;
   const ids = useId();
   const fieldRef = useRef<HTMLTextAreaElement>(null);
-  const doneRef = useRef<HTMLButtonElement>(null);
   const bulk = useBulkDecisions();
   const [message, setMessage] = useState('');
   // The requests as they were chosen: the queue refetches underneath, and decided rows leave it.
@@ -45,7 +44,6 @@ export function BulkDecisionDialog({
     if (bulk.state.status === 'success') {
       const failed = bulk.state.data.filter((result) => !result.ok).length;
       setMessage(text.summary(bulk.state.data.length - failed, failed));
-      doneRef.current?.focus();
     } else if (bulk.state.status === 'error') {
       setMessage(`${text.sendFailed} ${labels.common.errorMessage(bulk.state.error)}`);
     }
@@ -111,11 +109,7 @@ export function BulkDecisionDialog({
           <p className="pg-notice" data-pg-tone={bulk.state.data.every((result) => result.ok) ? 'success' : 'warning'}>
             {message}
           </p>
-          <div className="pg-actions">
-            <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={close}>
-              {text.done}
-            </button>
-          </div>
+          <DoneButton onClick={close}>{text.done}</DoneButton>
         </>
       ) : (
         <form

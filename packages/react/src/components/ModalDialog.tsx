@@ -1,5 +1,5 @@
 'use client';
-import { type KeyboardEvent, type ReactNode, type RefObject, useLayoutEffect, useRef } from 'react';
+import { type KeyboardEvent, type ReactNode, type RefObject, useEffect, useLayoutEffect, useRef } from 'react';
 import type { PublishGateLabels } from '../labels.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
@@ -85,6 +85,22 @@ export function ModalDialog({
       {announcement === undefined ? null : <LiveRegion message={announcement} />}
       {children}
     </dialog>
+  );
+}
+
+/**
+ * The primary button that ends a dialog once its outcome is shown ("Done"). It takes focus when
+ * it appears: the controls that led to the outcome are gone, and keyboard users land on the way out.
+ */
+export function DoneButton({ onClick, children }: { onClick: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <div className="pg-actions">
+      <button ref={ref} type="button" className="pg-button" data-pg-variant="primary" onClick={onClick}>
+        {children}
+      </button>
+    </div>
   );
 }
 

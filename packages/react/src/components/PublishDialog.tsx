@@ -9,7 +9,7 @@ import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js'
 import { useLabels } from '../PublishGateProvider.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
-import { ModalDialog } from './ModalDialog.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
 import { PublishFailure, PublishProgressStatus } from './PublishProgressStatus.js';
 import { PullRequestLink } from './PullRequestLink.js';
 import { QueryNotices } from './QueryNotices.js';
@@ -294,8 +294,6 @@ function SubdomainField({
 }
 
 function ResultView({ request, labels, onDone }: { request: PublishRequest; labels: PublishGateLabels; onDone: () => void }) {
-  const doneRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => doneRef.current?.focus(), []);
   return (
     <div className="pg-result" data-pg-result={request.status}>
       <p className="pg-notice" data-pg-tone={request.status === 'failed' ? 'error' : 'success'}>
@@ -310,11 +308,7 @@ function ResultView({ request, labels, onDone }: { request: PublishRequest; labe
       {request.pullRequest ? (
         <PullRequestLink url={request.pullRequest.url} text={labels.publishDialog.pullRequest(request.pullRequest.number)} />
       ) : null}
-      <div className="pg-actions">
-        <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={onDone}>
-          {labels.publishDialog.done}
-        </button>
-      </div>
+      <DoneButton onClick={onDone}>{labels.publishDialog.done}</DoneButton>
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { DeliveryLine } from './DecisionLine.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
-import { ModalDialog } from './ModalDialog.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
 import { QueryNotices } from './QueryNotices.js';
 import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -181,15 +181,11 @@ function RollbackDialog({
   const text = labels.publishHistory;
   const ids = useId();
   const noteRef = useRef<HTMLTextAreaElement>(null);
-  const doneRef = useRef<HTMLButtonElement>(null);
   const [note, setNote] = useState('');
   const preview = useRollbackPreview(target.workspace.id, target.id);
   const state = history.rollback;
   const created = state.status === 'success' ? state.data : undefined;
   useEffect(() => noteRef.current?.focus(), []);
-  useEffect(() => {
-    if (created) doneRef.current?.focus();
-  }, [created]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -220,11 +216,7 @@ function RollbackDialog({
           <DiffView diff={created.diff} labels={labels} headingLevel={headingLevel + 1} />
           <FindingsList findings={created.findings} labels={labels} headingLevel={headingLevel + 1} />
           <p>{text.waiting}</p>
-          <div className="pg-actions">
-            <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={onClose}>
-              {text.done}
-            </button>
-          </div>
+          <DoneButton onClick={onClose}>{text.done}</DoneButton>
         </div>
       ) : (
         <form className="pg-form" onSubmit={submit} noValidate>

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTrustedUsers } from '../hooks/useTrustedUsers.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels } from '../PublishGateProvider.js';
+import { toError } from '../store/query.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { LoadFailed } from './QueryNotices.js';
@@ -83,7 +84,7 @@ export function TrustedUsers({
       setAnnouncement(trusted ? text.granted(row.email) : text.revoked(row.email));
       return true;
     } catch (error) {
-      setAnnouncement(`${text.saveFailed} ${labels.common.errorMessage(error instanceof Error ? error : new Error(String(error)))}`);
+      setAnnouncement(`${text.saveFailed} ${labels.common.errorMessage(toError(error))}`);
       return false;
     }
   };
