@@ -22,7 +22,26 @@ const timeFormat = (iso: string): string => {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 };
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+// "1 file", "2 files"; `many` only where the plural is not the word plus "s".
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+// Texts several groups show alike, defined once; every group still has its own keys to override.
+/** The fields of a request, as the queue's columns and the review's list name them. */
+const requestFields = {
+  workspace: 'Workspace',
+  builder: 'Builder',
+  subdomain: 'Subdomain',
+  submitted: 'Submitted',
+  changes: 'Changes',
+  status: 'Status',
+  trusted: 'Trusted builder',
+};
+const decisions = { approved: 'Approved', rejected: 'Rejected' };
+const pullRequest = (number: number) => `Pull request #${number}`;
+const reviewerNote = 'Note for the reviewer (optional)';
+const done = 'Done';
+const decideRequests = (decision: 'approve' | 'reject', count: number) =>
+  `${decision === 'approve' ? 'Approve' : 'Reject'} ${plural(count, 'request')}`;
 
 /**
  * Every text the components show, in English. Pass a partial copy as the `labels` prop of a
@@ -85,13 +104,13 @@ export const defaultLabels = {
     /** Why the previous attempt failed, under the progress in the review and the builder's status. */
     lastError: (message: string) => `Previous attempt failed: ${message}`,
     /** Under a failed publish's error. */
-    failedAfter: (attempts: number) => `Failed after ${plural(attempts, 'attempt', 'attempts')}`,
+    failedAfter: (attempts: number) => `Failed after ${plural(attempts, 'attempt')}`,
     /** After the `status.failed` badge in a queue row ("Publish failed after 6 attempts"). */
-    afterAttempts: (attempts: number) => `after ${plural(attempts, 'attempt', 'attempts')}`,
+    afterAttempts: (attempts: number) => `after ${plural(attempts, 'attempt')}`,
   },
   diff: {
     summary: (files: number, additions: number, deletions: number) =>
-      `${plural(files, 'file', 'files')} changed, ${plural(additions, 'addition', 'additions')}, ${plural(deletions, 'deletion', 'deletions')}`,
+      `${plural(files, 'file')} changed, ${plural(additions, 'addition')}, ${plural(deletions, 'deletion')}`,
     heading: 'Changes',
     fileStatus: { added: 'added', modified: 'modified', deleted: 'deleted', renamed: 'renamed' } satisfies Record<
       DiffFile['status'],
@@ -104,7 +123,7 @@ export const defaultLabels = {
     truncated: 'The patch was truncated: some changes are not shown here. The pull request has the full diff.',
     showAllLines: (total: number) => `Show all ${total} lines`,
     /** How long a file's patch is (hunk lines), shown whether the file is expanded or not. */
-    patchLines: (lines: number) => `(${plural(lines, 'line', 'lines')} in the patch)`,
+    patchLines: (lines: number) => `(${plural(lines, 'line')} in the patch)`,
     empty: 'No changes.',
     /** The +/- counts as read by screen readers (the `+3 −1` shown is hidden from them). */
     countsSpoken: (additions: number, deletions: number) =>
@@ -131,7 +150,7 @@ export const defaultLabels = {
     checkFailed: 'Could not check availability.',
     suggestions: 'Available instead:',
     pickSuggestion: (subdomain: string) => `Use ${subdomain}`,
-    note: 'Note for the reviewer (optional)',
+    note: reviewerNote,
     submit: 'Request publish',
     submitting: 'Submitting…',
     blocked: {
@@ -149,7 +168,7 @@ export const defaultLabels = {
     resultApproved: (subdomain: string) => `Auto-approved and published to ${subdomain}.`,
     resultFailed: (subdomain: string) => `Auto-approved, but publishing to ${subdomain} failed. An admin can retry.`,
     pullRequest: (number: number) => `Deployment pull request #${number}`,
-    done: 'Done',
+    done,
   },
   approvalsQueue: {
     heading: 'Publish requests',
@@ -161,12 +180,7 @@ export const defaultLabels = {
     /** The filter by where an approved request's pull request is (`request.delivery`). */
     deliveryFilter: 'Delivery',
     allDeliveries: 'Any delivery',
-    workspace: 'Workspace',
-    builder: 'Builder',
-    subdomain: 'Subdomain',
-    submitted: 'Submitted',
-    changes: 'Changes',
-    status: 'Status',
+    ...requestFields,
     actions: 'Actions',
     review: 'Review',
     empty: 'No requests match these filters.',
@@ -174,26 +188,19 @@ export const defaultLabels = {
     previousPage: 'Previous page',
     nextPage: 'Next page',
     page: (index: number) => `Page ${index + 1}`,
-    trusted: 'Trusted builder',
-    findings: (count: number) => plural(count, 'finding', 'findings'),
-    files: (count: number) => plural(count, 'file', 'files'),
+    findings: (count: number) => plural(count, 'finding'),
+    files: (count: number) => plural(count, 'file'),
     moreFiles: (count: number) => `and ${count} more`,
-    changesShort: (files: number, additions: number, deletions: number) => `${plural(files, 'file', 'files')}, +${additions} −${deletions}`,
-    updated: (count: number) => `Queue updated: ${plural(count, 'request', 'requests')}.`,
+    changesShort: (files: number, additions: number, deletions: number) => `${plural(files, 'file')}, +${additions} −${deletions}`,
+    updated: (count: number) => `Queue updated: ${plural(count, 'request')}.`,
     backToQueue: 'Back to the requests',
   },
   requestReview: {
     heading: (workspaceName: string) => `Review: ${workspaceName}`,
     details: 'Request details',
-    workspace: 'Workspace',
-    builder: 'Builder',
-    subdomain: 'Subdomain',
-    submitted: 'Submitted',
-    changes: 'Changes',
-    status: 'Status',
+    ...requestFields,
     note: 'Note from the builder',
     commit: 'Commit',
-    trusted: 'Trusted builder',
     approve: 'Approve and publish',
     approving: 'Publishing…',
     reject: 'Reject…',
@@ -215,11 +222,11 @@ export const defaultLabels = {
     conflictUnknown: 'Your decision was not applied: this request changed since you opened it. Reload it to see its state.',
     /** `kind` is a decision (`decision.approved`/`rejected`), never a status: approved is not yet published. */
     decidedBy: (kind: string, by: string, at: string) => `${kind} by ${by} on ${at}`,
-    decision: { approved: 'Approved', rejected: 'Rejected' },
+    decision: decisions,
     byTrust: 'trust (auto-approved)',
     notPending: (status: string) => `This request is ${status}: there is nothing to decide.`,
     feedbackGiven: 'Feedback given',
-    pullRequest: (number: number) => `Pull request #${number}`,
+    pullRequest,
     error: 'Last error',
   },
   /** A request made after the workspace's previous one was rejected or withdrawn (`sincePrevious`). */
@@ -251,21 +258,18 @@ export const defaultLabels = {
     selectAll: 'Select all pending requests on this page',
     /** Accessible name of a row's checkbox. */
     select: (workspaceName: string, subdomain: string) => `Select ${workspaceName} (${subdomain})`,
-    selected: (count: number) => `${plural(count, 'request', 'requests')} selected`,
+    selected: (count: number) => `${plural(count, 'request')} selected`,
     approveSelected: 'Approve selected',
     rejectSelected: 'Reject selected',
     /** Title of the confirmation. */
-    title: (decision: 'approve' | 'reject', count: number) =>
-      `${decision === 'approve' ? 'Approve' : 'Reject'} ${plural(count, 'request', 'requests')}`,
+    title: decideRequests,
     description: 'Each request is decided on its own: one that cannot be decided does not stop the others.',
     noFindings: 'No findings',
     comment: 'Comment for the record (optional)',
     feedback: 'Feedback for the builders (optional)',
-    confirm: (decision: 'approve' | 'reject', count: number) =>
-      `${decision === 'approve' ? 'Approve' : 'Reject'} ${plural(count, 'request', 'requests')}`,
+    confirm: decideRequests,
     deciding: 'Deciding…',
-    approved: 'Approved',
-    rejected: 'Rejected',
+    ...decisions,
     /** An approval recorded on a request whose rule needs more approvers (it stays pending). */
     approvalRecorded: (given: number, required: number) => `Approval recorded: ${given} of ${required} approvals`,
     /** A request that was not decided; `reason` is one of `errors`, or the server's message. */
@@ -289,9 +293,9 @@ export const defaultLabels = {
     } satisfies Record<PublishGateErrorCode, string>,
     /** Announced and shown once the server answered. */
     summary: (decided: number, failed: number) =>
-      failed === 0 ? `${plural(decided, 'request', 'requests')} decided.` : `${decided} decided, ${failed} not decided.`,
+      failed === 0 ? `${plural(decided, 'request')} decided.` : `${decided} decided, ${failed} not decided.`,
     sendFailed: 'The decisions were not sent.',
-    done: 'Done',
+    done,
   },
   trustedUsers: {
     heading: (blueprint: string) => `Trusted builders: ${blueprint}`,
@@ -337,13 +341,13 @@ export const defaultLabels = {
       `A new publish request will bring back the version of ${subdomain} submitted ${date}, on top of what is published now. It is reviewed like any other request.`,
     changes: 'What the rollback changes compared with what is published now:',
     previewFailed: 'Could not load what the rollback would change.',
-    note: 'Note for the reviewer (optional)',
+    note: reviewerNote,
     submit: 'Request rollback',
     submitting: 'Requesting rollback…',
     failed: 'The rollback could not be requested.',
     requested: 'Rollback requested. This is exactly what it changes compared with what is published now:',
     waiting: 'It now waits for review, like any publish request.',
-    done: 'Done',
+    done,
   },
   publishStatus: {
     heading: 'Publish status',
@@ -356,7 +360,7 @@ export const defaultLabels = {
     feedback: 'Feedback from the reviewer',
     /** For an approved request without delivery tracking (`request.delivery` absent): where it went. */
     liveAt: (subdomain: string) => `Live at ${subdomain}`,
-    pullRequest: (number: number) => `Pull request #${number}`,
+    pullRequest,
     withdraw: 'Withdraw request',
     withdrawFailed: 'Could not withdraw the request.',
     loadFailed: 'Could not load the publish status.',

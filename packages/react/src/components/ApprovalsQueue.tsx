@@ -13,7 +13,9 @@ import { Counts } from './DiffView.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { PublishProgressStatus } from './PublishProgressStatus.js';
+import { QueryNotices } from './QueryNotices.js';
 import { RequestReview } from './RequestReview.js';
+import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -163,7 +165,7 @@ export function ApprovalsQueue({
 
   return (
     <section
-      className={['pg-root', 'pg-queue', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-queue', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="approvals-queue"
       data-state={queue.status === 'success' && queue.items.length === 0 ? 'empty' : queue.status}
@@ -243,18 +245,7 @@ export function ApprovalsQueue({
             </div>
           </fieldset>
 
-          {queue.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
-          {queue.status === 'error' ? (
-            <div className="pg-notice" data-pg-tone="error" role="alert">
-              <p>
-                {text.loadFailed} {queue.error ? labels.common.errorMessage(queue.error) : null}
-              </p>
-              <button type="button" className="pg-button" onClick={() => void queue.refetch()}>
-                {labels.common.retry}
-              </button>
-            </div>
-          ) : null}
-          {queue.status === 'success' && queue.items.length === 0 ? <p className="pg-empty">{text.empty}</p> : null}
+          <QueryNotices query={queue} failed={text.loadFailed} empty={queue.items.length === 0 ? text.empty : undefined} labels={labels} />
           {selectable.length > 0 ? (
             <div className="pg-actions pg-bulk-actions" data-pg-bulk="">
               <span className="pg-muted" aria-live="polite">
@@ -355,20 +346,10 @@ type QueueRowProps = {
 // A refetch brings new objects for every row; a request's version changes with every stored
 // change (and the status with an optimistic one), so those decide whether a row re-renders.
 // Progress is compared too: it must show even if a server stored it without a new version.
-const QueueRow = memo(
-  QueueRowView,
-  (before, after) =>
-    before.request.id === after.request.id &&
-    before.request.version === after.request.version &&
-    before.request.status === after.request.status &&
-    sameProgress(before.request.progress, after.request.progress) &&
-    before.trusted === after.trusted &&
-    before.labels === after.labels &&
-    before.registerButton === after.registerButton &&
-    before.onReview === after.onReview &&
-    before.selectColumn === after.selectColumn &&
-    before.checked === after.checked &&
-    before.onToggle === after.onToggle,
+const QueueRow = memo(QueueRowView, (before, after) =>
+  (Object.keys(after) as Array<keyof QueueRowProps>).every((key) =>
+    key === 'request' ? sameRequest(before.request, after.request) : before[key] === after[key],
+  ),
 );
 
 function QueueRowView({ request, trusted, labels, registerButton, onReview, selectColumn, checked, onToggle }: QueueRowProps) {
@@ -452,8 +433,14 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview, sele
   );
 }
 
-function sameProgress(a: PublishRequest['progress'], b: PublishRequest['progress']): boolean {
-  return a === b || (a?.step === b?.step && a?.attempt === b?.attempt && a?.nextAttemptAt === b?.nextAttemptAt);
+function sameRequest(a: PublishRequest, b: PublishRequest): boolean {
+  const [p, q] = [a.progress, b.progress];
+  return (
+    a.id === b.id &&
+    a.version === b.version &&
+    a.status === b.status &&
+    (p === q || (p?.step === q?.step && p?.attempt === q?.attempt && p?.nextAttemptAt === q?.nextAttemptAt))
+  );
 }
 
 function trustKey(request: PublishRequest): string {

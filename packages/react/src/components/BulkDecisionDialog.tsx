@@ -5,9 +5,7 @@ import { useBulkDecisions } from '../hooks/useBulkDecisions.js';
 import type { PublishGateLabels } from '../labels.js';
 import { requiredApprovals } from './ApprovalCount.js';
 import { FindingText } from './FindingsList.js';
-import { Heading } from './Heading.js';
-import { LiveRegion } from './LiveRegion.js';
-import { useModal, wrapTab } from './modal.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
 
 /**
  * The confirmation of "Approve selected" / "Reject selected": lists the chosen requests with their
@@ -31,10 +29,7 @@ export function BulkDecisionDialog({
 }) {
   const text = labels.bulkDecisions;
   const ids = useId();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const fieldRef = useRef<HTMLTextAreaElement>(null);
-  const doneRef = useRef<HTMLButtonElement>(null);
-  useModal(dialogRef);
   const bulk = useBulkDecisions();
   const [message, setMessage] = useState('');
   // The requests as they were chosen: the queue refetches underneath, and decided rows leave it.
@@ -49,7 +44,6 @@ export function BulkDecisionDialog({
     if (bulk.state.status === 'success') {
       const failed = bulk.state.data.filter((result) => !result.ok).length;
       setMessage(text.summary(bulk.state.data.length - failed, failed));
-      doneRef.current?.focus();
     } else if (bulk.state.status === 'error') {
       setMessage(`${text.sendFailed} ${labels.common.errorMessage(bulk.state.error)}`);
     }
@@ -72,35 +66,19 @@ export function BulkDecisionDialog({
   };
 
   return (
-    <dialog
-      ref={dialogRef}
-      aria-modal="true"
-      aria-labelledby={`${ids}-title`}
-      aria-describedby={`${ids}-description`}
-      tabIndex={-1}
-      className="pg-root pg-dialog"
-      data-pg-component="bulk-decision-dialog"
-      data-pg-decision={decision}
-      data-state={bulk.state.status}
-      onCancel={(event) => {
-        event.preventDefault();
-        close();
-      }}
-      onKeyDown={wrapTab}
+    <ModalDialog
+      baseId={ids}
+      component="bulk-decision-dialog"
+      data={{ 'data-pg-decision': decision }}
+      state={bulk.state.status}
+      title={text.title(decision, chosen.length)}
+      description={text.description}
+      headingLevel={headingLevel}
+      onClose={close}
+      closeDisabled={busy}
+      announcement={message}
+      labels={labels}
     >
-      <div className="pg-dialog-header">
-        <Heading level={headingLevel} id={`${ids}-title`} className="pg-title">
-          {text.title(decision, chosen.length)}
-        </Heading>
-        <button type="button" className="pg-button" data-pg-variant="quiet" onClick={close} disabled={busy}>
-          {labels.common.close}
-        </button>
-      </div>
-      <p id={`${ids}-description`} className="pg-description">
-        {text.description}
-      </p>
-      <LiveRegion message={message} />
-
       <ul className="pg-bulk-list" aria-labelledby={`${ids}-title`}>
         {chosen.map((request) => (
           <li key={request.id} className="pg-bulk-item" data-pg-request={request.id}>
@@ -131,11 +109,7 @@ export function BulkDecisionDialog({
           <p className="pg-notice" data-pg-tone={bulk.state.data.every((result) => result.ok) ? 'success' : 'warning'}>
             {message}
           </p>
-          <div className="pg-actions">
-            <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={close}>
-              {text.done}
-            </button>
-          </div>
+          <DoneButton onClick={close}>{text.done}</DoneButton>
         </>
       ) : (
         <form
@@ -165,7 +139,7 @@ export function BulkDecisionDialog({
           </div>
         </form>
       )}
-    </dialog>
+    </ModalDialog>
   );
 }
 

@@ -9,11 +9,10 @@ import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js'
 import { useLabels } from '../PublishGateProvider.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
-import { Heading } from './Heading.js';
-import { LiveRegion } from './LiveRegion.js';
-import { useModal, wrapTab } from './modal.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
 import { PublishFailure, PublishProgressStatus } from './PublishProgressStatus.js';
 import { PullRequestLink } from './PullRequestLink.js';
+import { QueryNotices } from './QueryNotices.js';
 
 /** Props of {@link PublishDialog}. */
 export type PublishDialogProps = {
@@ -74,10 +73,8 @@ function OpenPublishDialog({
   const labels = useLabels(own);
   const text = labels.publishDialog;
   const ids = useId();
-  const titleId = `${ids}-title`;
   const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
-  useModal(dialogRef);
 
   // Always a fresh preview: files change on disk without any event, and a cached "nothing to publish" would stick.
   const preview = usePublishPreview(workspaceId, { refetchOnMount: true });
@@ -132,54 +129,33 @@ function OpenPublishDialog({
 
   const sectionLevel = headingLevel + 1;
   return (
-    <dialog
-      ref={dialogRef}
-      aria-modal="true"
-      aria-labelledby={titleId}
-      aria-describedby={`${ids}-description`}
-      tabIndex={-1}
-      className={['pg-root', 'pg-dialog', className].filter(Boolean).join(' ')}
-      data-pg-component="publish-dialog"
-      data-state={result ? 'submitted' : publish.status === 'pending' ? 'submitting' : preview.status}
-      onCancel={(event) => {
-        // Escape: the host owns `open`, so ask it to close instead of letting the browser do it.
-        event.preventDefault();
-        onClose();
-      }}
-      onKeyDown={wrapTab}
+    <ModalDialog
+      baseId={ids}
+      component="publish-dialog"
+      state={result ? 'submitted' : publish.status === 'pending' ? 'submitting' : preview.status}
+      title={title ?? text.title}
+      description={text.description}
+      headingLevel={headingLevel}
+      onClose={onClose}
+      announcement={announcement}
+      dialogRef={dialogRef}
+      className={className}
+      labels={labels}
     >
-      <div className="pg-dialog-header">
-        <Heading level={headingLevel} id={titleId} className="pg-title">
-          {title ?? text.title}
-        </Heading>
-        <button type="button" className="pg-button" data-pg-variant="quiet" onClick={onClose}>
-          {labels.common.close}
-        </button>
-      </div>
-      <p id={`${ids}-description`} className="pg-description">
-        {text.description}
-      </p>
-      <LiveRegion message={announcement} />
-
       {result ? (
         <ResultView request={result} labels={labels} onDone={onClose} />
       ) : (
         <form className="pg-form" onSubmit={submit} noValidate>
-          {preview.status === 'loading' ? (
-            <p className="pg-loading" data-pg-loading="">
-              {text.blocked.loading}
-            </p>
-          ) : null}
-          {preview.status === 'error' ? (
-            <div className="pg-notice" data-pg-tone="error" role="alert">
-              <p>
-                {text.loadFailed} {preview.error ? labels.common.errorMessage(preview.error) : null}
+          <QueryNotices
+            query={preview}
+            failed={text.loadFailed}
+            loading={
+              <p className="pg-loading" data-pg-loading="">
+                {text.blocked.loading}
               </p>
-              <button type="button" className="pg-button" onClick={() => void preview.refetch()}>
-                {labels.common.retry}
-              </button>
-            </div>
-          ) : null}
+            }
+            labels={labels}
+          />
           {preview.data ? (
             <>
               <SubdomainField
@@ -234,7 +210,7 @@ function OpenPublishDialog({
           </div>
         </form>
       )}
-    </dialog>
+    </ModalDialog>
   );
 }
 
@@ -318,8 +294,6 @@ function SubdomainField({
 }
 
 function ResultView({ request, labels, onDone }: { request: PublishRequest; labels: PublishGateLabels; onDone: () => void }) {
-  const doneRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => doneRef.current?.focus(), []);
   return (
     <div className="pg-result" data-pg-result={request.status}>
       <p className="pg-notice" data-pg-tone={request.status === 'failed' ? 'error' : 'success'}>
@@ -334,11 +308,7 @@ function ResultView({ request, labels, onDone }: { request: PublishRequest; labe
       {request.pullRequest ? (
         <PullRequestLink url={request.pullRequest.url} text={labels.publishDialog.pullRequest(request.pullRequest.number)} />
       ) : null}
-      <div className="pg-actions">
-        <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={onDone}>
-          {labels.publishDialog.done}
-        </button>
-      </div>
+      <DoneButton onClick={onDone}>{labels.publishDialog.done}</DoneButton>
     </div>
   );
 }

@@ -8,7 +8,9 @@ import { DeliveryLine } from './DecisionLine.js';
 import { DiffView } from './DiffView.js';
 import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
-import { useModal, wrapTab } from './modal.js';
+import { DoneButton, ModalDialog } from './ModalDialog.js';
+import { QueryNotices } from './QueryNotices.js';
+import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -58,7 +60,7 @@ export function PublishHistory({
 
   return (
     <section
-      className={['pg-root', 'pg-history', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-history', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="publish-history"
       data-state={history.status === 'success' && items.length === 0 ? 'empty' : history.status}
@@ -66,18 +68,7 @@ export function PublishHistory({
       <Heading level={headingLevel} id={`${ids}-title`} className="pg-title">
         {text.heading}
       </Heading>
-      {history.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
-      {history.status === 'error' ? (
-        <div className="pg-notice" data-pg-tone="error" role="alert">
-          <p>
-            {text.loadFailed} {history.error ? labels.common.errorMessage(history.error) : null}
-          </p>
-          <button type="button" className="pg-button" onClick={() => void history.refetch()}>
-            {labels.common.retry}
-          </button>
-        </div>
-      ) : null}
-      {history.status === 'success' && items.length === 0 ? <p className="pg-empty">{text.none}</p> : null}
+      <QueryNotices query={history} failed={text.loadFailed} empty={items.length === 0 ? text.none : undefined} labels={labels} />
       {allowRollback && blocked && items.some((item) => item.canRollBack) ? (
         <p id={`${ids}-blocked`} className="pg-muted">
           {text.blockedInFlight}
@@ -189,18 +180,12 @@ function RollbackDialog({
 }) {
   const text = labels.publishHistory;
   const ids = useId();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const noteRef = useRef<HTMLTextAreaElement>(null);
-  const doneRef = useRef<HTMLButtonElement>(null);
-  useModal(dialogRef);
   const [note, setNote] = useState('');
   const preview = useRollbackPreview(target.workspace.id, target.id);
   const state = history.rollback;
   const created = state.status === 'success' ? state.data : undefined;
   useEffect(() => noteRef.current?.focus(), []);
-  useEffect(() => {
-    if (created) doneRef.current?.focus();
-  }, [created]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -213,32 +198,16 @@ function RollbackDialog({
   };
 
   return (
-    <dialog
-      ref={dialogRef}
-      aria-modal="true"
-      aria-labelledby={`${ids}-title`}
-      aria-describedby={`${ids}-description`}
-      tabIndex={-1}
-      className="pg-root pg-dialog"
-      data-pg-component="rollback-dialog"
-      data-state={created ? 'submitted' : state.status}
-      onCancel={(event) => {
-        event.preventDefault();
-        onClose();
-      }}
-      onKeyDown={wrapTab}
+    <ModalDialog
+      baseId={ids}
+      component="rollback-dialog"
+      state={created ? 'submitted' : state.status}
+      title={text.confirmTitle}
+      description={text.confirmText(target.subdomain, labels.common.formatDateTime(target.createdAt))}
+      headingLevel={headingLevel}
+      onClose={onClose}
+      labels={labels}
     >
-      <div className="pg-dialog-header">
-        <Heading level={headingLevel} id={`${ids}-title`} className="pg-title">
-          {text.confirmTitle}
-        </Heading>
-        <button type="button" className="pg-button" data-pg-variant="quiet" onClick={onClose}>
-          {labels.common.close}
-        </button>
-      </div>
-      <p id={`${ids}-description`} className="pg-description">
-        {text.confirmText(target.subdomain, labels.common.formatDateTime(target.createdAt))}
-      </p>
       {created ? (
         <div className="pg-result" data-pg-result={created.status}>
           <p className="pg-notice" data-pg-tone="success" role="status">
@@ -247,25 +216,11 @@ function RollbackDialog({
           <DiffView diff={created.diff} labels={labels} headingLevel={headingLevel + 1} />
           <FindingsList findings={created.findings} labels={labels} headingLevel={headingLevel + 1} />
           <p>{text.waiting}</p>
-          <div className="pg-actions">
-            <button ref={doneRef} type="button" className="pg-button" data-pg-variant="primary" onClick={onClose}>
-              {text.done}
-            </button>
-          </div>
+          <DoneButton onClick={onClose}>{text.done}</DoneButton>
         </div>
       ) : (
         <form className="pg-form" onSubmit={submit} noValidate>
-          {preview.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
-          {preview.status === 'error' ? (
-            <div className="pg-notice" data-pg-tone="error" role="alert">
-              <p>
-                {text.previewFailed} {preview.error ? labels.common.errorMessage(preview.error) : null}
-              </p>
-              <button type="button" className="pg-button" onClick={() => void preview.refetch()}>
-                {labels.common.retry}
-              </button>
-            </div>
-          ) : null}
+          <QueryNotices query={preview} failed={text.previewFailed} labels={labels} />
           {preview.data ? (
             <div className="pg-rollback-preview" data-pg-rollback-preview="">
               <p>{text.changes}</p>
@@ -300,6 +255,6 @@ function RollbackDialog({
           </div>
         </form>
       )}
-    </dialog>
+    </ModalDialog>
   );
 }

@@ -8,6 +8,8 @@ import { DecisionLine, Outcome } from './DecisionLine.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { PublishProgressStatus } from './PublishProgressStatus.js';
+import { QueryNotices } from './QueryNotices.js';
+import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -65,7 +67,7 @@ export function PublishStatus({
   const sectionLevel = headingLevel + 1;
   return (
     <section
-      className={['pg-root', 'pg-status', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-status', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="publish-status"
       data-state={status.status === 'success' && !current ? 'empty' : status.status}
@@ -75,18 +77,7 @@ export function PublishStatus({
         {text.heading}
       </Heading>
       <LiveRegion message={announcement} />
-      {status.status === 'loading' ? <p className="pg-loading">{labels.common.loading}</p> : null}
-      {status.status === 'error' ? (
-        <div className="pg-notice" data-pg-tone="error" role="alert">
-          <p>
-            {text.loadFailed} {status.error ? labels.common.errorMessage(status.error) : null}
-          </p>
-          <button type="button" className="pg-button" onClick={() => void status.refetch()}>
-            {labels.common.retry}
-          </button>
-        </div>
-      ) : null}
-      {status.status === 'success' && !current ? <p className="pg-empty">{text.none}</p> : null}
+      <QueryNotices query={status} failed={text.loadFailed} empty={current ? undefined : text.none} labels={labels} />
       {current ? (
         <div className="pg-current" data-pg-request={current.id}>
           <Heading level={sectionLevel} className="pg-section-title">

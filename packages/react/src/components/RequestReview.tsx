@@ -15,6 +15,8 @@ import { FindingsList } from './FindingsList.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
 import { PublishProgressStatus } from './PublishProgressStatus.js';
+import { LoadFailed } from './QueryNotices.js';
+import { rootClass } from './rootClass.js';
 import { StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
@@ -103,19 +105,10 @@ export function RequestReview({
 
   if (!request) {
     return (
-      <section
-        className={['pg-root', 'pg-review', className].filter(Boolean).join(' ')}
-        data-pg-component="request-review"
-        data-state={live.status}
-      >
+      <section className={rootClass('pg-review', className)} data-pg-component="request-review" data-state={live.status}>
         <LiveRegion message={announcement} />
         {live.status === 'error' ? (
-          <div className="pg-notice" data-pg-tone="error" role="alert">
-            <p>{live.error ? labels.common.errorMessage(live.error) : null}</p>
-            <button type="button" className="pg-button" onClick={() => void live.refetch()}>
-              {labels.common.retry}
-            </button>
-          </div>
+          <LoadFailed error={live.error} retry={live.refetch} labels={labels} />
         ) : (
           <p className="pg-loading">{labels.common.loading}</p>
         )}
@@ -141,7 +134,7 @@ export function RequestReview({
   return (
     <section
       ref={sectionRef}
-      className={['pg-root', 'pg-review', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-review', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="request-review"
       data-pg-status={request.status}

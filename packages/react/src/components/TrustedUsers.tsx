@@ -4,8 +4,11 @@ import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { useTrustedUsers } from '../hooks/useTrustedUsers.js';
 import type { PublishGateLabelOverrides, PublishGateLabels } from '../labels.js';
 import { useLabels } from '../PublishGateProvider.js';
+import { toError } from '../store/query.js';
 import { Heading } from './Heading.js';
 import { LiveRegion } from './LiveRegion.js';
+import { LoadFailed } from './QueryNotices.js';
+import { rootClass } from './rootClass.js';
 import { Time } from './Time.js';
 
 /** A builder who can be trusted. */
@@ -81,14 +84,14 @@ export function TrustedUsers({
       setAnnouncement(trusted ? text.granted(row.email) : text.revoked(row.email));
       return true;
     } catch (error) {
-      setAnnouncement(`${text.saveFailed} ${labels.common.errorMessage(error instanceof Error ? error : new Error(String(error)))}`);
+      setAnnouncement(`${text.saveFailed} ${labels.common.errorMessage(toError(error))}`);
       return false;
     }
   };
 
   return (
     <section
-      className={['pg-root', 'pg-trust', className].filter(Boolean).join(' ')}
+      className={rootClass('pg-trust', className)}
       aria-labelledby={`${ids}-title`}
       data-pg-component="trusted-users"
       data-state={trust.status === 'success' && rows.length === 0 ? 'empty' : trust.status}
@@ -104,16 +107,7 @@ export function TrustedUsers({
           {text.loading}
         </p>
       ) : null}
-      {trust.status === 'error' ? (
-        <div className="pg-notice" data-pg-tone="error" role="alert">
-          <p>
-            {text.loadFailed} {trust.error ? labels.common.errorMessage(trust.error) : null}
-          </p>
-          <button type="button" className="pg-button" onClick={() => void trust.refetch()}>
-            {labels.common.retry}
-          </button>
-        </div>
-      ) : null}
+      {trust.status === 'error' ? <LoadFailed failed={text.loadFailed} error={trust.error} retry={trust.refetch} labels={labels} /> : null}
       {trust.mutationError ? (
         // Announced by the live region (setTrusted); a role="alert" here would say it twice.
         <p className="pg-notice" data-pg-tone="error">

@@ -1,7 +1,8 @@
 'use client';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createQueueObserver, type QueueFilters, type QueueSnapshot } from '../store/queueObserver.js';
+import { useObservable, useOwned } from './useOwned.js';
 
 /** The result of {@link useApprovalsQueue}. */
 export type ApprovalsQueueResult = QueueSnapshot & {
@@ -23,11 +24,8 @@ export type ApprovalsQueueResult = QueueSnapshot & {
  */
 export function useApprovalsQueue(filters: QueueFilters = {}): ApprovalsQueueResult {
   const store = usePublishGateStore('useApprovalsQueue');
-  const [owned, setOwned] = useState(() => ({ store, observer: createQueueObserver(store, filters) }));
-  if (owned.store !== store) setOwned({ store, observer: createQueueObserver(store, filters) });
-  const observer = owned.observer;
+  const observer = useOwned(store, () => createQueueObserver(store, filters));
   // Filters usually arrive as a new object each render; the observer compares them by value.
   useEffect(() => observer.setFilters(filters));
-  const snapshot = useSyncExternalStore(observer.subscribe, observer.getSnapshot, observer.getSnapshot);
-  return { ...snapshot, nextPage: observer.nextPage, previousPage: observer.previousPage, refetch: observer.refetch };
+  return { ...useObservable(observer), nextPage: observer.nextPage, previousPage: observer.previousPage, refetch: observer.refetch };
 }

@@ -1,9 +1,9 @@
 'use client';
 import type { DecisionResult } from '@publishgate/core/client';
-import { useState, useSyncExternalStore } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { type BulkDecisionInput, createBulkDecisions } from '../store/bulkDecisions.js';
 import type { MutationState } from '../store/mutation.js';
+import { useObservable, useOwned } from './useOwned.js';
 
 /** The result of {@link useBulkDecisions}. */
 export type BulkDecisionsResult = {
@@ -30,9 +30,6 @@ export type BulkDecisionsResult = {
  */
 export function useBulkDecisions(): BulkDecisionsResult {
   const store = usePublishGateStore('useBulkDecisions');
-  const [owned, setOwned] = useState(() => ({ store, mutation: createBulkDecisions(store) }));
-  if (owned.store !== store) setOwned({ store, mutation: createBulkDecisions(store) });
-  const { mutation } = owned;
-  const state = useSyncExternalStore(mutation.subscribe, mutation.getSnapshot, mutation.getSnapshot);
-  return { state, decide: mutation.mutate, reset: mutation.reset };
+  const mutation = useOwned(store, () => createBulkDecisions(store));
+  return { state: useObservable(mutation), decide: mutation.mutate, reset: mutation.reset };
 }

@@ -1,11 +1,12 @@
 'use client';
 import type { DiffSummary, PublishRequest } from '@publishgate/core/client';
-import { useMemo, useState, useSyncExternalStore } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createMutation, type MutationState } from '../store/mutation.js';
 import type { PublishGateStore } from '../store/publishGateStore.js';
 import type { QueryState } from '../store/query.js';
+import { useObservable, useOwned } from './useOwned.js';
 import { type QueryResult, useQuery } from './useQuery.js';
+import { isInFlight, useWorkspaceRequests } from './useWorkspaceRequests.js';
 
 /** One row of a workspace's publish history. */
 export type PublishHistoryItem = {
@@ -58,7 +59,6 @@ export type PublishHistoryResult = QueryState<PublishHistoryData> & {
   resetRollback(): void;
 };
 
-const IN_FLIGHT = new Set(['pending', 'approving', 'failed']);
 const ROLLBACK_TARGETS = new Set(['merged', 'live']);
 
 /**
@@ -74,22 +74,10 @@ const ROLLBACK_TARGETS = new Set(['merged', 'live']);
  */
 export function usePublishHistory(workspaceId: string | undefined, options: { limit?: number } = {}): PublishHistoryResult {
   const store = usePublishGateStore('usePublishHistory');
-  const query = workspaceId === undefined ? undefined : store.requests({ workspaceId, limit: options.limit ?? 50 });
-  const result = useQuery(query);
-  const page = result.data;
-  const data = useMemo(() => (page ? historyOf(page.items) : undefined), [page]);
-  const [owned, setOwned] = useState(() => ({ store, workspaceId, mutation: rollbackMutation(store, workspaceId) }));
-  if (owned.store !== store || owned.workspaceId !== workspaceId) {
-    setOwned({ store, workspaceId, mutation: rollbackMutation(store, workspaceId) });
-  }
-  const mutation = owned.mutation;
-  const rollback = useSyncExternalStore(mutation.subscribe, mutation.getSnapshot, mutation.getSnapshot);
+  const mutation = useOwned(store, () => rollbackMutation(store, workspaceId), workspaceId);
+  const rollback = useObservable(mutation);
   return {
-    status: result.status,
-    data,
-    error: result.error,
-    isFetching: result.isFetching,
-    refetch: result.refetch,
+    ...useWorkspaceRequests(store, workspaceId, options.limit ?? 50, historyOf),
     rollBack: mutation.mutate,
     rollback,
     resetRollback: mutation.reset,
@@ -115,7 +103,7 @@ function rollbackMutation(store: PublishGateStore, workspaceId: string | undefin
 function historyOf(requests: PublishRequest[]): PublishHistoryData {
   const currentPublication =
     requests.find((request) => request.status === 'approved' && request.delivery?.state !== 'closed-unmerged') ?? null;
-  const inFlight = requests.find((request) => IN_FLIGHT.has(request.status)) ?? null;
+  const inFlight = requests.find(isInFlight) ?? null;
   return {
     currentPublication,
     inFlight,

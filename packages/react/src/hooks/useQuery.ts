@@ -1,6 +1,7 @@
 'use client';
-import { useSyncExternalStore } from 'react';
+import type { Observable } from '../store/observable.js';
 import type { Query, QueryState } from '../store/query.js';
+import { useObservable } from './useOwned.js';
 
 /** A query's state plus a way to refetch it: what every read hook returns. */
 export type QueryResult<T> = QueryState<T> & {
@@ -9,19 +10,15 @@ export type QueryResult<T> = QueryState<T> & {
 };
 
 const IDLE: QueryState<never> = { status: 'loading', data: undefined, error: undefined, isFetching: false };
-const noSubscribe = () => () => {};
-const idleSnapshot = () => IDLE;
+// What a disabled hook reads: loading, for ever.
+const NOTHING: Observable<QueryState<never>> = { subscribe: () => () => {}, getSnapshot: () => IDLE };
 
 /**
  * Subscribes to a store query (or to nothing when `query` is undefined, for disabled hooks).
  * The snapshot is the query's own immutable state object, so React re-renders only on change.
  */
 export function useQuery<T>(query: Query<T> | undefined): QueryResult<T> {
-  const state = useSyncExternalStore(
-    query?.subscribe ?? noSubscribe,
-    query?.getSnapshot ?? idleSnapshot,
-    query?.getSnapshot ?? idleSnapshot,
-  ) as QueryState<T>;
+  const state = useObservable<QueryState<T>>(query ?? NOTHING);
   return {
     ...state,
     refetch: async () => {

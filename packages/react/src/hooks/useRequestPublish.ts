@@ -1,9 +1,9 @@
 'use client';
 import type { PublishRequest } from '@publishgate/core/client';
-import { useState, useSyncExternalStore } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import type { MutationState } from '../store/mutation.js';
 import { createPublishRequester, type PublishInput } from '../store/publishRequester.js';
+import { useObservable, useOwned } from './useOwned.js';
 
 /** The result of {@link useRequestPublish}. */
 export type RequestPublishResult = MutationState<PublishInput, PublishRequest> & {
@@ -29,9 +29,6 @@ export type RequestPublishResult = MutationState<PublishInput, PublishRequest> &
  */
 export function useRequestPublish(): RequestPublishResult {
   const store = usePublishGateStore('useRequestPublish');
-  const [owned, setOwned] = useState(() => ({ store, mutation: createPublishRequester(store) }));
-  if (owned.store !== store) setOwned({ store, mutation: createPublishRequester(store) });
-  const mutation = owned.mutation;
-  const state = useSyncExternalStore(mutation.subscribe, mutation.getSnapshot, mutation.getSnapshot);
-  return { ...state, submit: mutation.mutate, reset: mutation.reset };
+  const mutation = useOwned(store, () => createPublishRequester(store));
+  return { ...useObservable(mutation), submit: mutation.mutate, reset: mutation.reset };
 }

@@ -1,7 +1,7 @@
 'use client';
-import { useState, useSyncExternalStore } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createReviewActions, type ReviewActions, type ReviewState } from '../store/reviewActions.js';
+import { useObservable, useOwned } from './useOwned.js';
 
 /** The result of {@link useReviewActions}: the last decision's state and the actions. */
 export type ReviewActionsResult = { state: ReviewState } & Pick<ReviewActions, 'approve' | 'reject' | 'retry' | 'reset'>;
@@ -21,9 +21,6 @@ export type ReviewActionsResult = { state: ReviewState } & Pick<ReviewActions, '
  */
 export function useReviewActions(): ReviewActionsResult {
   const store = usePublishGateStore('useReviewActions');
-  const [owned, setOwned] = useState(() => ({ store, actions: createReviewActions(store) }));
-  if (owned.store !== store) setOwned({ store, actions: createReviewActions(store) });
-  const { actions } = owned;
-  const state = useSyncExternalStore(actions.subscribe, actions.getSnapshot, actions.getSnapshot);
-  return { state, approve: actions.approve, reject: actions.reject, retry: actions.retry, reset: actions.reset };
+  const actions = useOwned(store, () => createReviewActions(store));
+  return { state: useObservable(actions), approve: actions.approve, reject: actions.reject, retry: actions.retry, reset: actions.reset };
 }

@@ -1,8 +1,9 @@
 'use client';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
 import { createSubdomainChecker, type SubdomainCheckState } from '../store/subdomainChecker.js';
 import { quickCheckSubdomain } from '../store/subdomainRules.js';
+import { useObservable, useOwned } from './useOwned.js';
 
 /** Options of {@link useSubdomainCheck}. */
 export type UseSubdomainCheckOptions = {
@@ -33,20 +34,12 @@ export type SubdomainCheckResult = SubdomainCheckState & {
 export function useSubdomainCheck(value: string, options: UseSubdomainCheckOptions = {}): SubdomainCheckResult {
   const store = usePublishGateStore('useSubdomainCheck');
   const debounceMs = options.debounceMs ?? 300;
-  const [checker, setChecker] = useState(() => ({
-    client: store.client,
-    debounceMs,
-    checker: createSubdomainChecker(store.client, { debounceMs }),
-  }));
-  if (checker.client !== store.client || checker.debounceMs !== debounceMs) {
-    setChecker({ client: store.client, debounceMs, checker: createSubdomainChecker(store.client, { debounceMs }) });
-  }
-  const current = checker.checker;
+  const current = useOwned(store, () => createSubdomainChecker(store.client, { debounceMs }), debounceMs);
   useEffect(() => {
     current.check(value, options.workspaceId);
   }, [current, value, options.workspaceId]);
   useEffect(() => () => current.dispose(), [current]);
-  const state = useSyncExternalStore(current.subscribe, current.getSnapshot, current.getSnapshot);
+  const state = useObservable(current);
   // Between a keystroke and the effect that checks it, the snapshot describes the previous value.
   const shown: SubdomainCheckState = state.value === value ? state : provisional(value);
   return { ...shown, recheck: () => current.check(value, options.workspaceId, { force: true }) };

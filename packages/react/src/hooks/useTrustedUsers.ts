@@ -2,6 +2,7 @@
 import type { TrustGrant, TrustView } from '@publishgate/core/client';
 import { useCallback, useState } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
+import { toError } from '../store/query.js';
 import { type QueryResult, useQuery } from './useQuery.js';
 
 /** Who to trust or distrust: the builder's id and email, on the hook's blueprint. */
@@ -55,7 +56,7 @@ export function useTrustedUsers(options: { blueprintId?: string } = {}): Trusted
         await store.trust(blueprintId).refetch();
         return grant;
       } catch (error) {
-        const failure = error instanceof Error ? error : new Error(String(error));
+        const failure = toError(error);
         setMutationError(failure);
         throw failure;
       } finally {

@@ -1,9 +1,9 @@
 'use client';
 import type { PublishRequest } from '@publishgate/core/client';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { usePublishGateStore } from '../PublishGateProvider.js';
-import type { QueryState } from '../store/query.js';
-import { useQuery } from './useQuery.js';
+import { type QueryState, toError } from '../store/query.js';
+import { isInFlight, useWorkspaceRequests } from './useWorkspaceRequests.js';
 
 /** A workspace's publish requests, split for display. */
 export type WorkspacePublishStatus = {
@@ -26,8 +26,6 @@ export type WorkspacePublishStatusResult = QueryState<WorkspacePublishStatus> & 
   isWithdrawing: boolean;
 };
 
-const IN_FLIGHT = new Set(['pending', 'approving', 'failed']);
-
 /**
  * A workspace's current publish request and its history, updated live: the builder sees a
  * rejection (with the reviewer's feedback) or an approval the moment it happens.
@@ -41,10 +39,8 @@ const IN_FLIGHT = new Set(['pending', 'approving', 'failed']);
  */
 export function useWorkspacePublishStatus(workspaceId: string | undefined, options: { limit?: number } = {}): WorkspacePublishStatusResult {
   const store = usePublishGateStore('useWorkspacePublishStatus');
-  const query = workspaceId === undefined ? undefined : store.requests({ workspaceId, limit: options.limit ?? 20 });
-  const result = useQuery(query);
-  const page = result.data;
-  const data = useMemo(() => (page ? splitRequests(page.items) : undefined), [page]);
+  const result = useWorkspaceRequests(store, workspaceId, options.limit ?? 20, splitRequests);
+  const data = result.data;
   const [withdrawing, setWithdrawing] = useState<{ running: boolean; error: Error | undefined }>({ running: false, error: undefined });
   const current = data?.current;
   const withdraw = useCallback(async () => {
@@ -54,16 +50,12 @@ export function useWorkspacePublishStatus(workspaceId: string | undefined, optio
       store.updateRequest(await store.client.withdraw(current.id, { expectedVersion: current.version }));
       setWithdrawing({ running: false, error: undefined });
     } catch (error) {
-      setWithdrawing({ running: false, error: error instanceof Error ? error : new Error(String(error)) });
+      setWithdrawing({ running: false, error: toError(error) });
     }
     store.invalidate([`workspace:${current.workspace.id}`, `request:${current.id}`]);
   }, [store, current]);
   return {
-    status: result.status,
-    data,
-    error: result.error,
-    isFetching: result.isFetching,
-    refetch: result.refetch,
+    ...result,
     withdraw,
     withdrawError: withdrawing.error,
     isWithdrawing: withdrawing.running,
@@ -71,7 +63,7 @@ export function useWorkspacePublishStatus(workspaceId: string | undefined, optio
 }
 
 function splitRequests(items: PublishRequest[]): WorkspacePublishStatus {
-  const current = items.find((item) => IN_FLIGHT.has(item.status)) ?? items[0] ?? null;
+  const current = items.find(isInFlight) ?? items[0] ?? null;
   return {
     current,
     history: items.filter((item) => item !== current),

@@ -1,4 +1,5 @@
 import { createObservable, type Observable } from './observable.js';
+import { toError } from './query.js';
 
 /** The snapshot of a {@link Mutation}. */
 export type MutationState<TInput, TData> =
@@ -35,7 +36,7 @@ export function createMutation<TInput, TData>(run: (input: TInput) => Promise<TD
         },
         (cause: unknown) => {
           running = undefined;
-          const error = cause instanceof Error ? cause : new Error(String(cause));
+          const error = toError(cause);
           cell.set({ status: 'error', data: undefined, error, input });
           throw error;
         },

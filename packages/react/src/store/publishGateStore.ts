@@ -171,7 +171,7 @@ export function createPublishGateStore(client: PublishGateClient, options: Publi
     flushTimer = undefined;
     const tags = pendingTags;
     pendingTags = new Set();
-    for (const query of allQueries()) if (query.tags.some((tag) => tags.has(tag))) query.invalidate();
+    store.invalidate([...tags]);
   }
 
   const store: PublishGateStore = {

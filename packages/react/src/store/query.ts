@@ -136,6 +136,7 @@ export function createQuery<T>(options: QueryOptions<T>): Query<T> {
   return query;
 }
 
-function toError(error: unknown): Error {
+/** What was thrown, as an `Error` (anything else is wrapped, its text kept as the message). */
+export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,6 +1,7 @@
 import { PublishGateError, type PublishRequest } from '@publishgate/core/client';
 import { createObservable, type Observable } from './observable.js';
 import type { PublishGateStore } from './publishGateStore.js';
+import { toError } from './query.js';
 
 /** A decision an admin can take on a request. */
 export type ReviewAction = 'approve' | 'reject' | 'retry';
@@ -51,7 +52,7 @@ export function createReviewActions(store: PublishGateStore): ReviewActions {
       next = { status: 'success', action, requestId: request.id, request: result };
     } catch (cause) {
       rollback();
-      const error = cause instanceof Error ? cause : new Error(String(cause));
+      const error = toError(cause);
       if (PublishGateError.is(error, 'conflict') || PublishGateError.is(error, 'invalid_transition')) {
         const fresh = await store.client.getRequest(request.id).catch(() => undefined);
         if (fresh) store.updateRequest(fresh);

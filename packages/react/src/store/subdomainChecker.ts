@@ -1,5 +1,6 @@
 import type { PublishGateClient } from '@publishgate/core/client';
 import { createObservable, type Observable } from './observable.js';
+import { toError } from './query.js';
 import { quickCheckSubdomain } from './subdomainRules.js';
 
 /** What is known about the subdomain being typed. `value` is always the input it describes. */
@@ -79,7 +80,7 @@ export function createSubdomainChecker(client: PublishGateClient, options: { deb
             (error: unknown) => {
               if (mine !== sequence || ownController.signal.aborted) return;
               controller = undefined;
-              cell.set({ status: 'error', value, error: error instanceof Error ? error : new Error(String(error)) });
+              cell.set({ status: 'error', value, error: toError(error) });
             },
           );
       }, debounceMs);
