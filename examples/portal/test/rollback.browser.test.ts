@@ -69,7 +69,7 @@ describe.runIf(available)('portal rollback in Chromium', () => {
     const results = await new AxeBuilder({ page: bob }).analyze();
     expect(results.violations.map((violation) => violation.id)).toEqual([]);
 
-    await firstRow.getByRole('button', { name: /^Roll back to the version of bike-shop/ }).click();
+    await firstRow.getByRole('button', { name: /^Roll back to this version: bike-shop,/ }).click();
     const dialog = bob.getByRole('dialog', { name: 'Roll back to this version?' });
     await dialog.waitFor();
     // Before asking, the confirmation shows what the rollback would change.

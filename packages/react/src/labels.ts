@@ -200,6 +200,9 @@ export const defaultLabels = {
     details: 'Request details',
     ...requestFields,
     note: 'Note from the builder',
+    /** Shown on a rollback request (`kind: 'rollback'`), so the reviewer knows it is not new work. */
+    rollback:
+      'Rollback: this request brings back an earlier published version. The changes below are what it changes compared with what is published now.',
     commit: 'Commit',
     approve: 'Approve and publish',
     approving: 'Publishing…',
@@ -334,7 +337,8 @@ export const defaultLabels = {
     rollbackOf: 'Rollback',
     rollBack: 'Roll back to this version',
     /** The accessible name of a row's button: which version it brings back. */
-    rollBackNamed: (subdomain: string, date: string) => `Roll back to the version of ${subdomain} submitted ${date}`,
+    /** Starts with the visible text (`rollBack`), so speech input users can say what they see. */
+    rollBackNamed: (subdomain: string, date: string) => `Roll back to this version: ${subdomain}, submitted ${date}`,
     blockedInFlight: 'A request for this workspace is still in progress; roll back once it is decided.',
     confirmTitle: 'Roll back to this version?',
     confirmText: (subdomain: string, date: string) =>

@@ -3,7 +3,7 @@ import { PublishGateError, type PublishRequest } from '@publishgate/core/client'
 import { advance, requestFixture, workspaceFixture } from '@publishgate/core/testing';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { PublishHistory } from '../src/index.js';
+import { ApprovalsQueue, PublishHistory, RequestReview } from '../src/index.js';
 import { expectNoAxeViolations, renderWithClient } from './render.js';
 import { stubClient } from './stubClient.js';
 
@@ -64,9 +64,13 @@ describe('<PublishHistory>', () => {
     expect(within(listed[1] as HTMLElement).getByText('Closed without merging')).toBeTruthy();
     expect(within(listed[2] as HTMLElement).getByText('Deployment failed')).toBeTruthy();
     expect(within(listed[3] as HTMLElement).getByText('Merged')).toBeTruthy();
-    const buttons = within(region).getAllByRole('button', { name: /^Roll back to the version of bikes submitted / });
+    const buttons = within(region).getAllByRole('button', { name: /^Roll back to this version: bikes, submitted / });
     expect(buttons.map((button) => button.closest('li')?.getAttribute('data-pg-request'))).toEqual([merged.id, live.id]);
-    for (const button of buttons) expect(button).toHaveTextContent('Roll back to this version');
+    for (const button of buttons) {
+      expect(button).toHaveTextContent('Roll back to this version');
+      // Label in name (WCAG 2.5.3), regression: the name once began "Roll back to the version of".
+      expect(button.getAttribute('aria-label')?.startsWith(button.textContent ?? '')).toBe(true);
+    }
     await expectNoAxeViolations(region, 'history');
   });
 
@@ -79,7 +83,7 @@ describe('<PublishHistory>', () => {
     const requestRollback = vi.fn(async () => created);
     const { region, user, previewRollback } = show(history, requestRollback);
     const row = (await within(region).findAllByRole('listitem'))[3] as HTMLElement;
-    const opener = within(row).getByRole('button', { name: /^Roll back to the version of bikes/ });
+    const opener = within(row).getByRole('button', { name: /^Roll back to this version: bikes,/ });
     await user.click(opener);
 
     const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
@@ -114,7 +118,7 @@ describe('<PublishHistory>', () => {
     });
     const { region, user } = show(history, requestRollback);
     await within(region).findAllByRole('listitem');
-    await user.click(within(region).getAllByRole('button', { name: /^Roll back to the version/ })[0] as HTMLElement);
+    await user.click(within(region).getAllByRole('button', { name: /^Roll back to this version: / })[0] as HTMLElement);
     const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
     await within(dialog).findByText('What the rollback changes compared with what is published now:');
     await user.click(within(dialog).getByRole('button', { name: 'Request rollback' }));
@@ -124,7 +128,7 @@ describe('<PublishHistory>', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('dialog')).toBeNull();
     // Opening again starts fresh: no stale error.
-    await user.click(within(region).getAllByRole('button', { name: /^Roll back to the version/ })[0] as HTMLElement);
+    await user.click(within(region).getAllByRole('button', { name: /^Roll back to this version: / })[0] as HTMLElement);
     expect(within(screen.getByRole('dialog')).queryByRole('alert')).toBeNull();
     expect(requestRollback).toHaveBeenCalledTimes(1);
   });
@@ -137,7 +141,7 @@ describe('<PublishHistory>', () => {
     const { region } = show([pendingRollback, ...history]);
     await within(region).findAllByRole('listitem');
     expect(within(rows(region)[0] as HTMLElement).getByText('Rollback')).toBeTruthy();
-    const buttons = within(region).getAllByRole('button', { name: /^Roll back to the version/ });
+    const buttons = within(region).getAllByRole('button', { name: /^Roll back to this version: / });
     expect(buttons).toHaveLength(2);
     for (const button of buttons) {
       expect(button).toBeDisabled();
@@ -159,7 +163,7 @@ describe('<PublishHistory>', () => {
     });
     const client = stubClient({ listRequests: async () => ({ items: history, nextCursor: null }), previewRollback });
     const { user } = renderWithClient(<PublishHistory workspaceId={workspace.id} />, client, { storeOptions: { live: false } });
-    await user.click((await screen.findAllByRole('button', { name: /^Roll back to the version/ }))[0] as HTMLElement);
+    await user.click((await screen.findAllByRole('button', { name: /^Roll back to this version: / }))[0] as HTMLElement);
     const dialog = screen.getByRole('dialog', { name: 'Roll back to this version?' });
     expect(await within(dialog).findByRole('alert')).toHaveTextContent('Could not load what the rollback would change. git is slow today.');
     expect(within(dialog).getByRole('button', { name: 'Request rollback' })).toBeDisabled();
@@ -181,5 +185,21 @@ describe('<PublishHistory>', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not load the publish history. Storage is down.');
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(screen.getAllByRole('listitem')).toHaveLength(history.length));
+  });
+
+  it('a rollback request is marked as one in the approvals queue and in its review, so the reviewer knows it is not new work', async () => {
+    const rollback = requestFixture({ id: 'req-rollback', workspace, subdomain: 'bikes', kind: 'rollback', rollbackOf: merged.id });
+    const ordinary = requestFixture({ id: 'req-plain', subdomain: 'boats' });
+    const client = stubClient({ listRequests: async () => ({ items: [rollback, ordinary], nextCursor: null }) });
+    const view = renderWithClient(<ApprovalsQueue />, client, { storeOptions: { live: false } });
+    const rowOf = async (id: string) => (await screen.findAllByRole('row')).find((row) => row.getAttribute('data-pg-request') === id);
+    await waitFor(async () => expect(await rowOf(rollback.id)).toBeDefined());
+    expect(within((await rowOf(rollback.id)) as HTMLElement).getByText('Rollback')).toBeTruthy();
+    expect(within((await rowOf(ordinary.id)) as HTMLElement).queryByText('Rollback')).toBeNull();
+    view.unmount();
+    renderWithClient(<RequestReview request={rollback} />, stubClient({}), { storeOptions: { live: false } });
+    expect(screen.getByText(/^Rollback: this request brings back an earlier published version/)).toBeTruthy();
+    renderWithClient(<RequestReview request={ordinary} />, stubClient({}), { storeOptions: { live: false } });
+    expect(screen.getAllByText(/^Rollback: /)).toHaveLength(1);
   });
 });

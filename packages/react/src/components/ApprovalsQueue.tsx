@@ -16,7 +16,7 @@ import { PublishProgressStatus } from './PublishProgressStatus.js';
 import { QueryNotices } from './QueryNotices.js';
 import { RequestReview } from './RequestReview.js';
 import { rootClass } from './rootClass.js';
-import { StatusBadge } from './StatusBadge.js';
+import { RollbackBadge, StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
 /** File names shown per row as the diff preview; the review has the full diff. */
@@ -403,6 +403,7 @@ function QueueRowView({ request, trusted, labels, registerButton, onReview, sele
       </td>
       <td data-pg-field="status">
         <StatusBadge status={request.status} labels={labels} />
+        <RollbackBadge request={request} labels={labels} />
         {request.status === 'pending' ? (
           <>
             {' '}

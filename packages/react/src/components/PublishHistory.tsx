@@ -11,7 +11,7 @@ import { Heading } from './Heading.js';
 import { DoneButton, ModalDialog } from './ModalDialog.js';
 import { QueryNotices } from './QueryNotices.js';
 import { rootClass } from './rootClass.js';
-import { StatusBadge } from './StatusBadge.js';
+import { RollbackBadge, StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
 /** Props of {@link PublishHistory}. */
@@ -128,12 +128,8 @@ function HistoryRow({
       {...(item.isCurrentPublication ? { 'data-pg-current': '', 'aria-current': 'true' as const } : {})}
     >
       <p className="pg-request-line">
-        <StatusBadge status={request.status} labels={labels} /> <span data-pg-field="subdomain">{request.subdomain}</span>{' '}
-        {request.kind === 'rollback' ? (
-          <span className="pg-badge" data-pg-kind="rollback">
-            {text.rollbackOf}
-          </span>
-        ) : null}{' '}
+        <StatusBadge status={request.status} labels={labels} /> <span data-pg-field="subdomain">{request.subdomain}</span>
+        <RollbackBadge request={request} labels={labels} />{' '}
         <span className="pg-muted">
           {text.submitted} <Time iso={request.createdAt} labels={labels} />
         </span>

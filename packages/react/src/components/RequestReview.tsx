@@ -17,7 +17,7 @@ import { LiveRegion } from './LiveRegion.js';
 import { PublishProgressStatus } from './PublishProgressStatus.js';
 import { LoadFailed } from './QueryNotices.js';
 import { rootClass } from './rootClass.js';
-import { StatusBadge } from './StatusBadge.js';
+import { RollbackBadge, StatusBadge } from './StatusBadge.js';
 import { Time } from './Time.js';
 
 /** Props of {@link RequestReview}. */
@@ -183,6 +183,7 @@ export function RequestReview({
           <dt>{text.status}</dt>
           <dd data-pg-field="status">
             <StatusBadge status={request.status} labels={labels} />
+            <RollbackBadge request={request} labels={labels} />
             {request.status === 'approving' && request.progress ? (
               <>
                 {' '}
@@ -207,6 +208,11 @@ export function RequestReview({
         </div>
       </dl>
 
+      {request.kind === 'rollback' ? (
+        <p className="pg-notice" data-pg-rollback="">
+          {text.rollback}
+        </p>
+      ) : null}
       {request.note ? (
         <div className="pg-note" data-pg-note="">
           <Heading level={sectionLevel} className="pg-section-title">
