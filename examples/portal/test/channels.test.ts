@@ -4,9 +4,17 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Actor, Workspace } from '@publishgate/core';
+import {
+  type Actor,
+  createWebhookNotifier,
+  type GitHostPort,
+  generateWebhookSecret,
+  type Notification,
+  type Workspace,
+} from '@publishgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DOCS_APP, findWorkspace } from '../src/server/demoData.js';
+import { routeGitHostByBlueprint } from '../src/server/gitHostRouter.js';
 import { type Portal, startPortal } from '../src/server/portal.js';
 import { startWebhookReceiver } from '../src/server/webhookReceiver.js';
 import { remoteBranchSha, run } from './support.js';
@@ -227,5 +235,77 @@ describe('the webhook receiver', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('the webhook receiver with the notifier', () => {
+  const notification: Notification = {
+    id: 'n-approved-1',
+    type: 'request.approved',
+    requestId: 'r-1',
+    occurredAt: '2026-12-02T10:00:00.000Z',
+    to: { userId: 'u-erin', email: 'erin@example.com' },
+    data: { subdomain: 'erins-docs' },
+  };
+
+  it('accepts what createWebhookNotifier signs with the same secret, and refuses (so the outbox retries) what another secret signed', async () => {
+    const secret = generateWebhookSecret();
+    const receiver = await startWebhookReceiver({ secret });
+    try {
+      await createWebhookNotifier({ url: receiver.url, secret }).notify(notification);
+      expect(receiver.deliveries()).toMatchObject([
+        { webhookId: 'n-approved-1', type: 'request.approved', requestId: 'r-1', subdomain: 'erins-docs', verified: true },
+      ]);
+      await expect(createWebhookNotifier({ url: receiver.url, secret: generateWebhookSecret() }).notify(notification)).rejects.toThrow(
+        /HTTP 401/,
+      );
+      expect(receiver.deliveries().map((delivery) => delivery.verified)).toEqual([false, true]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('one gitHost routed by blueprint', () => {
+  function fakeHost(name: string, calls: string[], polls: boolean): GitHostPort {
+    return {
+      async openPullRequest({ branch }) {
+        calls.push(`${name} open ${branch}`);
+        return { number: 1, url: `https://${name}.example/1`, created: true };
+      },
+      ...(polls
+        ? {
+            async getPullRequest({ number }: { number: number }) {
+              calls.push(`${name} get ${number}`);
+              return { state: 'closed' as const, merged: true, mergeSha: 'abc' };
+            },
+          }
+        : {}),
+    };
+  }
+
+  it('sends each call to the host of the workspace’s blueprint; the GitLab host, which cannot poll, reads as still open', async () => {
+    const calls: string[] = [];
+    const host = routeGitHostByBlueprint({ github: fakeHost('github', calls, true), gitlab: fakeHost('gitlab', calls, false) });
+    const args = { branch: 'publish/x', title: 't', body: 'b', requestId: 'r-1' };
+    await host.openPullRequest({ ...args, workspace: findWorkspace('ws-erin') as Workspace });
+    await host.openPullRequest({ ...args, workspace: findWorkspace('ws-dan') as Workspace });
+    await expect(host.getPullRequest?.({ number: 7, workspace: findWorkspace('ws-bob') as Workspace })).resolves.toMatchObject({
+      merged: true,
+    });
+    await expect(host.getPullRequest?.({ number: 7, workspace: findWorkspace('ws-erin') as Workspace })).resolves.toEqual({
+      state: 'open',
+      merged: false,
+    });
+    await expect(host.getDeployment?.({ sha: 'abc', workspace: findWorkspace('ws-erin') as Workspace })).resolves.toBeNull();
+    expect(calls).toEqual(['gitlab open publish/x', 'github open publish/x', 'github get 7']);
+  });
+
+  it('refuses a call without a workspace, or for a blueprint the demo does not have, with validation', async () => {
+    const host = routeGitHostByBlueprint({ github: fakeHost('github', [], true), gitlab: fakeHost('gitlab', [], false) });
+    const args = { branch: 'publish/x', title: 't', body: 'b', requestId: 'r-1' };
+    await expect(host.openPullRequest(args)).rejects.toMatchObject({ code: 'validation' });
+    const stranger: Workspace = { id: 'ws-x', name: 'X', blueprintId: 'bp-unknown', ownerId: 'u-x' };
+    await expect(host.openPullRequest({ ...args, workspace: stranger })).rejects.toMatchObject({ code: 'validation' });
   });
 });

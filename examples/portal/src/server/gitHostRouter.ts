@@ -13,7 +13,9 @@ export function routeGitHostByBlueprint(hosts: { github: GitHostPort; gitlab: Gi
     return blueprint.host === 'gitlab' ? hosts.gitlab : hosts.github;
   };
   return {
-    openPullRequest: (args) => hostOf(args.workspace).openPullRequest(args),
+    async openPullRequest(args) {
+      return hostOf(args.workspace).openPullRequest(args);
+    },
     async getPullRequest(args) {
       const host = hostOf(args.workspace);
       // The GitLab host cannot read a merge request's state (nor can its emulator merge): "still
