@@ -35,7 +35,7 @@ describe.runIf(available)('portal in Chromium: a GitLab blueprint and the webhoo
     await dialog.waitFor({ state: 'detached' });
   }
 
-  it('the builder of the GitLab blueprint publishes, an admin approves, and the builder’s page links to the merge request; the admin sees the verified webhook deliveries', async () => {
+  it('the builder of the GitLab blueprint publishes, an admin approves, and the builder’s page links to the merge request; the admin sees the verified webhook deliveries and the caught email', async () => {
     const erin = await suite.signIn('Erin');
     await erin.getByRole('heading', { level: 1, name: 'Erin’s docs' }).waitFor();
     await erin.getByText('publishes open merge requests on GitLab').waitFor();
@@ -91,6 +91,9 @@ describe.runIf(available)('portal in Chromium: a GitLab blueprint and the webhoo
       await expect(row.getByRole('cell', { name: 'Yes', exact: true }).count()).resolves.toBe(1);
       await expect(row.getByRole('cell', { name: 'POST /hooks/publishgate' }).count()).resolves.toBe(1);
     }
+    const mail = ada.getByRole('region', { name: 'Caught email' });
+    await mail.getByRole('row', { name: /erins-docs.*erin@example\.com/ }).waitFor({ timeout: UI_WAIT.timeout });
+    await mail.getByRole('row', { name: /erins-docs.*ada@example\.com, grace@example\.com/ }).waitFor({ timeout: UI_WAIT.timeout });
     await ada.getByRole('region', { name: 'Dead letters' }).getByText('No dead letters: every channel delivered.').waitFor();
     const verified = suite.portal.webhooks.deliveries().filter((delivery) => delivery.requestId === request.id);
     expect(verified.map((delivery) => [delivery.type, delivery.verified]).sort()).toEqual([

@@ -136,7 +136,7 @@ describe('a blueprint on the GitLab emulator', () => {
 });
 
 describe('notifications through the inbox and Standard Webhooks', () => {
-  it('every notification of a submit → approve flow reaches the inbox and the webhook receiver, each delivery verified by the standardwebhooks library', async () => {
+  it('every notification of a submit → approve flow reaches all three channels: the inbox, the webhook receiver (each delivery verified by the standardwebhooks library) and the SMTP catcher', async () => {
     const portal = await start('webhooks');
     const workspace = findWorkspace('ws-erin') as Workspace;
     await writeFile(join(portal.workspaceDir('ws-erin'), 'index.html'), '<h1>Docs</h1>\n');
@@ -172,6 +172,17 @@ describe('notifications through the inbox and Standard Webhooks', () => {
       });
     }
     expect(deliveries.every((delivery) => delivery.verified)).toBe(true);
+    // The email channel: the submission to both admins, the approval to Erin, through SMTP on loopback.
+    await expect
+      .poll(async () => {
+        await portal.gate.sweep();
+        return portal.mail
+          .messages()
+          .map((message) => message.to.join(','))
+          .sort();
+      }, WAIT)
+      .toEqual(['ada@example.com,grace@example.com', 'erin@example.com']);
+    expect(portal.mail.messages().every((message) => message.subject.includes('erins-docs'))).toBe(true);
     await expect(portal.gate.listDeadLetters({ actor: admin })).resolves.toEqual([]);
 
     // Admins read the same list from the portal API; builders may not.

@@ -427,6 +427,7 @@ describe('the command line', () => {
     expect(output).toMatch(/DEV-ONLY sign-in/);
     expect(output).toMatch(/MRs\s+GitLab emulator at http:\/\/127\.0\.0\.1:\d+/);
     expect(output).toMatch(/Webhooks\s+Standard Webhooks receiver at http:\/\/127\.0\.0\.1:\d+\/hooks\/publishgate/);
+    expect(output).toMatch(/Email\s+SMTP catcher at 127\.0\.0\.1:\d+/);
     const session = await (await fetch(`${url}/api/portal/session`)).json();
     expect(session.users).toHaveLength(6);
     child.kill('SIGTERM');

@@ -20,8 +20,9 @@ Runs without the internet, everything on 127.0.0.1:
   "Small website" (acme/sites) and "Notes blog" (acme/blog) on the GitHub emulator, whose
   signed webhooks report merges and deployments; "Docs site" (acme/docs) on the GitLab
   emulator, where approved publishes open merge requests (it cannot merge them)
-  notifications on two channels: the in-app Inbox, and Standard Webhooks signed deliveries
-  to a receiver the demo serves, verified with the standardwebhooks library (Admin > Webhooks)
+  notifications on three channels: the in-app Inbox, Standard Webhooks signed deliveries
+  to a receiver the demo serves, verified with the standardwebhooks library, and email to an
+  SMTP server the demo serves, which keeps the messages (both listed in Admin > Webhooks)
 
 Environment:
   PORT                              port (default 4321)
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       : `  PRs         GitHub emulator at ${portal.gitHubApiUrl} (set PUBLISHGATE_GITHUB_TOKEN and PUBLISHGATE_GITHUB_REPOSITORY for real GitHub)`,
     remote?.kind === 'github' ? '' : `  MRs         GitLab emulator at ${portal.gitLabUrl} (merge requests of "Docs site")`,
     `  Webhooks    Standard Webhooks receiver at ${portal.webhooks.url} (Admin > Webhooks lists what it verified)`,
+    `  Email       SMTP catcher at ${portal.mail.host}:${portal.mail.port} (Admin > Webhooks lists what it caught; nobody is mailed)`,
     '',
     '  Demo users (DEV-ONLY sign-in: pick one on the sign-in page; a stand-in for your real authentication)',
     ...DEMO_USERS.map((user) => {

@@ -24,10 +24,13 @@ import {
   toNodeHandler,
   type Workspace,
 } from '@publishgate/core';
+import { createEmailNotifier } from '@publishgate/notify-email';
+import nodemailer from 'nodemailer';
 import { BLUEPRINT, BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findBlueprint, findWorkspace } from './demoData.js';
 import { createDevSessions } from './devSessions.js';
 import { routeGitHostByBlueprint } from './gitHostRouter.js';
 import { createInboxNotifier, type InboxNotifier } from './inboxNotifier.js';
+import { type MailCatcher, startMailCatcher } from './mailCatcher.js';
 import { describeRemoteBranch, listRemoteBranches } from './remoteBranches.js';
 import { type PrepareResult, prepareData, type RemoteConfig, remoteUrl } from './seed.js';
 import { createStaticHandler, SECURITY_HEADERS } from './staticFiles.js';
@@ -76,6 +79,8 @@ export type Portal = {
   inbox: InboxNotifier;
   /** The loopback receiver of the notifier's second channel (`webhook`, Standard Webhooks), with what it received. */
   webhooks: WebhookReceiver;
+  /** The loopback SMTP server of the notifier's third channel (`email`), with what it caught. */
+  mail: MailCatcher;
   /** The URL publish branches of the first blueprint are pushed to. */
   remote: string;
   /** The URL publish branches of a blueprint's workspaces are pushed to. */
@@ -133,6 +138,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const webhookSigningSecret = generateWebhookSecret();
     const webhooks = await startWebhookReceiver({ secret: webhookSigningSecret });
     cleanups.push(() => webhooks.close());
+    // A third: email through nodemailer to an SMTP server on loopback that keeps what it gets.
+    const mail = await startMailCatcher();
+    cleanups.push(() => mail.close());
+    const mailTransport = nodemailer.createTransport({ host: mail.host, port: mail.port, secure: false, ignoreTLS: true });
+    cleanups.push(() => mailTransport.close());
 
     const remoteFor = (blueprintId: string) => remoteUrl(data, remoteConfig, blueprintId);
     const remote = remoteFor(BLUEPRINT.id);
@@ -209,6 +219,14 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       notifier: fanOutNotifier([
         { name: 'inbox', notifier: inbox },
         { name: 'webhook', notifier: createWebhookNotifier({ url: webhooks.url, secret: webhookSigningSecret }) },
+        {
+          name: 'email',
+          notifier: createEmailNotifier({
+            transport: mailTransport,
+            from: 'publishgate demo <publishgate@example.com>',
+            adminAddresses: DEMO_USERS.filter((candidate) => candidate.roles.includes('admin')).map((candidate) => candidate.email),
+          }),
+        },
       ]),
       requestUrl: (request) => `${publicUrl}/requests/${request.id}`,
       onError: (error) => log(`[gate] background error: ${error instanceof Error ? error.message : String(error)}`),
@@ -335,7 +353,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       if (path === '/dev/webhooks' && method === 'GET') {
         // DEV-ONLY: what the demo's own receiver got; a real receiver is someone else's service.
         if (!user.roles.includes('admin')) throw new HttpError(403, 'forbidden', 'Only admins see the received webhooks.');
-        return sendJson(res, 200, { receiver: webhooks.url, items: webhooks.deliveries() });
+        return sendJson(res, 200, { receiver: webhooks.url, items: webhooks.deliveries(), mail: mail.messages() });
       }
       if (path === '/remote/branches' && method === 'GET') {
         if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
@@ -459,6 +477,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       gitLabUrl,
       inbox,
       webhooks,
+      mail,
       remote,
       remoteFor,
       workspaceDir,

@@ -1,6 +1,7 @@
 // The portal's own small API (dev-only sign-in, workspace files, inbox, remote branches). The
 // publish workflow itself goes through `@publishgate/core/client` and the React components.
 import type { Notification, PublishRequest } from '@publishgate/core';
+import type { CaughtMail } from '../server/mailCatcher.js';
 import type { RemoteBranch } from '../server/remoteBranches.js';
 import type { ReceivedWebhook } from '../server/webhookReceiver.js';
 
@@ -35,6 +36,8 @@ export type PortalConfig = {
     | { kind: 'github'; repository: string; webUrl: string };
 };
 
+/** A message the demo's SMTP catcher got (a type only). */
+export type { CaughtMail } from '../server/mailCatcher.js';
 /** A branch of the local bare remote, as the server describes it (a type only: no server code reaches the browser). */
 export type { RemoteBranch } from '../server/remoteBranches.js';
 /** A delivery the demo's webhook receiver got (a type only). */
@@ -88,8 +91,8 @@ export const portalApi = {
   deleteFile: (workspaceId: string, path: string) =>
     call<{ deleted: true }>('DELETE', `/workspaces/${encodeURIComponent(workspaceId)}/file`, { path }),
   inbox: () => call<{ items: Notification[] }>('GET', '/inbox'),
-  /** DEV-ONLY (admins): what the demo's Standard Webhooks receiver got, newest first. */
-  webhooks: () => call<{ receiver: string; items: ReceivedWebhook[] }>('GET', '/dev/webhooks'),
+  /** DEV-ONLY (admins): what the demo's Standard Webhooks receiver and SMTP catcher got, newest first. */
+  webhooks: () => call<{ receiver: string; items: ReceivedWebhook[]; mail: CaughtMail[] }>('GET', '/dev/webhooks'),
   /** DEV-ONLY: merges the request's pull request on the emulator and marks its deployment live. */
   simulateDeploy: (requestId: string) => call<{ request: PublishRequest }>('POST', '/dev/simulate-deploy', { requestId }),
   branch: (name: string) => call<RemoteBranch>('GET', `/remote/branch?name=${encodeURIComponent(name)}`),

@@ -3,7 +3,7 @@ import { usePublishGateClient } from '@publishgate/react';
 import { useCallback, useEffect, useId, useState } from 'react';
 import { DateTime } from '../DateTime.js';
 import { Page } from '../Page.js';
-import { portalApi, type ReceivedWebhook } from '../portalApi.js';
+import { type CaughtMail, portalApi, type ReceivedWebhook } from '../portalApi.js';
 import { usePortal } from '../portalContext.js';
 
 // Deliveries arrive in the background (the outbox), so the list is re-read while the page is open.
@@ -28,8 +28,9 @@ export function WebhooksPage() {
       title="Admin › Webhooks"
       lead={
         <p>
-          publishgate notifies through two channels: the in-app <strong>Inbox</strong>, and <strong>Standard Webhooks</strong> (signed
-          POSTs) to a small receiver this demo serves on 127.0.0.1. Each channel has its own outbox rows, retries and dead letters.
+          publishgate notifies through three channels: the in-app <strong>Inbox</strong>, <strong>Standard Webhooks</strong> (signed POSTs)
+          to a small receiver this demo serves on 127.0.0.1, and <strong>email</strong> to an SMTP server on 127.0.0.1 that keeps the
+          messages. Each channel has its own outbox rows, retries and dead letters.
         </p>
       }
     >
@@ -39,9 +40,10 @@ export function WebhooksPage() {
   );
 }
 
+/** The webhook and email channels' deliveries, as the demo's own receivers got them. */
 function ReceivedWebhooks() {
   const ids = useId();
-  const [state, setState] = useState<{ receiver: string; items: ReceivedWebhook[] } | null>(null);
+  const [state, setState] = useState<{ receiver: string; items: ReceivedWebhook[]; mail: CaughtMail[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -62,53 +64,83 @@ function ReceivedWebhooks() {
     };
   }, []);
   return (
-    <section aria-labelledby={`${ids}-received`} className="panel">
-      <h2 id={`${ids}-received`}>Received webhooks</h2>
-      {state ? (
-        <p className="muted">
-          Receiver: <code>{state.receiver}</code> (dev-only; verifies each delivery with the <code>standardwebhooks</code> library)
-        </p>
-      ) : null}
-      {error ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
-      {state === null && !error ? <p>Loading…</p> : null}
-      {state?.items.length === 0 ? <p className="muted">Nothing received yet: submit or approve a publish request.</p> : null}
-      {state && state.items.length > 0 ? (
-        <table className="history">
-          <caption className="pg-sr-only">Webhook deliveries received, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event type</th>
-              <th scope="col">Request</th>
-              <th scope="col">Verified</th>
-              <th scope="col">Received</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.items.map((item) => (
-              <tr key={item.seq} data-webhook-id={item.webhookId ?? undefined}>
-                <td>
-                  <code>{item.type ?? '(none)'}</code>
-                  {item.subdomain ? <> · {item.subdomain}</> : null}
-                </td>
-                <td>
-                  <code>
-                    {item.method} {item.path}
-                  </code>
-                </td>
-                <td>{item.verified ? 'Yes' : `No${item.reason ? ` (${item.reason})` : ''}`}</td>
-                <td>
-                  <DateTime iso={item.receivedAt} />
-                </td>
+    <>
+      <section aria-labelledby={`${ids}-received`} className="panel">
+        <h2 id={`${ids}-received`}>Received webhooks</h2>
+        {state ? (
+          <p className="muted">
+            Receiver: <code>{state.receiver}</code> (dev-only; verifies each delivery with the <code>standardwebhooks</code> library)
+          </p>
+        ) : null}
+        {error ? (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        ) : null}
+        {state === null && !error ? <p>Loading…</p> : null}
+        {state?.items.length === 0 ? <p className="muted">Nothing received yet: submit or approve a publish request.</p> : null}
+        {state && state.items.length > 0 ? (
+          <table className="history">
+            <caption className="pg-sr-only">Webhook deliveries received, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Event type</th>
+                <th scope="col">Request</th>
+                <th scope="col">Verified</th>
+                <th scope="col">Received</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-    </section>
+            </thead>
+            <tbody>
+              {state.items.map((item) => (
+                <tr key={item.seq} data-webhook-id={item.webhookId ?? undefined}>
+                  <td>
+                    <code>{item.type ?? '(none)'}</code>
+                    {item.subdomain ? <> · {item.subdomain}</> : null}
+                  </td>
+                  <td>
+                    <code>
+                      {item.method} {item.path}
+                    </code>
+                  </td>
+                  <td>{item.verified ? 'Yes' : `No${item.reason ? ` (${item.reason})` : ''}`}</td>
+                  <td>
+                    <DateTime iso={item.receivedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+      <section aria-labelledby={`${ids}-mail`} className="panel">
+        <h2 id={`${ids}-mail`}>Caught email</h2>
+        <p className="muted">What the email channel sent, as the demo's SMTP server on 127.0.0.1 received it (nobody is mailed).</p>
+        {state?.mail.length === 0 ? <p className="muted">No email yet.</p> : null}
+        {state && state.mail.length > 0 ? (
+          <table className="history">
+            <caption className="pg-sr-only">Email caught by the demo's SMTP server, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">To</th>
+                <th scope="col">Received</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.mail.map((message) => (
+                <tr key={message.seq}>
+                  <td>{message.subject}</td>
+                  <td>{message.to.join(', ')}</td>
+                  <td>
+                    <DateTime iso={message.receivedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+    </>
   );
 }
 
