@@ -41,7 +41,26 @@ export type PortalInChromium = {
   newPage(): Promise<Page>;
   /** Saves a full-page screenshot as `screenshots/<name>.png`. */
   shoot(page: Page, name: string): Promise<void>;
+  /**
+   * A fresh browser profile signed in as the demo user `name` (`Bob`, `Ada`, ...) through the
+   * dev-only sign-in page; `screenshot` names a shot of that page before the click.
+   */
+  signIn(name: string, options?: { screenshot?: string }): Promise<Page>;
 };
+
+/** Opens `path` in the workspace's file list, replaces its contents in the editor and saves. */
+export async function editAndSave(page: Page, path: string, content: string): Promise<void> {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await page.getByRole('button', { name: new RegExp(`^${escaped} `) }).click();
+  const editor = page.getByLabel(`Contents of ${path}`);
+  await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
+  await editor.fill(content);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Saved ${path}.` })
+    .waitFor();
+}
 
 /**
  * Registers, in the calling `describe`, the hooks that build the UI, start the demo portal on a
@@ -87,6 +106,15 @@ export function usePortalInChromium(prefix: string): PortalInChromium {
     if (value === undefined) throw new Error(`${what} is not started yet: use it inside a test`);
     return value;
   };
+  const newPage = async () => {
+    const context = await started(browser, 'Chromium').newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    return context.newPage();
+  };
+  const shoot = async (page: Page, name: string) => {
+    await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+  };
   return {
     get portal() {
       return started(portal, 'the portal');
@@ -94,14 +122,17 @@ export function usePortalInChromium(prefix: string): PortalInChromium {
     get browser() {
       return started(browser, 'Chromium');
     },
-    async newPage() {
-      const context = await started(browser, 'Chromium').newContext({ viewport: { width: 1280, height: 900 } });
-      contexts.push(context);
-      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-      return context.newPage();
-    },
-    async shoot(page, name) {
-      await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+    newPage,
+    shoot,
+    async signIn(name, options = {}) {
+      const page = await newPage();
+      await page.goto(started(portal, 'the portal').url);
+      await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
+      await page.getByText('Dev-only sign-in.').first().waitFor();
+      if (options.screenshot) await shoot(page, options.screenshot);
+      await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
+      await page.waitForURL((url) => url.pathname !== '/');
+      return page;
     },
   };
 }

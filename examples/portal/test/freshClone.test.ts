@@ -142,6 +142,7 @@ describe('fresh clone', () => {
         'bob@example.com',
         'carol@example.com',
         'dan@example.com',
+        'erin@example.com',
         'ada@example.com',
         'grace@example.com',
       ]);

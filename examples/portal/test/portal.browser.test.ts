@@ -4,7 +4,7 @@
 import type { Actor, PublishRequest } from '@publishgate/core';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
+import { chromiumAvailable, editAndSave, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 import { remoteBranchSha } from './support.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
@@ -13,30 +13,6 @@ const available = chromiumAvailable('portal browser tests');
 
 describe.runIf(available)('portal in Chromium', () => {
   const suite = usePortalInChromium('e2e');
-
-  /** A fresh browser profile signed in through the dev-only sign-in page. */
-  async function signIn(name: 'Bob' | 'Carol' | 'Ada', options: { screenshot?: string } = {}): Promise<Page> {
-    const page = await suite.newPage();
-    await page.goto(suite.portal.url);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), UI_WAIT).toBe('Sign in as a demo user');
-    await expect(page.getByText('Dev-only sign-in.').first().isVisible()).resolves.toBe(true);
-    if (options.screenshot) await suite.shoot(page, options.screenshot);
-    await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
-    await page.waitForURL((url) => url.pathname !== '/');
-    return page;
-  }
-
-  async function editAndSave(page: Page, path: string, content: string): Promise<void> {
-    await page.getByRole('button', { name: new RegExp(`^${path.replace('.', '\\.')} `) }).click();
-    const editor = page.getByLabel(`Contents of ${path}`);
-    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
-    await editor.fill(content);
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Saved ${path}.` })
-      .waitFor();
-  }
 
   /** Opens the PublishDialog, picks the subdomain, submits; resolves with the outcome text the dialog shows. */
   async function publish(page: Page, subdomain: string, options: { screenshot?: string } = {}): Promise<string> {
@@ -99,7 +75,7 @@ describe.runIf(available)('portal in Chromium', () => {
   }
 
   it('builder edits and publishes; admin sees the five fields and the diff and approves; the branch and one PR exist; the builder sees it approved', async () => {
-    const bob = await signIn('Bob', { screenshot: '01-sign-in' });
+    const bob = await suite.signIn('Bob', { screenshot: '01-sign-in' });
     await expectNoAxeViolations(bob, 'the sign-in page');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes for everyone</h1>\n');
@@ -112,7 +88,7 @@ describe.runIf(available)('portal in Chromium', () => {
     expect(request.status).toBe('pending');
     await publishStatus(bob).getByText('Pending review').first().waitFor();
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
     const row = ada.locator(`tr[data-pg-request="${request.id}"]`);
     await row.waitFor();
@@ -158,7 +134,7 @@ describe.runIf(available)('portal in Chromium', () => {
   it('while GitHub holds back the pull request, the review and the builder follow the publish steps live; released, it is published', async () => {
     const emulator = suite.portal.emulator;
     if (!emulator) throw new Error('the portal runs without the GitHub emulator');
-    const bob = await signIn('Bob');
+    const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs</h1>\n');
     expect(await publish(bob, 'bike-shop')).toContain('Request sent');
@@ -166,7 +142,7 @@ describe.runIf(available)('portal in Chromium', () => {
 
     const hold = emulator.holdPullRequests();
     try {
-      const ada = await signIn('Ada');
+      const ada = await suite.signIn('Ada');
       await review(ada, request);
       const reviewPanel = ada.getByRole('region', { name: /^Review: Bike shop/ });
       await reviewPanel.getByRole('button', { name: 'Approve and publish' }).click();
@@ -187,13 +163,13 @@ describe.runIf(available)('portal in Chromium', () => {
   });
 
   it('admin rejects with feedback; the builder sees the feedback, resubmits, and the resubmission is approved', async () => {
-    const carol = await signIn('Carol');
+    const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     await editAndSave(carol, 'styles.css', 'body { background: hotpink; }\n');
     expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
     const first = await latestRequest('ws-carol');
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await review(ada, first);
     const reviewPanel = ada.locator('[data-pg-component="request-review"]');
     await reviewPanel.getByRole('button', { name: 'Reject…' }).click();
@@ -227,7 +203,7 @@ describe.runIf(available)('portal in Chromium', () => {
   });
 
   it('after the admin trusts the builder, the next publish is auto-approved without an admin action', async () => {
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     const trustRow = ada.locator('[data-pg-component="trusted-users"] tr[data-pg-user="u-bob"]');
     await trustRow.waitFor();
     // The switch is controlled by the server's answer, so it flips after the round trip, not on click.
@@ -245,7 +221,7 @@ describe.runIf(available)('portal in Chromium', () => {
     const before = await suite.portal.gate.history({ actor: admin, limit: 1000 });
     const adminActionsBefore = before.items.filter((entry) => 'email' in entry.actor && entry.actor.email === admin.email).length;
 
-    const bob = await signIn('Bob');
+    const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs for everyone</h1>\n');
     const outcome = await publish(bob, 'bike-shop');
@@ -265,7 +241,7 @@ describe.runIf(available)('portal in Chromium', () => {
     await expectNoAxeViolations(ada, 'the approvals page with history and trust');
   });
   it('regression: the editor keeps unsaved typing when a file is clicked, and asks before opening another', async () => {
-    const carol = await signIn('Carol');
+    const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     await carol.getByRole('button', { name: /^index\.html / }).click();
     const editor = carol.getByLabel('Contents of index.html');
@@ -295,7 +271,7 @@ describe.runIf(available)('portal in Chromium', () => {
   });
 
   it('the Publish dialog is a native modal: the page behind is inert, Tab stays inside, Escape closes it and focus returns', async () => {
-    const bob = await signIn('Bob');
+    const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     const opener = bob.getByRole('button', { name: 'Publish…' });
     await opener.click();
@@ -325,7 +301,7 @@ describe.runIf(available)('portal in Chromium', () => {
   });
 
   it('regression: the admin sees the changed lines of a file whose name git quotes (non-ASCII, space, quote), through the real git adapter', async () => {
-    const carol = await signIn('Carol');
+    const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     const name = 'café "menu".html';
     await carol.getByLabel('New file path').fill(name);
@@ -344,7 +320,7 @@ describe.runIf(available)('portal in Chromium', () => {
     // core.quotePath, so é stays itself, but git always quotes a name holding a double quote.
     expect(request.diff.patch).toContain('"b/café \\"menu\\".html"');
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await review(ada, request);
     const reviewPanel = ada.locator('[data-pg-component="request-review"]');
     const file = reviewPanel.getByRole('button', { name });
@@ -357,7 +333,7 @@ describe.runIf(available)('portal in Chromium', () => {
   });
 
   it('regression: dates are formatted one way on the approvals page (queue and history)', async () => {
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
     await ada.getByLabel('Status', { exact: true }).selectOption('all');
     await ada.locator('table.history tr[data-audit-type="request.approved"]').first().waitFor();

@@ -5,7 +5,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor, PublishRequest, Workspace } from '@publishgate/core';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_WORKSPACES } from '../src/server/demoData.js';
 import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
@@ -21,16 +20,6 @@ const available = chromiumAvailable('portal review browser tests');
 
 describe.runIf(available)('portal review in Chromium: two approvers, bulk decisions, simulate deploy', () => {
   const suite = usePortalInChromium('review');
-
-  /** A fresh browser profile signed in through the dev-only sign-in page. */
-  async function signIn(name: 'Bob' | 'Ada' | 'Grace'): Promise<Page> {
-    const page = await suite.newPage();
-    await page.goto(suite.portal.url);
-    await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
-    await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
-    await page.waitForURL((url) => url.pathname !== '/');
-    return page;
-  }
 
   /** A builder's change, submitted through the gate (these tests are about what the admins do with it). */
   async function submit(workspaceId: string, path: string, content: string, subdomain: string): Promise<PublishRequest> {
@@ -49,7 +38,7 @@ describe.runIf(available)('portal review in Chromium: two approvers, bulk decisi
     const request = await submit('ws-dan', 'posts/two-keys.md', '# Two keys\n', 'dans-notes');
     expect(request.status).toBe('pending');
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
     const row = ada.getByRole('row', { name: /Dan’s notes/ });
     await row.getByText('0 of 2 approvals').waitFor();
@@ -67,7 +56,7 @@ describe.runIf(available)('portal review in Chromium: two approvers, bulk decisi
     await suite.shoot(ada, 'review-01-first-of-two-approvals');
     await expectNoAxeViolations(ada, 'the review after the first of two approvals');
 
-    const grace = await signIn('Grace');
+    const grace = await suite.signIn('Grace');
     await grace.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
     const graceRow = grace.getByRole('row', { name: /Dan’s notes/ });
     await graceRow.getByText('1 of 2 approvals, approved by ada@example.com').waitFor();
@@ -95,7 +84,7 @@ describe.runIf(available)('portal review in Chromium: two approvers, bulk decisi
     ];
     expect(requests.map((request) => request.status)).toEqual(['pending', 'pending', 'pending']);
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     await ada.getByRole('heading', { level: 1, name: 'Admin › Approvals' }).waitFor();
     const queue = ada.getByRole('region', { name: 'Publish requests' });
     const approveSelected = queue.getByRole('button', { name: 'Approve selected' });
@@ -144,10 +133,10 @@ describe.runIf(available)('portal review in Chromium: two approvers, bulk decisi
   it('simulate deploy (dev-only): the admin merges the pull request on the emulator and it goes live; the builder sees "Live at …" with the link', async () => {
     const request = (await suite.portal.gate.listRequests({ actor: admin, workspaceId: 'ws-bob', limit: 1 })).items[0] as PublishRequest;
     expect(request).toMatchObject({ status: 'approved', subdomain: 'bike-shop', delivery: { state: 'pull-request-open' } });
-    const bob = await signIn('Bob');
+    const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     // Where `requestUrl` points (pull request bodies, notifications): the request page.
     await ada.goto(`${suite.portal.url}/requests/${request.id}`);
     const controls = ada.getByRole('region', { name: 'Demo controls (dev-only)' });

@@ -5,7 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Actor, PublishRequest } from '@publishgate/core';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
+import { chromiumAvailable, editAndSave, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 import { remoteBranchSha, run } from './support.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
@@ -16,23 +16,9 @@ describe.runIf(available)('portal rollback in Chromium', () => {
   const suite = usePortalInChromium('rollback');
 
   async function signInAsBob(): Promise<Page> {
-    const page = await suite.newPage();
-    await page.goto(suite.portal.url);
-    await page.getByRole('button', { name: /^Sign in as Bob\b/ }).click();
+    const page = await suite.signIn('Bob');
     await page.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     return page;
-  }
-
-  async function editAndSave(page: Page, path: string, content: string): Promise<void> {
-    await page.getByRole('button', { name: new RegExp(`^${path.replace('.', '\\.')} `) }).click();
-    const editor = page.getByLabel(`Contents of ${path}`);
-    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
-    await editor.fill(content);
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Saved ${path}.` })
-      .waitFor();
   }
 
   /** Publishes through the dialog, then an admin approves and the emulated GitHub merges (server side). */

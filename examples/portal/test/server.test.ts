@@ -177,7 +177,7 @@ describe('the portal API', () => {
     const own = await (await api(portal, bobCookie, '/api/portal/workspaces')).json();
     expect(own.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob']);
     const all = await (await api(portal, adaCookie, '/api/portal/workspaces')).json();
-    expect(all.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob', 'ws-carol', 'ws-dan']);
+    expect(all.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual(['ws-bob', 'ws-carol', 'ws-dan', 'ws-erin']);
     expect((await api(portal, carolCookie, '/api/portal/workspaces/ws-bob/files')).status).toBe(404);
     expect((await api(portal, carolCookie, '/api/publishgate/workspaces/ws-bob/preview')).status).toBe(404);
   });
@@ -352,6 +352,7 @@ describe('a repository per blueprint', () => {
     expect(config.blueprints.map((blueprint: { id: string; builderIds: string[] }) => [blueprint.id, blueprint.builderIds])).toEqual([
       ['bp-website', ['u-bob', 'u-carol']],
       ['bp-blog', ['u-dan']],
+      ['bp-docs', ['u-erin']],
     ]);
   });
 });
@@ -414,11 +415,21 @@ describe('the command line', () => {
       .toBe(true);
     expect(exitCode, `the demo exited early:\n${output}`).toBeUndefined();
     const url = /Portal\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string;
-    for (const user of ['bob@example.com', 'carol@example.com', 'dan@example.com', 'ada@example.com', 'grace@example.com'])
+    for (const user of [
+      'bob@example.com',
+      'carol@example.com',
+      'dan@example.com',
+      'erin@example.com',
+      'ada@example.com',
+      'grace@example.com',
+    ])
       expect(output).toContain(user);
     expect(output).toMatch(/DEV-ONLY sign-in/);
+    expect(output).toMatch(/MRs\s+GitLab emulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/Webhooks\s+Standard Webhooks receiver at http:\/\/127\.0\.0\.1:\d+\/hooks\/publishgate/);
+    expect(output).toMatch(/Email\s+SMTP catcher at 127\.0\.0\.1:\d+/);
     const session = await (await fetch(`${url}/api/portal/session`)).json();
-    expect(session.users).toHaveLength(5);
+    expect(session.users).toHaveLength(6);
     child.kill('SIGTERM');
     await expect(exited).resolves.toBe(0);
   });

@@ -5,7 +5,7 @@
 import type { Actor, PublishRequest } from '@publishgate/core';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chromiumAvailable, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
+import { chromiumAvailable, editAndSave, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 
 const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
 
@@ -13,28 +13,6 @@ const available = chromiumAvailable('portal "changes since feedback" browser tes
 
 describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
   const suite = usePortalInChromium('since');
-
-  /** A fresh browser profile signed in through the dev-only sign-in page. */
-  async function signIn(name: 'Carol' | 'Ada'): Promise<Page> {
-    const page = await suite.newPage();
-    await page.goto(suite.portal.url);
-    await page.getByRole('heading', { level: 1, name: 'Sign in as a demo user' }).waitFor();
-    await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
-    await page.waitForURL((url) => url.pathname !== '/');
-    return page;
-  }
-
-  async function editAndSave(page: Page, path: string, content: string): Promise<void> {
-    await page.getByRole('button', { name: new RegExp(`^${path.replaceAll('.', '\\.')} `) }).click();
-    const editor = page.getByLabel(`Contents of ${path}`);
-    await expect.poll(() => editor.isVisible(), UI_WAIT).toBe(true);
-    await editor.fill(content);
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: `Saved ${path}.` })
-      .waitFor();
-  }
 
   /** Opens the publish dialog, picks the subdomain and submits; resolves with the outcome the dialog shows. */
   async function publish(page: Page, subdomain: string): Promise<string> {
@@ -80,7 +58,7 @@ describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
 
   it('a resubmission after a rejection shows the feedback and only the file changed since, next to the full diff', async () => {
     const feedback = 'Please say in the README who runs the cafe.';
-    const carol = await signIn('Carol');
+    const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     await editAndSave(carol, 'styles.css', 'body { background: #f4efe6; color: #2b1d0e; }\n');
     expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
@@ -90,7 +68,7 @@ describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
     expect(first.previousRequestId).toBeUndefined();
     expect(first.sincePrevious).toBeUndefined();
 
-    const ada = await signIn('Ada');
+    const ada = await suite.signIn('Ada');
     const firstReview = await openReview(ada);
     await firstReview.getByRole('heading', { name: 'Changes', exact: true }).waitFor();
     await expect(firstReview.getByRole('region', { name: 'Changes since feedback' }).count()).resolves.toBe(0);

@@ -8,8 +8,13 @@ export type DemoBlueprint = {
   id: string;
   name: string;
   description: string;
-  /** The name of its repository: the bare remote `<repo>.git` and the emulated GitHub repository `acme/<repo>` (local mode). */
+  /**
+   * The name of its repository: the bare remote `<repo>.git` and the emulated repository `acme/<repo>`
+   * (local mode) on the GitHub or the GitLab emulator, as `host` says.
+   */
   repo: string;
+  /** Where its pull (GitHub) or merge (GitLab) requests are opened in local mode. */
+  host: 'github' | 'gitlab';
 };
 
 /** The blueprint of Bob's and Carol's workspaces. */
@@ -18,6 +23,7 @@ export const BLUEPRINT: DemoBlueprint = {
   name: 'Small website',
   description: 'A static web page with a stylesheet: the sample app in the blueprint repository.',
   repo: 'sites',
+  host: 'github',
 };
 
 /** The second blueprint, in a repository of its own: Dan's workspace publishes there. */
@@ -26,10 +32,20 @@ export const BLOG_BLUEPRINT: DemoBlueprint = {
   name: 'Notes blog',
   description: 'A one-page blog with a post in Markdown, kept in its own repository.',
   repo: 'blog',
+  host: 'github',
+};
+
+/** The third blueprint, whose repository lives on the GitLab emulator: Erin's workspace opens merge requests there. */
+export const DOCS_BLUEPRINT: DemoBlueprint = {
+  id: 'bp-docs',
+  name: 'Docs site',
+  description: 'A small documentation site, kept in a GitLab project: approved publishes open merge requests.',
+  repo: 'docs',
+  host: 'gitlab',
 };
 
 /** Every demo blueprint. */
-export const BLUEPRINTS: readonly DemoBlueprint[] = [BLUEPRINT, BLOG_BLUEPRINT];
+export const BLUEPRINTS: readonly DemoBlueprint[] = [BLUEPRINT, BLOG_BLUEPRINT, DOCS_BLUEPRINT];
 
 /** Finds a demo blueprint by id. */
 export function findBlueprint(id: string): DemoBlueprint | undefined {
@@ -37,13 +53,14 @@ export function findBlueprint(id: string): DemoBlueprint | undefined {
 }
 
 /**
- * The demo users: three builders and two admins (two, so that a blueprint can ask for two
+ * The demo users: four builders and two admins (two, so that a blueprint can ask for two
  * approvals). Ids are stable so that re-runs keep their data.
  */
 export const DEMO_USERS: readonly DemoUser[] = [
   { id: 'u-bob', email: 'bob@example.com', name: 'Bob', title: 'Builder', roles: ['builder'] },
   { id: 'u-carol', email: 'carol@example.com', name: 'Carol', title: 'Builder', roles: ['builder'] },
   { id: 'u-dan', email: 'dan@example.com', name: 'Dan', title: 'Builder', roles: ['builder'] },
+  { id: 'u-erin', email: 'erin@example.com', name: 'Erin', title: 'Builder', roles: ['builder'] },
   { id: 'u-ada', email: 'ada@example.com', name: 'Ada', title: 'Admin', roles: ['admin'] },
   { id: 'u-grace', email: 'grace@example.com', name: 'Grace', title: 'Admin', roles: ['admin'] },
 ];
@@ -53,6 +70,7 @@ export const DEMO_WORKSPACES: readonly Workspace[] = [
   { id: 'ws-bob', name: 'Bike shop', blueprintId: BLUEPRINT.id, ownerId: 'u-bob' },
   { id: 'ws-carol', name: 'Corner cafe', blueprintId: BLUEPRINT.id, ownerId: 'u-carol' },
   { id: 'ws-dan', name: 'Dan’s notes', blueprintId: BLOG_BLUEPRINT.id, ownerId: 'u-dan' },
+  { id: 'ws-erin', name: 'Erin’s docs', blueprintId: DOCS_BLUEPRINT.id, ownerId: 'u-erin' },
 ];
 
 /** Finds a demo user by id. */
@@ -132,8 +150,37 @@ publish branches and pull requests never mix with the "Small website" ones.
 `,
 };
 
+/** The files of the third blueprint's sample app, on `main` of its repository (a GitLab project in local mode). */
+export const DOCS_APP: Readonly<Record<string, string>> = {
+  'index.html': `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Docs</title>
+  </head>
+  <body>
+    <main>
+      <h1>Docs</h1>
+      <p>This page was made from the "Docs site" blueprint. Write a guide, then press Publish.</p>
+    </main>
+  </body>
+</html>
+`,
+  'guides/getting-started.md': `# Getting started
+
+The first guide of a documentation site made from the "Docs site" blueprint.
+`,
+  'README.md': `# Docs site
+
+The third blueprint of the publishgate portal demo. Its repository is a GitLab project (the GitLab
+emulator in the demo), so an approved publish opens a merge request instead of a pull request.
+`,
+};
+
 /** The sample files of each blueprint, by blueprint id. */
 export const BLUEPRINT_FILES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   [BLUEPRINT.id]: SAMPLE_APP,
   [BLOG_BLUEPRINT.id]: BLOG_APP,
+  [DOCS_BLUEPRINT.id]: DOCS_APP,
 };

@@ -15,6 +15,15 @@ Starts the publishgate portal demo on 127.0.0.1.
   --reset      delete the demo's data (requests, trust, workspaces, remote) and start over
   --port N     port to listen on (default: $PORT or 4321)
 
+Runs without the internet, everything on 127.0.0.1:
+  three blueprints, each a local bare git remote with an emulated repository in front:
+  "Small website" (acme/sites) and "Notes blog" (acme/blog) on the GitHub emulator, whose
+  signed webhooks report merges and deployments; "Docs site" (acme/docs) on the GitLab
+  emulator, where approved publishes open merge requests (it cannot merge them)
+  notifications on three channels: the in-app Inbox, Standard Webhooks signed deliveries
+  to a receiver the demo serves, verified with the standardwebhooks library, and email to an
+  SMTP server the demo serves, which keeps the messages (both listed in Admin > Webhooks)
+
 Environment:
   PORT                              port (default 4321)
   PUBLISHGATE_DEMO_DATA_DIR         data folder (default examples/portal/data)
@@ -72,16 +81,19 @@ async function main(): Promise<void> {
     `  Data        ${shown(portal.data.dataDir)} (${portal.data.created ? (portal.data.reset ? 'reset and seeded' : 'seeded') : 'kept from the last run'}; --reset starts over)`,
     remote?.kind === 'github'
       ? `  Git/PRs     https://github.com/${remote.owner}/${remote.repo} (branches pushed there, real pull requests into ${remote.baseBranch})`
-      : '  Blueprints  a repository each: a bare remote (main = the blueprint) and an emulated GitHub repository',
+      : '  Blueprints  a repository each: a bare remote (main = the blueprint) and an emulated GitHub or GitLab repository',
     ...(remote?.kind === 'github'
       ? []
       : BLUEPRINTS.map(
           (blueprint) =>
-            `    ${pad(`"${blueprint.name}"`, 16)} ${shown(portal.data.remoteDirs[blueprint.id] as string)}, acme/${blueprint.repo}`,
+            `    ${pad(`"${blueprint.name}"`, 16)} ${shown(portal.data.remoteDirs[blueprint.id] as string)}, acme/${blueprint.repo} on ${blueprint.host === 'gitlab' ? 'GitLab' : 'GitHub'}`,
         )),
     remote?.kind === 'github'
       ? ''
       : `  PRs         GitHub emulator at ${portal.gitHubApiUrl} (set PUBLISHGATE_GITHUB_TOKEN and PUBLISHGATE_GITHUB_REPOSITORY for real GitHub)`,
+    remote?.kind === 'github' ? '' : `  MRs         GitLab emulator at ${portal.gitLabUrl} (merge requests of "Docs site")`,
+    `  Webhooks    Standard Webhooks receiver at ${portal.webhooks.url} (Admin > Webhooks lists what it verified)`,
+    `  Email       SMTP catcher at ${portal.mail.host}:${portal.mail.port} (Admin > Webhooks lists what it caught; nobody is mailed)`,
     '',
     '  Demo users (DEV-ONLY sign-in: pick one on the sign-in page; a stand-in for your real authentication)',
     ...DEMO_USERS.map((user) => {
@@ -96,7 +108,10 @@ async function main(): Promise<void> {
     '  after signing out), approve it in Admin > Approvals, then follow the branch and pull request links.',
     ...(remote?.kind === 'github'
       ? []
-      : ['  Dan works on the second blueprint: his publishes land in its own remote and emulated repository.']),
+      : [
+          '  Dan works on the second blueprint: his publishes land in its own remote and emulated repository.',
+          '  Erin works on the third, a GitLab project: her approved publishes open merge requests.',
+        ]),
     '',
     'Press Ctrl+C to stop.',
     '',

@@ -2,24 +2,40 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createGitHubHost, createSimpleGit } from '@publishgate/adapter-git';
-import { type GitHubEmulator, routeGitHubEmulators, startGitHubEmulator } from '@publishgate/adapter-git/testing';
+import { createGitHubHost, createGitLabHost, createSimpleGit } from '@publishgate/adapter-git';
+import {
+  type GitHubEmulator,
+  type GitLabEmulator,
+  routeGitHubEmulators,
+  routeGitLabEmulators,
+  startGitHubEmulator,
+  startGitLabEmulator,
+} from '@publishgate/adapter-git/testing';
 import {
   type Actor,
   createFetchHandler,
   createPublishGate,
+  createWebhookNotifier,
+  fanOutNotifier,
+  type GitHostPort,
+  generateWebhookSecret,
   type PublishGate,
   PublishGateError,
   toNodeHandler,
   type Workspace,
 } from '@publishgate/core';
+import { createEmailNotifier } from '@publishgate/notify-email';
+import nodemailer from 'nodemailer';
 import { BLUEPRINT, BLUEPRINTS, DEMO_USERS, DEMO_WORKSPACES, type DemoUser, findBlueprint, findWorkspace } from './demoData.js';
 import { createDevSessions } from './devSessions.js';
+import { routeGitHostByBlueprint } from './gitHostRouter.js';
 import { createInboxNotifier, type InboxNotifier } from './inboxNotifier.js';
+import { type MailCatcher, startMailCatcher } from './mailCatcher.js';
 import { describeRemoteBranch, listRemoteBranches } from './remoteBranches.js';
 import { type PrepareResult, prepareData, type RemoteConfig, remoteUrl } from './seed.js';
 import { createStaticHandler, SECURITY_HEADERS } from './staticFiles.js';
 import { createPortalStorage } from './storage.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhookReceiver.js';
 import { deleteWorkspaceFile, listWorkspaceFiles, readWorkspaceFile, WorkspaceFileError, writeWorkspaceFile } from './workspaceFiles.js';
 
 /** Options of {@link startPortal}. */
@@ -51,11 +67,20 @@ export type Portal = {
   data: PrepareResult;
   /** The GitHub emulator pull requests of the first blueprint ("Small website", `acme/sites`) go to (local mode only). */
   emulator: GitHubEmulator | undefined;
-  /** The GitHub emulator of each blueprint, by blueprint id (local mode only): a repository per blueprint. */
+  /** The GitHub emulator of each GitHub blueprint, by blueprint id (local mode only): a repository per blueprint. */
   emulators: Readonly<Record<string, GitHubEmulator>>;
   /** The emulated GitHub API URL the host talks to; it routes `/repos/acme/<repo>` to that repository's emulator (local mode only). */
   gitHubApiUrl: string | undefined;
+  /** The GitLab emulator of each GitLab blueprint ("Docs site", `acme/docs`), by blueprint id (local mode only). */
+  gitLabEmulators: Readonly<Record<string, GitLabEmulator>>;
+  /** The emulated GitLab instance URL the GitLab host talks to (local mode only). */
+  gitLabUrl: string | undefined;
+  /** The in-app inbox: the notifier's first channel (`inbox`). */
   inbox: InboxNotifier;
+  /** The loopback receiver of the notifier's second channel (`webhook`, Standard Webhooks), with what it received. */
+  webhooks: WebhookReceiver;
+  /** The loopback SMTP server of the notifier's third channel (`email`), with what it caught. */
+  mail: MailCatcher;
   /** The URL publish branches of the first blueprint are pushed to. */
   remote: string;
   /** The URL publish branches of a blueprint's workspaces are pushed to. */
@@ -82,9 +107,11 @@ class HttpError extends Error {
 
 /**
  * Starts the demo portal: seeds or reopens the data folder, builds the gate on SQLite, a local bare
- * remote and a GitHub emulator per blueprint (or one GitHub repository), and serves the publishgate API under
- * `/api/publishgate`, the portal's own small API under `/api/portal` (dev-only sign-in, workspace
- * files, inbox, remote branches) and the built UI, on 127.0.0.1 only.
+ * remote per blueprint with a GitHub or GitLab emulator in front (or one GitHub repository), and
+ * notifications through two channels (the in-app inbox and Standard Webhooks to a receiver on
+ * loopback), and serves the publishgate API under `/api/publishgate`, the portal's own small API
+ * under `/api/portal` (dev-only sign-in, workspace files, inbox, remote branches, received
+ * webhooks) and the built UI, on 127.0.0.1 only.
  *
  * @example
  * ```ts
@@ -106,6 +133,16 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const { storage, close: closeStorage } = await createPortalStorage(data.database);
     cleanups.push(closeStorage);
     const inbox = await createInboxNotifier({ file: data.inboxFile, log });
+    // A second notification channel that needs no internet: Standard Webhooks to a receiver this
+    // demo serves itself. The secret lives as long as this run; each delivery is signed when sent.
+    const webhookSigningSecret = generateWebhookSecret();
+    const webhooks = await startWebhookReceiver({ secret: webhookSigningSecret });
+    cleanups.push(() => webhooks.close());
+    // A third: email through nodemailer to an SMTP server on loopback that keeps what it gets.
+    const mail = await startMailCatcher();
+    cleanups.push(() => mail.close());
+    const mailTransport = nodemailer.createTransport({ host: mail.host, port: mail.port, secure: false, ignoreTLS: true });
+    cleanups.push(() => mailTransport.close());
 
     const remoteFor = (blueprintId: string) => remoteUrl(data, remoteConfig, blueprintId);
     const remote = remoteFor(BLUEPRINT.id);
@@ -121,11 +158,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     });
 
     const emulators: Record<string, GitHubEmulator> = {};
+    const gitLabEmulators: Record<string, GitLabEmulator> = {};
+    let gitLabUrl: string | undefined;
     // Local mode: the emulators send signed webhooks (merged, deployed) to the gate's own route,
     // as a GitHub repository's webhook settings would; the secret lives only as long as this run.
     const webhookSecret = remoteConfig.kind === 'local' ? randomUUID() : undefined;
     let gitHubApiUrl: string | undefined;
-    let gitHost: ReturnType<typeof createGitHubHost>;
+    let gitHost: GitHostPort;
     if (remoteConfig.kind === 'github') {
       gitHost = createGitHubHost({
         auth: remoteConfig.token,
@@ -135,33 +174,37 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         baseBranch,
       });
     } else {
-      // One emulated repository per blueprint (acme/sites, acme/blog), each reading branches from
-      // its blueprint's bare remote, so a pull request for a branch that was never pushed there gets
-      // GitHub's 422, as it would for real. One API URL serves them all, as GitHub does.
+      // One emulated repository per blueprint (acme/sites and acme/blog on GitHub, acme/docs on
+      // GitLab), each reading branches from its blueprint's bare remote, so a pull or merge request
+      // for a branch that was never pushed there is refused, as it would be for real. One URL per
+      // host serves its repositories, as GitHub and a GitLab instance do.
       const token = randomUUID();
-      for (const blueprint of BLUEPRINTS) {
-        const started = await startGitHubEmulator({
-          owner: 'acme',
-          repo: blueprint.repo,
-          repositoryPath: data.remoteDirs[blueprint.id] as string,
-          token,
-        });
-        cleanups.push(() => started.close());
-        emulators[blueprint.id] = started;
+      const repoOf = (workspace: Workspace) => {
+        const blueprint = findBlueprint(workspace.blueprintId);
+        if (!blueprint) throw new Error(`No repository for blueprint ${workspace.blueprintId}.`);
+        return blueprint.repo;
+      };
+      for (const [index, blueprint] of BLUEPRINTS.entries()) {
+        const repositoryPath = data.remoteDirs[blueprint.id] as string;
+        if (blueprint.host === 'gitlab') {
+          const started = await startGitLabEmulator({ projectPath: `acme/${blueprint.repo}`, projectId: index + 1, repositoryPath, token });
+          cleanups.push(() => started.close());
+          gitLabEmulators[blueprint.id] = started;
+        } else {
+          const started = await startGitHubEmulator({ owner: 'acme', repo: blueprint.repo, repositoryPath, token });
+          cleanups.push(() => started.close());
+          emulators[blueprint.id] = started;
+        }
       }
       const router = await routeGitHubEmulators(Object.values(emulators), { port: options.emulatorPort ?? 0 });
       cleanups.push(() => router.close());
       gitHubApiUrl = router.url;
-      gitHost = createGitHubHost({
-        auth: token,
-        owner: 'acme',
-        repo: (workspace) => {
-          const blueprint = findBlueprint(workspace.blueprintId);
-          if (!blueprint) throw new Error(`No repository for blueprint ${workspace.blueprintId}.`);
-          return blueprint.repo;
-        },
-        baseUrl: router.url,
-        baseBranch,
+      const gitLabRouter = await routeGitLabEmulators(Object.values(gitLabEmulators));
+      cleanups.push(() => gitLabRouter.close());
+      gitLabUrl = gitLabRouter.url;
+      gitHost = routeGitHostByBlueprint({
+        github: createGitHubHost({ auth: token, owner: 'acme', repo: repoOf, baseUrl: router.url, baseBranch }),
+        gitlab: createGitLabHost({ token, host: gitLabRouter.url, projectPath: (workspace) => `acme/${repoOf(workspace)}`, baseBranch }),
       });
     }
     const emulator = emulators[BLUEPRINT.id];
@@ -171,7 +214,20 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       storage,
       git,
       gitHost,
-      notifier: inbox,
+      // Each channel keeps its own outbox rows: a receiver that is down is retried (and in the end
+      // dead-lettered) alone, while the other channel delivers once.
+      notifier: fanOutNotifier([
+        { name: 'inbox', notifier: inbox },
+        { name: 'webhook', notifier: createWebhookNotifier({ url: webhooks.url, secret: webhookSigningSecret }) },
+        {
+          name: 'email',
+          notifier: createEmailNotifier({
+            transport: mailTransport,
+            from: 'publishgate demo <publishgate@example.com>',
+            adminAddresses: DEMO_USERS.filter((candidate) => candidate.roles.includes('admin')).map((candidate) => candidate.email),
+          }),
+        },
+      ]),
       requestUrl: (request) => `${publicUrl}/requests/${request.id}`,
       onError: (error) => log(`[gate] background error: ${error instanceof Error ? error.message : String(error)}`),
     });
@@ -223,10 +279,12 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         return sendJson(res, 200, {
           // Demo-only controls that stand in for what happens on GitHub (merge, deployment).
           devControls: { simulateDeploy: remoteConfig.kind === 'local' && user.roles.includes('admin') },
-          blueprints: BLUEPRINTS.map(({ id, name, description }) => ({
+          blueprints: BLUEPRINTS.map(({ id, name, description, host }) => ({
             id,
             name,
             description,
+            // With a real GitHub repository every blueprint publishes there.
+            host: remoteConfig.kind === 'github' ? 'github' : host,
             // Trust is per blueprint: its candidates are the builders with a workspace made from it.
             builderIds: DEMO_WORKSPACES.filter((workspace) => workspace.blueprintId === id).map((workspace) => workspace.ownerId),
           })),
@@ -242,11 +300,13 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
                   kind: 'local',
                   path: data.remoteDir,
                   pullRequests: gitHubApiUrl ?? '',
+                  gitLab: gitLabUrl ?? '',
                   repositories: BLUEPRINTS.map((blueprint) => ({
                     blueprintId: blueprint.id,
+                    host: blueprint.host,
                     path: data.remoteDirs[blueprint.id] as string,
                     repository: `acme/${blueprint.repo}`,
-                    pullRequests: emulators[blueprint.id]?.url ?? '',
+                    pullRequests: (emulators[blueprint.id] ?? gitLabEmulators[blueprint.id])?.url ?? '',
                   })),
                 },
         });
@@ -290,6 +350,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         return sendJson(res, 200, await simulateDeploy(body.requestId, toActor(user) as Actor));
       }
       if (path === '/inbox' && method === 'GET') return sendJson(res, 200, { items: inbox.forActor(user) });
+      if (path === '/dev/webhooks' && method === 'GET') {
+        // DEV-ONLY: what the demo's own receiver got; a real receiver is someone else's service.
+        if (!user.roles.includes('admin')) throw new HttpError(403, 'forbidden', 'Only admins see the received webhooks.');
+        return sendJson(res, 200, { receiver: webhooks.url, items: webhooks.deliveries(), mail: mail.messages() });
+      }
       if (path === '/remote/branches' && method === 'GET') {
         if (remoteConfig.kind !== 'local') throw new HttpError(404, 'not_found', 'Branches live on GitHub in this mode.');
         const items = [];
@@ -321,6 +386,15 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       });
       const number = request.pullRequest?.number;
       const emulatorOfRequest = emulators[request.workspace.blueprintId];
+      if (gitLabEmulators[request.workspace.blueprintId]) {
+        // The GitLab emulator can open and close merge requests but not merge them, and the GitLab
+        // host does not read a merge request's state, so the gate cannot learn of a merge there.
+        throw new HttpError(
+          409,
+          'not_supported',
+          'The GitLab emulator cannot merge merge requests, so a deploy cannot be simulated for them.',
+        );
+      }
       if (request.status !== 'approved' || request.delivery?.state !== 'pull-request-open' || number === undefined || !emulatorOfRequest) {
         throw new HttpError(409, 'invalid_state', 'Only an approved request whose pull request is open can be deployed.');
       }
@@ -392,7 +466,23 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const worker = gate.startWorker();
     cleanups.push(() => worker.stop());
 
-    return { url: publicUrl, gate, data, emulator, emulators, gitHubApiUrl, inbox, remote, remoteFor, workspaceDir, close: cleanup };
+    return {
+      url: publicUrl,
+      gate,
+      data,
+      emulator,
+      emulators,
+      gitHubApiUrl,
+      gitLabEmulators,
+      gitLabUrl,
+      inbox,
+      webhooks,
+      mail,
+      remote,
+      remoteFor,
+      workspaceDir,
+      close: cleanup,
+    };
   } catch (error) {
     await cleanup();
     throw error;

@@ -67,7 +67,7 @@ export type PrepareResult = DataLayout & {
 /**
  * Creates the demo's data on first start, keeps it on later starts, and wipes it with `reset`:
  * a bare repository per blueprint holding its sample app on `main` (`remote.git` for the "Small
- * website", `blog.git` for the "Notes blog"; local mode), one clone per demo workspace from its
+ * website", `blog.git` for the "Notes blog", `docs.git` for the "Docs site"; local mode), one clone per demo workspace from its
  * blueprint's repository, and a session key. Each piece is built in a temporary folder and renamed into place, so an
  * interrupted first start is completed by the next one instead of leaving half a repository.
  *

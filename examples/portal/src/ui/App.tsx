@@ -7,6 +7,7 @@ import { InboxPage } from './pages/InboxPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
 import { RequestPage } from './pages/RequestPage.js';
 import { SignInPage } from './pages/SignInPage.js';
+import { WebhooksPage } from './pages/WebhooksPage.js';
 import { WorkspacePage } from './pages/WorkspacePage.js';
 import { WorkspacesPage } from './pages/WorkspacesPage.js';
 import { type PortalConfig, type PortalUser, portalApi } from './portalApi.js';
@@ -87,8 +88,15 @@ function Shell({ user }: { user: PortalUser }) {
               </li>
               {isAdmin ? (
                 <li>
-                  <a href="/admin/approvals" onClick={onLinkClick} aria-current={current('/admin')}>
+                  <a href="/admin/approvals" onClick={onLinkClick} aria-current={current('/admin/approvals')}>
                     Admin › Approvals
+                  </a>
+                </li>
+              ) : null}
+              {isAdmin ? (
+                <li>
+                  <a href="/admin/webhooks" onClick={onLinkClick} aria-current={current('/admin/webhooks')}>
+                    Admin › Webhooks
                   </a>
                 </li>
               ) : null}
@@ -132,6 +140,7 @@ function Route({ path, search, user }: { path: string; search: URLSearchParams; 
   const workspace = /^\/workspaces\/([^/]+)$/.exec(path);
   if (workspace) return <WorkspacePage key={workspace[1]} workspaceId={decodeURIComponent(workspace[1] as string)} />;
   if (path === '/admin/approvals') return <ApprovalsPage />;
+  if (path === '/admin/webhooks') return <WebhooksPage />;
   const request = /^\/requests\/([^/]+)$/.exec(path);
   if (request) return <RequestPage key={request[1]} requestId={decodeURIComponent(request[1] as string)} />;
   if (path === '/remote/branch') return <BranchPage name={search.get('name') ?? ''} />;

@@ -1,7 +1,9 @@
 // The portal's own small API (dev-only sign-in, workspace files, inbox, remote branches). The
 // publish workflow itself goes through `@publishgate/core/client` and the React components.
 import type { Notification, PublishRequest } from '@publishgate/core';
+import type { CaughtMail } from '../server/mailCatcher.js';
 import type { RemoteBranch } from '../server/remoteBranches.js';
+import type { ReceivedWebhook } from '../server/webhookReceiver.js';
 
 /** A demo user as the server describes it. */
 export type PortalUser = { id: string; email: string; name: string; title: string; roles: Array<'builder' | 'admin'> };
@@ -13,8 +15,11 @@ export type PortalWorkspace = { id: string; name: string; blueprintId: string; o
 export type PortalConfig = {
   /** Dev-only controls that play GitHub's part in local mode (for admins). */
   devControls: { simulateDeploy: boolean };
-  /** Each blueprint, with the builders who have a workspace made from it (its trust candidates). */
-  blueprints: Array<{ id: string; name: string; description: string; builderIds: string[] }>;
+  /**
+   * Each blueprint, with the builders who have a workspace made from it (its trust candidates) and
+   * where its requests go: pull requests on GitHub, merge requests on GitLab.
+   */
+  blueprints: Array<{ id: string; name: string; description: string; host: 'github' | 'gitlab'; builderIds: string[] }>;
   builders: PortalUser[];
   remote:
     | {
@@ -23,14 +28,20 @@ export type PortalConfig = {
         path: string;
         /** The emulated GitHub API. */
         pullRequests: string;
-        /** A bare remote and an emulated GitHub repository per blueprint. */
-        repositories: Array<{ blueprintId: string; path: string; repository: string; pullRequests: string }>;
+        /** The emulated GitLab instance. */
+        gitLab: string;
+        /** A bare remote and an emulated GitHub or GitLab repository per blueprint. */
+        repositories: Array<{ blueprintId: string; host: 'github' | 'gitlab'; path: string; repository: string; pullRequests: string }>;
       }
     | { kind: 'github'; repository: string; webUrl: string };
 };
 
+/** A message the demo's SMTP catcher got (a type only). */
+export type { CaughtMail } from '../server/mailCatcher.js';
 /** A branch of the local bare remote, as the server describes it (a type only: no server code reaches the browser). */
 export type { RemoteBranch } from '../server/remoteBranches.js';
+/** A delivery the demo's webhook receiver got (a type only). */
+export type { ReceivedWebhook } from '../server/webhookReceiver.js';
 
 /** A failed portal API call, with the server's code. */
 export class PortalApiError extends Error {
@@ -80,6 +91,8 @@ export const portalApi = {
   deleteFile: (workspaceId: string, path: string) =>
     call<{ deleted: true }>('DELETE', `/workspaces/${encodeURIComponent(workspaceId)}/file`, { path }),
   inbox: () => call<{ items: Notification[] }>('GET', '/inbox'),
+  /** DEV-ONLY (admins): what the demo's Standard Webhooks receiver and SMTP catcher got, newest first. */
+  webhooks: () => call<{ receiver: string; items: ReceivedWebhook[]; mail: CaughtMail[] }>('GET', '/dev/webhooks'),
   /** DEV-ONLY: merges the request's pull request on the emulator and marks its deployment live. */
   simulateDeploy: (requestId: string) => call<{ request: PublishRequest }>('POST', '/dev/simulate-deploy', { requestId }),
   branch: (name: string) => call<RemoteBranch>('GET', `/remote/branch?name=${encodeURIComponent(name)}`),

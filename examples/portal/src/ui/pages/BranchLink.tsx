@@ -22,13 +22,15 @@ export function BranchLink({ branch }: { branch: string }) {
   );
 }
 
-/** A link to a deployment pull request (plain text when the URL is not http(s)). */
-export function PullRequestAnchor({ url, number }: { url: string; number: number }) {
+/** A link to a deployment pull request, or merge request on GitLab (plain text when the URL is not http(s)). */
+export function PullRequestAnchor({ url, number, host = 'github' }: { url: string; number: number; host?: 'github' | 'gitlab' }) {
   const href = safeHref(url);
-  if (!href) return <span>pull request #{number}</span>;
+  // Each host's own words: GitHub numbers pull requests #N, GitLab numbers merge requests !N.
+  const name = host === 'gitlab' ? `merge request !${number}` : `pull request #${number}`;
+  if (!href) return <span>{name}</span>;
   return (
     <a href={href} target="_blank" rel="noreferrer noopener">
-      pull request #{number}
+      {name}
     </a>
   );
 }

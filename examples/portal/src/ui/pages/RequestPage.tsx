@@ -1,6 +1,7 @@
 import type { PublishRequest } from '@publishgate/core/client';
 import { PublishStatus, RequestReview, usePublishGateClient, usePublishRequest } from '@publishgate/react';
 import { useEffect, useState } from 'react';
+import { hostLabels } from '../hostLabels.js';
 import { Page } from '../Page.js';
 import { portalApi } from '../portalApi.js';
 import { usePortal } from '../portalContext.js';
@@ -30,11 +31,18 @@ export function RequestPage({ requestId }: { requestId: string }) {
       </Page>
     );
   }
+  const host = config.blueprints.find((blueprint) => blueprint.id === request.workspace.blueprintId)?.host;
   if (user.roles.includes('admin')) {
     return (
       <Page title={`Publish request: ${request.workspace.name}`}>
-        <RequestReview request={request} headingLevel={2} onClose={() => navigate('/admin/approvals')} className="panel" />
-        {config.devControls.simulateDeploy ? <SimulateDeploy requestId={request.id} /> : null}
+        <RequestReview
+          request={request}
+          headingLevel={2}
+          onClose={() => navigate('/admin/approvals')}
+          className="panel"
+          labels={hostLabels(host)}
+        />
+        {config.devControls.simulateDeploy ? <SimulateDeploy requestId={request.id} gitLab={host === 'gitlab'} /> : null}
       </Page>
     );
   }
@@ -45,7 +53,7 @@ export function RequestPage({ requestId }: { requestId: string }) {
           Open the workspace
         </a>
       </p>
-      <PublishStatus workspaceId={request.workspace.id} headingLevel={2} className="panel" />
+      <PublishStatus workspaceId={request.workspace.id} headingLevel={2} className="panel" labels={hostLabels(host)} />
     </Page>
   );
 }
@@ -61,7 +69,7 @@ type SimulateState =
  * request and reports a successful deployment; both reach the gate as signed webhooks, so the
  * builder's page turns to "Live at …" exactly as it would with a real repository's webhook.
  */
-function SimulateDeploy({ requestId }: { requestId: string }) {
+function SimulateDeploy({ requestId, gitLab }: { requestId: string; gitLab: boolean }) {
   const live = usePublishRequest(requestId);
   const [state, setState] = useState<SimulateState>({ status: 'idle' });
   const request = live.data;
@@ -75,6 +83,17 @@ function SimulateDeploy({ requestId }: { requestId: string }) {
       setState({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   };
+  if (gitLab) {
+    return (
+      <section className="panel dev-controls" aria-labelledby="dev-controls-title">
+        <h2 id="dev-controls-title">Demo controls (dev-only)</h2>
+        <p>
+          No simulated deploy for this blueprint: its repository is on the GitLab emulator, which opens merge requests but cannot merge
+          them, so this request stays at “merge request open”. Merges and deployments are simulated for the GitHub blueprints only.
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="panel dev-controls" aria-labelledby="dev-controls-title">
       <h2 id="dev-controls-title">Demo controls (dev-only)</h2>

@@ -1,5 +1,6 @@
 import { PublishDialog, PublishHistory, PublishStatus, useWorkspacePublishStatus } from '@publishgate/react';
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { hostLabels } from '../hostLabels.js';
 import { Page } from '../Page.js';
 import { type PortalWorkspace, portalApi } from '../portalApi.js';
 import { usePortal } from '../portalContext.js';
@@ -17,7 +18,7 @@ type Busy = { kind: 'opening' | 'saving'; path: string } | null;
  * approved publishes.
  */
 export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
-  const { user } = usePortal();
+  const { user, config } = usePortal();
   const [workspace, setWorkspace] = useState<PortalWorkspace | null | undefined>(undefined);
   const [files, setFiles] = useState<Files>([]);
   const [editor, setEditor] = useState<Editor | null>(null);
@@ -147,6 +148,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
     setPublishing(true);
   };
 
+  const blueprint = workspace ? config.blueprints.find((candidate) => candidate.id === workspace.blueprintId) : undefined;
   if (workspace === undefined) return <p>Loading…</p>;
   if (workspace === null) {
     return (
@@ -162,7 +164,8 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
       lead={
         <>
           <p>
-            Blueprint <strong>Small website</strong> · owned by {workspace.ownerEmail}
+            Blueprint <strong>{blueprint?.name ?? workspace.blueprintId}</strong> · owned by {workspace.ownerEmail}
+            {blueprint?.host === 'gitlab' ? ' · publishes open merge requests on GitLab' : null}
           </p>
           <p className="muted">
             The workspace is a git working copy: edit it here, or from a terminal in <code>{workspace.dir}</code>.
@@ -263,16 +266,17 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
         </section>
       </div>
 
-      <PublishStatus workspaceId={workspace.id} headingLevel={2} className="panel" />
+      <PublishStatus workspaceId={workspace.id} headingLevel={2} className="panel" labels={hostLabels(blueprint?.host)} />
       {/* Earlier merged or live versions can be brought back (owner or admin), as a request reviewed like any other. */}
-      <PublishHistory workspaceId={workspace.id} headingLevel={2} className="panel" />
-      <PublishedLinks workspaceId={workspace.id} />
+      <PublishHistory workspaceId={workspace.id} headingLevel={2} className="panel" labels={hostLabels(blueprint?.host)} />
+      <PublishedLinks workspaceId={workspace.id} host={blueprint?.host ?? 'github'} />
 
       {canEdit ? (
         <PublishDialog
           workspaceId={workspace.id}
           open={publishing}
           title={`Publish ${workspace.name}`}
+          labels={hostLabels(blueprint?.host)}
           onClose={() => setPublishing(false)}
         />
       ) : null}
@@ -280,17 +284,19 @@ export function WorkspacePage({ workspaceId }: { workspaceId: string }) {
   );
 }
 
-/** Every approved publish of the workspace with its pushed branch and deployment pull request. */
-function PublishedLinks({ workspaceId }: { workspaceId: string }) {
+/** Every approved publish of the workspace with its pushed branch and deployment pull (or merge) request. */
+function PublishedLinks({ workspaceId, host }: { workspaceId: string; host: 'github' | 'gitlab' }) {
   const status = useWorkspacePublishStatus(workspaceId);
   const ids = useId();
   const all = status.data ? [status.data.current, ...status.data.history].filter((request) => request !== null) : [];
   const published = all.filter((request) => request.branch !== undefined);
   return (
     <section aria-labelledby={`${ids}-links`} className="panel">
-      <h2 id={`${ids}-links`}>Branches and pull requests</h2>
+      <h2 id={`${ids}-links`}>{host === 'gitlab' ? 'Branches and merge requests' : 'Branches and pull requests'}</h2>
       {published.length === 0 ? (
-        <p className="muted">Once a request is approved, its branch and deployment pull request are linked here.</p>
+        <p className="muted">
+          Once a request is approved, its branch and deployment {host === 'gitlab' ? 'merge' : 'pull'} request are linked here.
+        </p>
       ) : (
         <ul className="link-list">
           {published.map((request) => (
@@ -300,7 +306,7 @@ function PublishedLinks({ workspaceId }: { workspaceId: string }) {
               {request.pullRequest ? (
                 <>
                   {' '}
-                  · <PullRequestAnchor url={request.pullRequest.url} number={request.pullRequest.number} />
+                  · <PullRequestAnchor url={request.pullRequest.url} number={request.pullRequest.number} host={host} />
                 </>
               ) : null}
             </li>
