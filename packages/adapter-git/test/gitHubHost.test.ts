@@ -78,6 +78,29 @@ describe('createGitHubHost against the emulator', () => {
     }
   });
 
+  it('emulator: two merges at once both land, one after the other as on GitHub, instead of one failing its update of the base branch', async () => {
+    const fixture = await createRepoFixture();
+    try {
+      for (const name of ['one', 'two']) {
+        await git(fixture.workspaceDir, ['checkout', '-q', '-B', name, 'origin/main']);
+        await writeFile(join(fixture.workspaceDir, `${name}.html`), `<p>${name}</p>\n`);
+        await git(fixture.workspaceDir, ['add', '-A']);
+        await git(fixture.workspaceDir, ['-c', 'user.name=B', '-c', 'user.email=b@example.com', 'commit', '-q', '-m', name]);
+        await git(fixture.workspaceDir, ['push', '-q', fixture.remoteDir, `HEAD:refs/heads/publish/${name}`]);
+      }
+      const emulator = await setup({ repositoryPath: fixture.remoteDir });
+      const host = createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' }));
+      await open(host, 'publish/one');
+      await open(host, 'publish/two');
+      const merges = await Promise.allSettled([emulator.mergePullRequest(1), emulator.mergePullRequest(2), emulator.mergePullRequest(2)]);
+      expect(merges.map((merge) => merge.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      const files = await git(fixture.remoteDir, ['ls-tree', '--name-only', 'main']);
+      expect(files.split('\n')).toEqual(expect.arrayContaining(['one.html', 'two.html']));
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
   it('opening a pull request is one API call (the create); a second open of the same branch lists only after the 422', async () => {
     const emulator = await setup();
     emulator.setBranch('publish/one-call');
