@@ -198,22 +198,26 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
     return known;
   }
 
-  async function findOpen(
+  // The pull request from `branch` into `base`: the open one, or with `merged`, the merged one.
+  async function findExisting(
     { owner, repo }: Repository,
     branch: string,
     base: string,
+    which: 'open' | 'merged',
     signal: AbortSignal | undefined,
   ): Promise<PullRef | undefined> {
     const { data } = await (await octokit()).rest.pulls.list({
       owner,
       repo,
-      state: 'open',
+      state: which === 'open' ? 'open' : 'closed',
       head: `${owner}:${branch}`,
       base,
       per_page: 100,
       request: request(signal),
     });
-    const pull = data.find((candidate) => candidate.head.ref === branch && candidate.base.ref === base);
+    const pull = data.find(
+      (candidate) => candidate.head.ref === branch && candidate.base.ref === base && (which === 'open' || candidate.merged_at !== null),
+    );
     return pull ? { number: pull.number, url: pull.html_url } : undefined;
   }
 
@@ -248,8 +252,13 @@ export function createGitHubHost(options: GitHubHostOptions): GitHostPort {
               });
               return { number: data.number, url: data.html_url, created: true };
             } catch (error) {
-              if (isAlreadyExists(error)) {
-                const found = await findOpen(repository, branch, base, callSignal);
+              // An open pull request for this head exists (422 "already exists"), or the head is
+              // already in the base (422 "No commits between"): an earlier attempt's pull request
+              // was merged before its answer was stored (a server died, or auto-merge was quicker).
+              // Either is this publish's pull request; delivery tracking reports what became of it.
+              const which = isAlreadyExists(error) ? 'open' : isNothingBetween(error) ? 'merged' : undefined;
+              if (which) {
+                const found = await findExisting(repository, branch, base, which, callSignal);
                 if (found) return { ...found, created: false };
               }
               throw error;
@@ -360,11 +369,19 @@ function decorateBody(body: string, requestId: string, requestUrl: GitHubHostOpt
 }
 
 function isAlreadyExists(error: unknown): boolean {
+  return validationSays(error, /pull request already exists/i);
+}
+
+function isNothingBetween(error: unknown): boolean {
+  return validationSays(error, /no commits between/i);
+}
+
+function validationSays(error: unknown, pattern: RegExp): boolean {
   const candidate = error as HttpError;
   if (candidate?.status !== 422) return false;
   const data = candidate.response?.data as { message?: unknown; errors?: Array<{ message?: unknown }> } | undefined;
   const texts = [data?.message, ...(data?.errors ?? []).map((entry) => entry?.message)];
-  return texts.some((text) => typeof text === 'string' && /pull request already exists/i.test(text));
+  return texts.some((text) => typeof text === 'string' && pattern.test(text));
 }
 
 function header(error: HttpError, name: string): string | undefined {

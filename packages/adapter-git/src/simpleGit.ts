@@ -75,6 +75,8 @@ const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused
 const IDENTITY_UNSAFE = /[\u0000-\u001f\u007f<>]/;
 const MAX_MESSAGE_CHARS = 65_536;
+/** Thrown inside a commit's index lock when HEAD moved since it was read: that attempt starts over. */
+const HEAD_MOVED = Symbol('HEAD moved');
 
 /** One call's view of a workspace: its checked layout, a scratch git dir and the runners bound to both. */
 type Session = {
@@ -501,13 +503,6 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
       return withSession(workspace, signal, async (session) => {
         // A publication or any other commit of the workspace: either way, a commit to diff from.
         const publication = baseline.kind === 'blueprint' ? undefined : baseline.sha;
-        // HEAD read from its ref file when that is plain, so a HEAD this adapter made (the usual
-        // case: builders edit files, publishing commits them) needs no git process at all.
-        const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
-        const found = await readCommits(session, publication ? [headName, publication] : [headName]);
-        const head = found.get(headName);
-        if (!head) throw new Error('The workspace has no commits.');
-        const base = publication ? requireCommit(found.get(publication), publication, 'baseline') : await blueprintBase(session, head.sha);
         const indexFile = join(session.scratch.dir, 'index.commit');
         const identity = {
           GIT_AUTHOR_NAME: builder.name,
@@ -516,6 +511,16 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
           GIT_COMMITTER_EMAIL: committer.email,
         };
         for (let attempt = 1; attempt <= 3; attempt += 1) {
+          // HEAD read from its ref file when that is plain, so a HEAD this adapter made (the usual
+          // case: builders edit files, publishing commits them) needs no git process at all. Read
+          // again on every attempt: a concurrent submit (this server or another) may have moved it.
+          const headName = (await readHeadRef(session.repo)) ?? 'HEAD';
+          const found = await readCommits(session, publication ? [headName, publication] : [headName]);
+          const head = found.get(headName);
+          if (!head) throw new Error('The workspace has no commits.');
+          const base = publication
+            ? requireCommit(found.get(publication), publication, 'baseline')
+            : await blueprintBase(session, head.sha);
           const before = await fileIdentity(session.repo.indexFile);
           await stage(session, indexFile);
           // `git commit` in the scratch repository, whose HEAD is the workspace's: one process writes
@@ -561,10 +566,21 @@ export function createSimpleGit(options: SimpleGitAdapterOptions): GitPort {
           if (!publication) blueprintBases.set(baseKey(session, created), base.sha);
           const outcome = await installIndex(session, indexFile, before, async () => {
             if (created === head.sha) return head.sha;
-            // Compare-and-swap: if the builder committed in the meantime, fail rather than drop their commit.
-            await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head.sha]);
+            // Compare-and-swap: if HEAD moved in the meantime (the builder committed, or another
+            // submit of this workspace won the race), never drop that commit: start over from it.
+            try {
+              await session.inWorkspace(['update-ref', '-m', 'publishgate: publish commit', '--end-of-options', 'HEAD', created, head.sha]);
+            } catch (error) {
+              const now = (await readCommits(session, ['HEAD'])).get('HEAD');
+              // Thrown, so the lock is released without installing this attempt's index.
+              if (now && now.sha !== head.sha) throw HEAD_MOVED;
+              throw error;
+            }
             commits.set(factKey(session, created), { sha: created, tree });
             return created;
+          }).catch((error: unknown) => {
+            if (error === HEAD_MOVED) return { done: false } as const;
+            throw error;
           });
           if (outcome.done) return { sha: outcome.value };
         }

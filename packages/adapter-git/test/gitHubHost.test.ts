@@ -1,4 +1,6 @@
 import { getEventListeners } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import { createGitHubHost } from '@publishgate/adapter-git';
@@ -6,6 +8,7 @@ import { createManualClock, type GitHubEmulator, startGitHubEmulator } from '@pu
 import { PublishGateError } from '@publishgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostOptionsFor, SECOND_MS, TOKEN } from './helpers/github.js';
+import { createRepoFixture, git } from './helpers/repos.js';
 
 const emulators: GitHubEmulator[] = [];
 afterEach(async () => {
@@ -54,6 +57,48 @@ describe('createGitHubHost against the emulator', () => {
       'pulls.create 422',
       'pulls.list 200',
     ]);
+  });
+
+  it('a repeat of a publish whose pull request was merged meanwhile (its answer lost, auto-merge) gets that pull request back instead of failing on the 422 "No commits between"', async () => {
+    const fixture = await createRepoFixture();
+    try {
+      await writeFile(join(fixture.workspaceDir, 'page.html'), '<p>new</p>\n');
+      await git(fixture.workspaceDir, ['add', '-A']);
+      await git(fixture.workspaceDir, ['-c', 'user.name=B', '-c', 'user.email=b@example.com', 'commit', '-q', '-m', 'publish']);
+      await git(fixture.workspaceDir, ['push', '-q', fixture.remoteDir, 'HEAD:refs/heads/publish/merged']);
+      const emulator = await setup({ repositoryPath: fixture.remoteDir });
+      const host = createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' }));
+      expect(await open(host, 'publish/merged')).toMatchObject({ number: 1, created: true });
+      await emulator.mergePullRequest(1);
+      // The gate's next attempt (the first one's answer was lost with its server).
+      expect(await open(host, 'publish/merged')).toEqual({ number: 1, url: emulator.pulls()[0]?.url, created: false });
+      expect(emulator.pulls()).toHaveLength(1);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+
+  it('emulator: two merges at once both land, one after the other as on GitHub, instead of one failing its update of the base branch', async () => {
+    const fixture = await createRepoFixture();
+    try {
+      for (const name of ['one', 'two']) {
+        await git(fixture.workspaceDir, ['checkout', '-q', '-B', name, 'origin/main']);
+        await writeFile(join(fixture.workspaceDir, `${name}.html`), `<p>${name}</p>\n`);
+        await git(fixture.workspaceDir, ['add', '-A']);
+        await git(fixture.workspaceDir, ['-c', 'user.name=B', '-c', 'user.email=b@example.com', 'commit', '-q', '-m', name]);
+        await git(fixture.workspaceDir, ['push', '-q', fixture.remoteDir, `HEAD:refs/heads/publish/${name}`]);
+      }
+      const emulator = await setup({ repositoryPath: fixture.remoteDir });
+      const host = createGitHubHost(hostOptionsFor(emulator, { baseBranch: 'main' }));
+      await open(host, 'publish/one');
+      await open(host, 'publish/two');
+      const merges = await Promise.allSettled([emulator.mergePullRequest(1), emulator.mergePullRequest(2), emulator.mergePullRequest(2)]);
+      expect(merges.map((merge) => merge.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      const files = await git(fixture.remoteDir, ['ls-tree', '--name-only', 'main']);
+      expect(files.split('\n')).toEqual(expect.arrayContaining(['one.html', 'two.html']));
+    } finally {
+      await fixture.cleanup();
+    }
   });
 
   it('opening a pull request is one API call (the create); a second open of the same branch lists only after the 422', async () => {

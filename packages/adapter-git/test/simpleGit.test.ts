@@ -61,6 +61,31 @@ describe('createSimpleGit: the builder’s repository', () => {
     );
   });
 
+  it('two submits of one workspace at the same moment (one server or two) both get a commit, instead of one failing the HEAD compare-and-swap as a retryable port failure', async () => {
+    const h = await harness();
+    const other = createSimpleGit({
+      resolveWorkspaceDir: () => h.fixture.workspaceDir,
+      remote: `file://${h.fixture.remoteDir}`,
+      baseBranch: 'main',
+    });
+    for (let round = 1; round <= 6; round += 1) {
+      await h.writeFile('page.html', `<p>edit ${round}</p>\n`);
+      const second = round % 2 === 0 ? other : h.git;
+      const results = await Promise.allSettled([
+        h.git.commit({ workspace: h.workspace, baseline: blueprint, message: `Publish\n\nPublish-Request: a${round}\n`, author }),
+        second.commit({ workspace: h.workspace, baseline: blueprint, message: `Publish\n\nPublish-Request: b${round}\n`, author }),
+      ]);
+      expect(
+        results.map((result) => (result.status === 'rejected' ? String(result.reason) : 'ok')),
+        `round ${round}`,
+      ).toEqual(['ok', 'ok']);
+      const head = await git(h.fixture.workspaceDir, ['rev-parse', 'HEAD']);
+      expect(results.map((result) => (result.status === 'fulfilled' ? result.value.sha : ''))).toContain(head);
+      expect(await git(h.fixture.workspaceDir, ['show', `${head}:page.html`])).toBe(`<p>edit ${round}</p>`);
+      expect(await git(h.fixture.workspaceDir, ['status', '--porcelain'])).toBe('');
+    }
+  });
+
   it('respects .gitignore and .git/info/exclude', async () => {
     const h = await harness();
     await h.writeFile('.gitignore', 'build/\n');

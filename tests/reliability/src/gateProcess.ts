@@ -82,6 +82,8 @@ function crashingGit(git: GitPort): GitPort {
 
 function crashingHost(host: GitHostPort): GitHostPort {
   return {
+    // Keeps getPullRequest and getDeployment, or sweep() could not poll deliveries in these processes.
+    ...host,
     async openPullRequest(args) {
       const opened = await host.openPullRequest(args);
       crashIf('pullRequest', true);
@@ -167,7 +169,7 @@ async function publish(gate: PublishGate, task: PublishTask): Promise<void> {
   say({ event: 'approved', request: approved });
 }
 
-async function serve(gate: PublishGate, { sweepIntervalMs, worker: workerOptions }: ServeTask): Promise<void> {
+async function serve(gate: PublishGate, { sweepIntervalMs, worker: workerOptions, githubWebhookSecret }: ServeTask): Promise<void> {
   const handler = createFetchHandler(gate, {
     // Test-only: the caller says who it is. A real portal reads its session here.
     authenticate: (request) => actorById(request.headers.get(ACTOR_HEADER) ?? ''),
@@ -176,6 +178,7 @@ async function serve(gate: PublishGate, { sweepIntervalMs, worker: workerOptions
       return found && (found.ownerId === actor.id || actor.roles.includes('admin')) ? found : null;
     },
     onError: (error) => console.error('[gate server]', error),
+    ...(githubWebhookSecret ? { githubWebhookSecret } : {}),
   });
   const server = createServer(toNodeHandler(handler));
   // Hundreds of concurrent clients; the default backlog and keep-alive are fine, timeouts are not wanted.

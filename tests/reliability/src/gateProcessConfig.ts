@@ -58,6 +58,8 @@ export type ServeTask = {
   sweepIntervalMs?: number;
   /** Runs `gate.startWorker` with these options while serving. */
   worker?: { concurrency?: number; pollIntervalMs?: number };
+  /** Serves `POST /api/publishgate/hooks/github`, verifying deliveries with this secret. */
+  githubWebhookSecret?: string;
 };
 
 /** One line a gate process writes to stdout (JSON). */

@@ -346,6 +346,27 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     webhookLog.push({ event, status });
   }
 
+  let merging: Promise<unknown> = Promise.resolve();
+  async function mergeNow(number: number): Promise<string> {
+    const pull = pulls.find((candidate) => candidate.number === number);
+    if (pull?.state !== 'open') throw new Error(`pull request ${number} is not open`);
+    const mergeSha = options.repositoryPath
+      ? await mergeInRepository(pull)
+      : createHash('sha1').update(`merge:${number}:${pull.headSha}`).digest('hex');
+    pull.state = 'closed';
+    pull.closedAt = timestamp();
+    pull.mergedAt = pull.closedAt;
+    pull.updatedAt = pull.closedAt;
+    pull.mergeSha = mergeSha;
+    await sendWebhook('pull_request', {
+      action: 'closed',
+      number,
+      pull_request: pullRequestJson(ctx, pull),
+      repository: repositoryRef(),
+    });
+    return mergeSha;
+  }
+
   const repositoryRef = () => ({ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner } });
   const branches = createBranchStore({ defaultBranch, repositoryPath: options.repositoryPath });
   const faults = createFaultQueue<EmulatedOperation>();
@@ -747,24 +768,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
         });
       }
     },
-    async mergePullRequest(number) {
-      const pull = pulls.find((candidate) => candidate.number === number);
-      if (pull?.state !== 'open') throw new Error(`pull request ${number} is not open`);
-      const mergeSha = options.repositoryPath
-        ? await mergeInRepository(pull)
-        : createHash('sha1').update(`merge:${number}:${pull.headSha}`).digest('hex');
-      pull.state = 'closed';
-      pull.closedAt = timestamp();
-      pull.mergedAt = pull.closedAt;
-      pull.updatedAt = pull.closedAt;
-      pull.mergeSha = mergeSha;
-      await sendWebhook('pull_request', {
-        action: 'closed',
-        number,
-        pull_request: pullRequestJson(ctx, pull),
-        repository: repositoryRef(),
-      });
-      return mergeSha;
+    mergePullRequest(number) {
+      // One merge at a time, as GitHub merges into a branch: the next starts from the last one's
+      // result (and finds a pull request merged twice already closed).
+      const merged = merging.then(() => mergeNow(number));
+      merging = merged.catch(() => undefined);
+      return merged;
     },
     async pullRequestCommits(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
