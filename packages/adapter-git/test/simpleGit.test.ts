@@ -61,6 +61,7 @@ describe('createSimpleGit: the builder’s repository', () => {
     );
   });
 
+  // A dozen git processes per round: on a loaded machine, far beyond the default timeout.
   it('two submits of one workspace at the same moment (one server or two) both get a commit, instead of one failing the HEAD compare-and-swap as a retryable port failure', async () => {
     const h = await harness();
     const other = createSimpleGit({
@@ -68,7 +69,8 @@ describe('createSimpleGit: the builder’s repository', () => {
       remote: `file://${h.fixture.remoteDir}`,
       baseBranch: 'main',
     });
-    for (let round = 1; round <= 6; round += 1) {
+    // Round 1 failed before the fix; four rounds cover both pairings twice.
+    for (let round = 1; round <= 4; round += 1) {
       await h.writeFile('page.html', `<p>edit ${round}</p>\n`);
       const second = round % 2 === 0 ? other : h.git;
       const results = await Promise.allSettled([
@@ -84,7 +86,7 @@ describe('createSimpleGit: the builder’s repository', () => {
       expect(await git(h.fixture.workspaceDir, ['show', `${head}:page.html`])).toBe(`<p>edit ${round}</p>`);
       expect(await git(h.fixture.workspaceDir, ['status', '--porcelain'])).toBe('');
     }
-  });
+  }, 120_000);
 
   it('respects .gitignore and .git/info/exclude', async () => {
     const h = await harness();

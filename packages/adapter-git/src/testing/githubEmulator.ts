@@ -346,7 +346,16 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
     webhookLog.push({ event, status });
   }
 
-  let merging: Promise<unknown> = Promise.resolve();
+  // Merges and pull request creations run one at a time, as GitHub serialises writes to a
+  // repository: a merge starts from the last one's result (and finds a pull request merged twice
+  // already closed), and a creation sees every merge before it ("No commits between" once its
+  // head is merged) instead of checking a base branch a merge is about to move.
+  let writing: Promise<unknown> = Promise.resolve();
+  function oneAtATime<T>(write: () => Promise<T>): Promise<T> {
+    const done = writing.then(write);
+    writing = done.catch(() => undefined);
+    return done;
+  }
   async function mergeNow(number: number): Promise<string> {
     const pull = pulls.find((candidate) => candidate.number === number);
     if (pull?.state !== 'open') throw new Error(`pull request ${number} is not open`);
@@ -631,7 +640,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       case 'pulls.list':
         return listPulls(query);
       case 'pulls.create':
-        return createPull(body as Record<string, unknown>, fault);
+        return oneAtATime(() => createPull(body as Record<string, unknown>, fault));
       case 'pulls.get': {
         const pull = pulls.find((candidate) => String(candidate.number) === route.params.pull_number);
         return pull ? { status: 200, body: pullRequestJson(ctx, pull) } : basicError(404, 'Not Found');
@@ -769,11 +778,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions = {}): 
       }
     },
     mergePullRequest(number) {
-      // One merge at a time, as GitHub merges into a branch: the next starts from the last one's
-      // result (and finds a pull request merged twice already closed).
-      const merged = merging.then(() => mergeNow(number));
-      merging = merged.catch(() => undefined);
-      return merged;
+      return oneAtATime(() => mergeNow(number));
     },
     async pullRequestCommits(number) {
       const pull = pulls.find((candidate) => candidate.number === number);
