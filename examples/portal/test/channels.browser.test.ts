@@ -74,12 +74,16 @@ describe.runIf(available)('portal in Chromium: a GitLab blueprint and the webhoo
     await suite.shoot(erin, 'channels-01-builder-merge-request');
     await expectNoAxeViolations(erin, 'the GitLab builder’s workspace with the merge request link');
 
-    // The request page says why there is no simulated deploy for a GitLab merge request.
+    // The request page offers the simulated merge on GitLab and says the gate polls for it.
     await ada.goto(`${suite.portal.url}/requests/${request.id}`);
-    await ada
-      .getByRole('region', { name: 'Demo controls (dev-only)' })
-      .getByText(/GitLab emulator, which opens merge requests but cannot merge them/)
-      .waitFor();
+    const controls = ada.getByRole('region', { name: 'Demo controls (dev-only)' });
+    await controls.getByText(/the gate polls the merge request and records the merge on its next sweep/).waitFor();
+    await controls.getByRole('button', { name: 'Simulate deploy' }).click();
+    await controls
+      .getByRole('status')
+      .getByText(/Merged on GitLab as [0-9a-f]{12}\./)
+      .waitFor({ timeout: UI_WAIT.timeout });
+    expect(suite.portal.gitLabEmulators['bp-docs']?.mergeRequests()[0]?.state).toBe('merged');
 
     // Admin › Webhooks: one verified delivery per notification the flow sent (to the admins, then to Erin).
     await ada.getByRole('link', { name: 'Admin › Webhooks' }).click();

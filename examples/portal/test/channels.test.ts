@@ -12,7 +12,7 @@ import {
   type Notification,
   type Workspace,
 } from '@publishgate/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DOCS_APP, findWorkspace } from '../src/server/demoData.js';
 import { routeGitHostByBlueprint } from '../src/server/gitHostRouter.js';
 import { type Portal, startPortal } from '../src/server/portal.js';
@@ -41,9 +41,9 @@ afterEach(async () => {
   for (const portal of started.splice(0)) await portal.close();
 });
 
-async function start(name: string): Promise<Portal> {
+async function start(name: string, extra: { deliveryPollMs?: number } = {}): Promise<Portal> {
   // A long sweep interval: these tests sweep when they mean to.
-  const portal = await startPortal({ dataDir: join(root, name), uiDir, port: 0, sweepIntervalMs: 60_000, log: () => {} });
+  const portal = await startPortal({ dataDir: join(root, name), uiDir, port: 0, sweepIntervalMs: 60_000, log: () => {}, ...extra });
   started.push(portal);
   return portal;
 }
@@ -67,8 +67,9 @@ function post(portal: Portal, cookie: string, path: string, body: unknown) {
 }
 
 describe('a blueprint on the GitLab emulator', () => {
-  it('an approved publish of the GitLab blueprint pushes to its own bare remote and opens a merge request there; nothing reaches the GitHub repositories', async () => {
-    const portal = await start('gitlab');
+  it('an approved publish of the GitLab blueprint pushes to its own bare remote and opens a merge request there; nothing reaches the GitHub repositories; "Simulate deploy" merges it and the next poll records merged', async () => {
+    // Polls are due a minute after the last look: the first sweep below finds nothing due.
+    const portal = await start('gitlab', { deliveryPollMs: 60_000 });
     const docsRemote = portal.data.remoteDirs['bp-docs'] as string;
     const gitlab = portal.gitLabEmulators['bp-docs'];
     expect(gitlab?.projectPath).toBe('acme/docs');
@@ -100,13 +101,13 @@ describe('a blueprint on the GitLab emulator', () => {
     // The merge request's page is served where its link points.
     await expect((await fetch(approved.pullRequest?.url as string)).text()).resolves.toContain(branch);
 
-    // A sweep polls deliveries through the same router: the GitLab request stays as it is.
-    await portal.gate.sweep();
+    // Nothing is due yet: a sweep asks GitLab nothing and the request stays as it is.
+    expect((await portal.gate.sweep()).deliveriesChecked).toBe(0);
     await expect(portal.gate.getRequest({ id: request.id, actor: admin })).resolves.toMatchObject({
       delivery: { state: 'pull-request-open' },
     });
 
-    // The builder's config names the host; "Simulate deploy" says why it cannot merge on GitLab.
+    // The builder's config names the host; "Simulate deploy" merges on the GitLab emulator.
     const erinCookie = await signIn(portal, 'u-erin');
     const config = await (await fetch(`${portal.url}/api/portal/config`, { headers: { cookie: erinCookie } })).json();
     expect(config.blueprints.map((blueprint: { id: string; host: string }) => [blueprint.id, blueprint.host])).toEqual([
@@ -116,9 +117,29 @@ describe('a blueprint on the GitLab emulator', () => {
     ]);
     const adaCookie = await signIn(portal, 'u-ada');
     const simulated = await post(portal, adaCookie, '/api/portal/dev/simulate-deploy', { requestId: request.id });
-    expect(simulated.status).toBe(409);
-    expect((await simulated.json()).error).toMatchObject({ code: 'not_supported', message: /GitLab emulator cannot merge/ });
-    expect(gitlab?.mergeRequests()[0]?.state).toBe('opened');
+    expect(simulated.status).toBe(200);
+    const answer = await simulated.json();
+    expect(answer).toMatchObject({ request: { delivery: { state: 'pull-request-open' } }, pollsEveryMs: 60_000 });
+    expect(gitlab?.mergeRequests()[0]).toMatchObject({ state: 'merged', mergeCommitSha: answer.mergeSha });
+    expect(await remoteBranchSha(docsRemote, 'main')).toBe(answer.mergeSha);
+    // Asking again before the poll: the merge request is no longer open, though the gate does not know yet.
+    const again = await post(portal, adaCookie, '/api/portal/dev/simulate-deploy', { requestId: request.id });
+    expect(again.status).toBe(409);
+    expect((await again.json()).error).toMatchObject({ code: 'invalid_state', message: /no longer open on GitLab/ });
+
+    // The sweep's poll, once due, reads the merge request and records the merge.
+    const inAMinute = new Date(Date.now() + 61_000);
+    vi.useFakeTimers({ toFake: ['Date'], now: inAMinute });
+    try {
+      expect((await portal.gate.sweep()).deliveriesChecked).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+    await expect(portal.gate.getRequest({ id: request.id, actor: admin })).resolves.toMatchObject({
+      delivery: { state: 'merged', mergeSha: answer.mergeSha },
+    });
+    expect((await post(portal, adaCookie, '/api/portal/dev/simulate-deploy', { requestId: request.id })).status).toBe(409);
+    expect(gitlab?.violations()).toEqual([]);
   });
 
   it('a publish of a GitHub blueprint next to it still opens a pull request on the GitHub emulator and no merge request', async () => {
@@ -295,7 +316,7 @@ describe('one gitHost routed by blueprint', () => {
     };
   }
 
-  it('sends each call to the host of the workspace’s blueprint; the GitLab host, which cannot poll, reads as still open', async () => {
+  it('sends each call to the host of the workspace’s blueprint; a host that cannot poll reads as still open', async () => {
     const calls: string[] = [];
     const host = routeGitHostByBlueprint({ github: fakeHost('github', calls, true), gitlab: fakeHost('gitlab', calls, false) });
     const args = { branch: 'publish/x', title: 't', body: 'b', requestId: 'r-1' };

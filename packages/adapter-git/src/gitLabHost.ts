@@ -1,5 +1,5 @@
 import type * as Gitbeaker from '@gitbeaker/rest';
-import { type GitHostPort, isValidBranchName, PublishGateError, type Workspace } from '@publishgate/core';
+import { type GitHostPort, isValidBranchName, PublishGateError, type PullRequestStatus, type Workspace } from '@publishgate/core';
 import { withCallSignal } from './callSignal.js';
 import { isGitLabProjectPath } from './gitLabRemote.js';
 import { createKeyedQueue } from './keyedQueue.js';
@@ -7,7 +7,8 @@ import { createRedactor, type Redactor } from './redact.js';
 
 /**
  * The part of a `Gitlab` instance from `@gitbeaker/rest` the adapter calls. A `new Gitlab({ … })`
- * (with or without `camelize`) fits; so does a test double with these three methods.
+ * (with or without `camelize`) fits; so does a test double with these methods (`MergeRequests.show` only
+ * for {@link GitHostPort.getPullRequest}).
  */
 export type GitLabClient = {
   Projects: { show(projectId: string | number): Promise<unknown> };
@@ -27,6 +28,7 @@ export type GitLabClient = {
       perPage: number;
       maxPages: number;
     }): Promise<unknown>;
+    show?(projectId: string | number, mergerequestIId: number): Promise<unknown>;
   };
 };
 
@@ -75,6 +77,7 @@ type GitbeakerModule = typeof Gitbeaker;
 type ResourceConfig = ConstructorParameters<GitbeakerModule['MergeRequests']>[0];
 type RequesterFn = NonNullable<NonNullable<ResourceConfig>['requesterFn']>;
 type MergeRequestRef = { number: number; url: string };
+type Operation = 'openPullRequest' | 'getPullRequest';
 
 const DEFAULT_HOST = 'https://gitlab.com';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -109,8 +112,14 @@ class GitLabHttpError extends Error {
  * gitbeaker's built-in retries and pacing and without following redirects; a `gitlab` instance is
  * used as given. The token never appears in an error.
  *
+ * For polling deliveries (`sweep()`, `policy.deliveryPollMs`), `getPullRequest` reads the merge
+ * request by its iid (one request): `opened` is open; `merged` is closed and merged, its `mergeSha`
+ * the commit the target branch got (`merge_commit_sha`, else `squash_commit_sha` for a squash and
+ * fast-forward, else the head `sha` for a plain fast-forward); `closed` and `locked` are closed, not
+ * merged. Errors as above. There is no `getDeployment` yet, so a GitLab delivery ends at `merged`.
+ *
  * `projectPath` or `projectId` may be a function of the workspace (passed by the gate to
- * `openPullRequest`), so each workspace or blueprint opens merge requests in its own project: the
+ * `openPullRequest` and `getPullRequest`), so each workspace or blueprint opens merge requests in its own project: the
  * answer is checked on every call, the default branch is looked up once per project, and calls run
  * one at a time per project and branch. Without a `workspace`, such a host refuses with a
  * non-retryable `validation` error.
@@ -144,13 +153,13 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
 
   let sdk: Promise<GitbeakerModule> | undefined;
   /** The client for one call: the given instance, or resources on a single-shot requester bound to the call's signal. */
-  async function clientFor(signal: AbortSignal | undefined): Promise<GitLabClient> {
+  async function clientFor(signal: AbortSignal | undefined, operation: Operation): Promise<GitLabClient> {
     if (options.gitlab) return options.gitlab;
     sdk ??= import('@gitbeaker/rest').catch((error: unknown) => {
       sdk = undefined;
       throw new PublishGateError('port_failed', 'createGitLabHost needs @gitbeaker/rest: install it next to @publishgate/adapter-git.', {
         port: 'gitHost',
-        operation: 'openPullRequest',
+        operation,
         retryable: false,
         cause: error,
       });
@@ -161,11 +170,11 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
   }
 
   /** The project of this call: the fixed one, or the function's answer for `workspace`, checked. */
-  async function projectOf(workspace: Workspace | undefined): Promise<string | number> {
+  async function projectOf(workspace: Workspace | undefined, operation: Operation): Promise<string | number> {
     if (fixedProject !== undefined) return fixedProject;
     const what = options.projectId === undefined ? 'projectPath' : 'projectId';
     if (workspace === undefined) {
-      throw new PublishGateError('validation', `openPullRequest needs the workspace: ${what} is a function of it.`, {
+      throw new PublishGateError('validation', `${operation} needs the workspace: ${what} is a function of it.`, {
         issues: [{ path: 'workspace', message: `required when ${what} is a function` }],
       });
     }
@@ -178,7 +187,7 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
       throw new PublishGateError(
         'port_failed',
         redact(`The ${what} function failed for workspace ${workspace.id}: ${error instanceof Error ? error.message : String(error)}`),
-        { port: 'gitHost', operation: 'openPullRequest', retryable: true },
+        { port: 'gitHost', operation, retryable: true },
       );
     }
     try {
@@ -249,12 +258,12 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
         throw new PublishGateError('validation', 'The branch name is not one git accepts.');
       }
       if (typeof title !== 'string' || title.trim() === '') throw new PublishGateError('validation', 'A merge request needs a title.');
-      const project = await projectOf(workspace);
+      const project = await projectOf(workspace, 'openPullRequest');
       const label = String(project);
       return oneAtATime(`${projectKey(project)}\0${branch}`, () =>
         withCallSignal(signal, async (callSignal) => {
           try {
-            const client = await clientFor(callSignal);
+            const client = await clientFor(callSignal, 'openPullRequest');
             return await untilAborted(callSignal, async () => {
               const base = await baseBranch(client, project);
               if (base === branch) throw new PublishGateError('validation', 'A merge request cannot target its own source branch.');
@@ -279,10 +288,49 @@ export function createGitLabHost(options: GitLabHostOptions): GitHostPort {
               }
             });
           } catch (error) {
-            throw toHostError(error, { redact, project: label, host: host ?? 'the GitLab instance', now: clock().getTime(), signal });
+            throw toHostError(error, {
+              redact,
+              project: label,
+              host: host ?? 'the GitLab instance',
+              now: clock().getTime(),
+              signal,
+              operation: 'openPullRequest',
+            });
           }
         }),
       );
+    },
+
+    async getPullRequest({ number, workspace, signal }): Promise<PullRequestStatus> {
+      if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) {
+        throw new PublishGateError('validation', 'A merge request iid is a positive integer.');
+      }
+      const project = await projectOf(workspace, 'getPullRequest');
+      return withCallSignal(signal, async (callSignal) => {
+        try {
+          const client = await clientFor(callSignal, 'getPullRequest');
+          const show = client.MergeRequests.show;
+          if (typeof show !== 'function') {
+            throw new PublishGateError('port_failed', 'The gitlab instance has no MergeRequests.show.', {
+              port: 'gitHost',
+              operation: 'getPullRequest',
+              retryable: false,
+            });
+          }
+          const data = await untilAborted(callSignal, () => show.call(client.MergeRequests, project, number));
+          return pullRequestStatus(data);
+        } catch (error) {
+          throw toHostError(error, {
+            redact,
+            project: String(project),
+            host: host ?? 'the GitLab instance',
+            now: clock().getTime(),
+            signal,
+            operation: 'getPullRequest',
+            mergeRequest: number,
+          });
+        }
+      });
     },
   } satisfies GitHostPort;
   return port;
@@ -432,6 +480,30 @@ function mergeRequestRef(value: unknown): MergeRequestRef {
   return { number: iid, url };
 }
 
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** Where a merge request is, from GitLab's answer (snake_case, or camelCase from a `camelize` instance). */
+function pullRequestStatus(data: unknown): PullRequestStatus {
+  const state = field(data, 'state', 'state');
+  if (state === 'opened') return { state: 'open', merged: false };
+  if (state === 'closed' || state === 'locked') return { state: 'closed', merged: false };
+  if (state === 'merged') {
+    // What the target branch got: the merge commit; with squash and fast-forward the squashed
+    // commit; with a plain fast-forward the head itself.
+    const mergeSha = [
+      field(data, 'merge_commit_sha', 'mergeCommitSha'),
+      field(data, 'squash_commit_sha', 'squashCommitSha'),
+      field(data, 'sha', 'sha'),
+    ].find((value): value is string => typeof value === 'string' && SHA.test(value));
+    return { state: 'closed', merged: true, ...(mergeSha ? { mergeSha } : {}) };
+  }
+  throw new PublishGateError('port_failed', `GitLab returned a merge request in an unknown state (${String(state).slice(0, 40)}).`, {
+    port: 'gitHost',
+    operation: 'getPullRequest',
+    retryable: false,
+  });
+}
+
 function decorateDescription(body: string, requestId: string, requestUrl: GitLabHostOptions['requestUrl']): string {
   const link = requestUrl?.(requestId);
   const marker = `<!-- publishgate:request ${String(requestId).replace(/[^A-Za-z0-9._:@+=~-]/g, '')} -->`;
@@ -488,7 +560,16 @@ function retryAfterOf(facts: Facts, now: number): number | undefined {
   return undefined;
 }
 
-type ErrorContext = { redact: Redactor; project: string; host: string; now: number; signal: AbortSignal | undefined };
+type ErrorContext = {
+  redact: Redactor;
+  project: string;
+  host: string;
+  now: number;
+  signal: AbortSignal | undefined;
+  operation: Operation;
+  /** The merge request asked about, for a 404 that may mean it rather than the project. */
+  mergeRequest?: number;
+};
 
 /** Turns whatever the call threw into a PublishGateError with a redacted message and no raw cause. */
 function toHostError(error: unknown, context: ErrorContext): unknown {
@@ -498,7 +579,7 @@ function toHostError(error: unknown, context: ErrorContext): unknown {
   const fail = (message: string, retryable: boolean, extra: { retryAfterMs?: number; rateLimited?: boolean } = {}) =>
     new PublishGateError('port_failed', context.redact(message).slice(0, 1_000), {
       port: 'gitHost',
-      operation: 'openPullRequest',
+      operation: context.operation,
       retryable,
       ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
       ...(extra.rateLimited ? { rateLimited: true } : {}),
@@ -521,9 +602,16 @@ function toHostError(error: unknown, context: ErrorContext): unknown {
   if (status >= 500) return fail(`GitLab failed with ${status}${said}; the request can be retried.`, true, { retryAfterMs });
   if (status === 401) return fail(`GitLab rejected the credentials (401${said}).`, false);
   if (status === 403) return fail(`GitLab refused access to ${context.project} (403${said}); the token needs the api scope.`, false);
+  if (status === 404 && context.mergeRequest !== undefined) {
+    return fail(
+      `GitLab merge request !${context.mergeRequest} in ${context.project} was not found or the token cannot see it (404).`,
+      false,
+    );
+  }
   if (status === 404) return fail(`GitLab project ${context.project} was not found or the token cannot see it (404).`, false);
   if (status >= 300 && status < 400) {
     return fail(`GitLab answered with a redirect (${status}); set host to the instance's own URL.`, false);
   }
-  return fail(`GitLab refused the merge request (${status}${said}).`, false);
+  const refused = context.operation === 'getPullRequest' ? 'refused to show the merge request' : 'refused the merge request';
+  return fail(`GitLab ${refused} (${status}${said}).`, false);
 }

@@ -92,3 +92,61 @@ describe('a publish gate on the simple-git adapter and the GitLab host (emulated
     );
   });
 });
+
+describe('delivery on the emulated GitLab, by polling (controlled clock)', () => {
+  const MINUTE = 60_000;
+  async function approvedOn(setupResult: Awaited<ReturnType<typeof setup>>) {
+    const { fixture, gate, clock } = setupResult;
+    const workspace = { ...fixture.workspace, ownerId: builder.id, name: "Bob's shop" };
+    await writeFile(join(fixture.workspaceDir, 'about.html'), '<p>About us</p>\n');
+    const request = await gate.requestPublish({ workspace, subdomain: 'bobs-shop', actor: builder });
+    const approved = await gate.approve({ id: request.id, actor: admin });
+    expect(approved.delivery?.state).toBe('pull-request-open');
+    const stored = async () => (await gate.getRequest({ id: approved.id, actor: admin })).delivery;
+    const later = (ms: number) => clock.advanceTo(new Date(clock.now().getTime() + ms).toISOString());
+    return { approved, stored, later };
+  }
+
+  it('merged on GitLab → the next sweep records merged with the merge commit; open before that, asked once per poll interval', async () => {
+    const ready = await setup();
+    const { emulator, gate, fixture } = ready;
+    const { approved, stored, later } = await approvedOn(ready);
+    const asked = () => emulator.requests().filter((entry) => entry.operation === 'mergeRequests.show').length;
+
+    later(5 * MINUTE);
+    expect((await gate.sweep()).deliveriesChecked).toBe(1);
+    expect(asked()).toBe(1);
+    expect((await stored())?.state).toBe('pull-request-open');
+
+    const mergeSha = await emulator.mergeMergeRequest(approved.pullRequest?.number as number);
+    expect(await fixture.remoteBranchSha('main')).toBe(mergeSha);
+    // Within the poll interval nothing is asked, so nothing changes yet.
+    later(MINUTE);
+    await gate.sweep();
+    expect(asked()).toBe(1);
+    expect((await stored())?.state).toBe('pull-request-open');
+
+    later(4 * MINUTE);
+    await gate.sweep();
+    expect(asked()).toBe(2);
+    expect(await stored()).toMatchObject({ state: 'merged', mergeSha });
+  });
+
+  it('squashed and fast-forwarded on GitLab → merged with the squash commit', async () => {
+    const ready = await setup();
+    const { approved, stored, later } = await approvedOn(ready);
+    const mergeSha = await ready.emulator.mergeMergeRequest(approved.pullRequest?.number as number, 'squash');
+    later(5 * MINUTE);
+    await ready.gate.sweep();
+    expect(await stored()).toMatchObject({ state: 'merged', mergeSha });
+  });
+
+  it('closed without merging on GitLab → closed-unmerged', async () => {
+    const ready = await setup();
+    const { approved, stored, later } = await approvedOn(ready);
+    ready.emulator.closeMergeRequest(approved.pullRequest?.number as number);
+    later(5 * MINUTE);
+    await ready.gate.sweep();
+    expect((await stored())?.state).toBe('closed-unmerged');
+  });
+});

@@ -4,7 +4,9 @@ import { findBlueprint } from './demoData.js';
 /**
  * The gate takes one `gitHost`; the demo's blueprints live on two hosts (GitHub and GitLab
  * emulators). Every `GitHostPort` method receives the workspace, so this routes each call to the
- * host of the workspace's blueprint. A real portal with repositories on both does the same.
+ * host of the workspace's blueprint. A real portal with repositories on both does the same. Polling
+ * (`getPullRequest`) reaches both hosts; `getDeployment` only hosts that have it (GitLab's does
+ * not yet, so a GitLab delivery ends at merged).
  */
 export function routeGitHostByBlueprint(hosts: { github: GitHostPort; gitlab: GitHostPort }): GitHostPort {
   const hostOf = (workspace: Workspace | undefined): GitHostPort => {
@@ -18,8 +20,7 @@ export function routeGitHostByBlueprint(hosts: { github: GitHostPort; gitlab: Gi
     },
     async getPullRequest(args) {
       const host = hostOf(args.workspace);
-      // The GitLab host cannot read a merge request's state (nor can its emulator merge): "still
-      // open" is the answer that changes nothing, so polling leaves those requests as they are.
+      // A host that cannot read a pull request's state answers "still open": it changes nothing.
       if (!host.getPullRequest) return { state: 'open', merged: false };
       return host.getPullRequest(args);
     },

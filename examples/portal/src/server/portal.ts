@@ -54,6 +54,12 @@ export type PortalOptions = {
   emulatorPort?: number;
   /** How often `gate.sweep()` runs. Default 5 s. */
   sweepIntervalMs?: number;
+  /**
+   * How often a sweep asks the git host about an open delivery (`policy.deliveryPollMs`): GitLab
+   * merge requests are followed by polling. Default 10 s with the emulators, the gate's default
+   * (5 minutes) with a real GitHub repository.
+   */
+  deliveryPollMs?: number;
   /** Where log lines go. Default `console.log`. */
   log?: (line: string) => void;
 };
@@ -210,10 +216,12 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     const emulator = emulators[BLUEPRINT.id];
 
     let publicUrl = '';
+    const deliveryPollMs = options.deliveryPollMs ?? (remoteConfig.kind === 'local' ? 10_000 : undefined);
     const gate = createPublishGate({
       storage,
       git,
       gitHost,
+      ...(deliveryPollMs === undefined ? {} : { policy: { deliveryPollMs } }),
       // Each channel keeps its own outbox rows: a receiver that is down is retried (and in the end
       // dead-lettered) alone, while the other channel delivers once.
       notifier: fanOutNotifier([
@@ -377,7 +385,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       throw new HttpError(404, 'not_found', 'No such route.');
     }
 
-    /** Merges the request's pull request on its blueprint's emulator and reports a successful deployment of the merge commit. */
+    /**
+     * Merges the request's pull request on its blueprint's emulator. GitHub: reports a successful
+     * deployment of the merge commit; both arrive as webhooks, so the request is live on return.
+     * GitLab: no webhook and no deployment; the gate's next delivery poll records the merge.
+     */
     async function simulateDeploy(requestId: string, actor: Actor) {
       const request = await gate.getRequest({ id: requestId, actor }).catch((error: unknown) => {
         throw PublishGateError.is(error, 'not_found') || PublishGateError.is(error, 'validation')
@@ -386,16 +398,20 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       });
       const number = request.pullRequest?.number;
       const emulatorOfRequest = emulators[request.workspace.blueprintId];
-      if (gitLabEmulators[request.workspace.blueprintId]) {
-        // The GitLab emulator can open and close merge requests but not merge them, and the GitLab
-        // host does not read a merge request's state, so the gate cannot learn of a merge there.
-        throw new HttpError(
-          409,
-          'not_supported',
-          'The GitLab emulator cannot merge merge requests, so a deploy cannot be simulated for them.',
-        );
+      const gitLabOfRequest = gitLabEmulators[request.workspace.blueprintId];
+      if (request.status !== 'approved' || request.delivery?.state !== 'pull-request-open' || number === undefined) {
+        throw new HttpError(409, 'invalid_state', 'Only an approved request whose pull request is open can be deployed.');
       }
-      if (request.status !== 'approved' || request.delivery?.state !== 'pull-request-open' || number === undefined || !emulatorOfRequest) {
+      if (gitLabOfRequest) {
+        // Merged as a maintainer would; the sweep's delivery poll (deliveryPollMs) finds it, as it
+        // would on a GitLab instance without webhooks. Answers with the request as stored until then.
+        if (gitLabOfRequest.mergeRequests().find((mr) => mr.iid === number)?.state !== 'opened') {
+          throw new HttpError(409, 'invalid_state', 'The merge request is no longer open on GitLab; the next delivery poll records it.');
+        }
+        const mergeSha = await gitLabOfRequest.mergeMergeRequest(number);
+        return { request: await gate.getRequest({ id: requestId, actor }), mergeSha, pollsEveryMs: deliveryPollMs ?? 300_000 };
+      }
+      if (!emulatorOfRequest) {
         throw new HttpError(409, 'invalid_state', 'Only an approved request whose pull request is open can be deployed.');
       }
       // Each step answers once the gate received its webhook, so the request is live when this returns.

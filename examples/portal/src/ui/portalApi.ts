@@ -93,7 +93,11 @@ export const portalApi = {
   inbox: () => call<{ items: Notification[] }>('GET', '/inbox'),
   /** DEV-ONLY (admins): what the demo's Standard Webhooks receiver and SMTP catcher got, newest first. */
   webhooks: () => call<{ receiver: string; items: ReceivedWebhook[]; mail: CaughtMail[] }>('GET', '/dev/webhooks'),
-  /** DEV-ONLY: merges the request's pull request on the emulator and marks its deployment live. */
-  simulateDeploy: (requestId: string) => call<{ request: PublishRequest }>('POST', '/dev/simulate-deploy', { requestId }),
+  /**
+   * DEV-ONLY: merges the request's pull request on the emulator; on GitHub also marks its deployment
+   * live. On GitLab (`mergeSha` given) the gate's next delivery poll, within `pollsEveryMs`, records the merge.
+   */
+  simulateDeploy: (requestId: string) =>
+    call<{ request: PublishRequest; mergeSha?: string; pollsEveryMs?: number }>('POST', '/dev/simulate-deploy', { requestId }),
   branch: (name: string) => call<RemoteBranch>('GET', `/remote/branch?name=${encodeURIComponent(name)}`),
 };

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import {
 import type { EmulatorClock } from './githubEmulator.js';
 
 /** The GitLab REST v4 operations the emulator serves. */
-export type GitLabEmulatedOperation = 'projects.show' | 'mergeRequests.list' | 'mergeRequests.create';
+export type GitLabEmulatedOperation = 'projects.show' | 'mergeRequests.list' | 'mergeRequests.create' | 'mergeRequests.show';
 
 /** A merge request as the emulator stores it. */
 export type EmulatedMergeRequest = {
@@ -31,7 +32,18 @@ export type EmulatedMergeRequest = {
   webUrl: string;
   createdAt: string;
   updatedAt: string;
+  /** Whether it was merged with "Squash commits". */
+  squash: boolean;
+  /** The merge commit (merged with a merge commit), as GitLab's `merge_commit_sha`. */
+  mergeCommitSha?: string;
+  /** The squashed commit (merged with squash), as GitLab's `squash_commit_sha`. */
+  squashCommitSha?: string;
+  mergedAt?: string;
+  closedAt?: string;
 };
+
+/** How {@link GitLabEmulator.mergeMergeRequest} merges, as the project's merge method and "Squash commits" choose. */
+export type GitLabMergeMethod = 'merge' | 'squash' | 'fast-forward';
 
 /** Options for {@link startGitLabEmulator}. */
 export type GitLabEmulatorOptions = {
@@ -79,8 +91,17 @@ export type GitLabEmulator = {
   projectId: number;
   /** Every merge request, open or not, in creation order. */
   mergeRequests(): EmulatedMergeRequest[];
-  /** Closes a merge request, as a maintainer would. */
+  /** Closes an open merge request without merging it, as a maintainer would. */
   closeMergeRequest(iid: number): void;
+  /**
+   * Merges an open merge request as a maintainer would and resolves with the commit the target
+   * branch now points at. `merge` (default) makes a merge commit (`merge_commit_sha`); `squash`
+   * squashes the changes into one commit and fast-forwards (`squash_commit_sha`, no merge commit);
+   * `fast-forward` moves the target to the head (`sha`; neither field set). With `repositoryPath`
+   * the merge is real (the target branch moves; a conflict or a target that is not an ancestor of
+   * the head for `fast-forward` rejects).
+   */
+  mergeMergeRequest(iid: number, method?: GitLabMergeMethod): Promise<string>;
   /** Makes a branch exist (only without `repositoryPath`). */
   setBranch(name: string, sha?: string): void;
   /** Makes upcoming requests fail. */
@@ -148,11 +169,14 @@ const LIST_PARAMS = new Set([
   'per_page',
 ]);
 const STATES = new Set(['opened', 'closed', 'locked', 'merged', 'all']);
+// Parameters GitLab documents for showing one merge request.
+const SHOW_PARAMS = new Set(['render_html', 'include_diverged_commits_count', 'include_rebase_in_progress']);
+const GIT_ENV = { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' };
 
 /**
  * Starts an emulator of the GitLab REST v4 endpoints the GitLab host adapter uses, on 127.0.0.1:
  * `GET /api/v4/projects/:id` (`:id` numeric or the URL-encoded path), `POST` and
- * `GET /api/v4/projects/:id/merge_requests`, plus a small HTML page at each merge request's
+ * `GET /api/v4/projects/:id/merge_requests`, `GET /api/v4/projects/:id/merge_requests/:iid`, plus a small HTML page at each merge request's
  * `web_url`. Answers follow GitLab's: 409 `Another open merge request already exists for this
  * source branch: !N` for a second open merge request between the same branches, 422 for a branch
  * that does not exist, 401/404 bodies as GitLab writes them, pagination headers on lists, and 429
@@ -230,8 +254,13 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       target_project_id: projectId,
       draft: /^(?:draft:|\[draft\]|\(draft\))/i.test(mr.title),
       sha: mr.sha,
-      merge_status: 'checking',
-      detailed_merge_status: 'checking',
+      squash: mr.squash,
+      merge_commit_sha: mr.mergeCommitSha ?? null,
+      squash_commit_sha: mr.squashCommitSha ?? null,
+      merged_at: mr.mergedAt ?? null,
+      closed_at: mr.closedAt ?? null,
+      merge_status: mr.state === 'opened' ? 'checking' : 'can_be_merged',
+      detailed_merge_status: mr.state === 'opened' ? 'checking' : 'not_open',
       references: { short: `!${mr.iid}`, relative: `!${mr.iid}`, full: `${projectPath}!${mr.iid}` },
       web_url: mr.webUrl,
       author: { id: 1, username: 'publish-bot', name: 'Publish bot', state: 'active' },
@@ -323,6 +352,7 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       webUrl: webUrl(iid),
       createdAt: now,
       updatedAt: now,
+      squash: false,
     };
     mergeRequests.push(mr);
     creations.record();
@@ -360,6 +390,49 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     return { status: 200, body: matching.slice((page - 1) * perPage, page * perPage).map(mergeRequestJson), headers };
   }
 
+  function showMergeRequest(iidText: string, query: URLSearchParams): Reply {
+    checkParams('mergeRequests.show', query.keys(), SHOW_PARAMS);
+    const mr = /^[1-9]\d*$/.test(iidText) ? mergeRequests.find((candidate) => candidate.iid === Number(iidText)) : undefined;
+    return mr ? { status: 200, body: mergeRequestJson(mr) } : message(404, '404 Not found');
+  }
+
+  function git(args: string[], env: Record<string, string> = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('git', ['--git-dir', options.repositoryPath as string, ...args], { env: { ...GIT_ENV, ...env } }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout.trim()),
+      );
+    });
+  }
+
+  /** Merges in the repository as GitLab's merge button does; returns the commit the target branch moves to. */
+  async function mergeInRepository(mr: EmulatedMergeRequest, method: GitLabMergeMethod, target: string): Promise<string> {
+    const identity = {
+      GIT_AUTHOR_NAME: 'Administrator',
+      GIT_AUTHOR_EMAIL: 'admin@example.com',
+      GIT_COMMITTER_NAME: 'Administrator',
+      GIT_COMMITTER_EMAIL: 'admin@example.com',
+    };
+    let next: string;
+    if (method === 'fast-forward') {
+      // merge-base --is-ancestor exits 1 when the target has moved on: GitLab would ask for a rebase.
+      await git(['merge-base', '--is-ancestor', '--end-of-options', target, mr.sha]).catch(() => {
+        throw new Error(`merge request !${mr.iid} needs a rebase before a fast-forward merge`);
+      });
+      next = mr.sha;
+    } else {
+      // merge-tree exits 1 on conflicts, which GitLab would refuse to merge too.
+      const tree = (await git(['merge-tree', '--write-tree', '--end-of-options', target, mr.sha])).split('\n')[0] as string;
+      const parents = method === 'merge' ? ['-p', target, '-p', mr.sha] : ['-p', target];
+      const text =
+        method === 'merge'
+          ? `Merge branch '${mr.sourceBranch}' into '${mr.targetBranch}'\n\n${mr.title}\n\nSee merge request ${projectPath}!${mr.iid}`
+          : mr.title;
+      next = await git(['commit-tree', ...parents, '-m', text, '--end-of-options', tree], identity);
+    }
+    await git(['update-ref', `refs/heads/${mr.targetBranch}`, next, target]);
+    return next;
+  }
+
   function htmlPage(path: string): string | undefined {
     const prefix = `/${projectPath}/-/merge_requests/`;
     if (!path.startsWith(prefix)) return undefined;
@@ -384,18 +457,22 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
     const method = request.method ?? 'GET';
     // Matched on the raw path: a project path travels URL-encoded (acme%2Fsites) in one segment.
     const rawPath = raw.split('?')[0] ?? '/';
-    const match = /^\/api\/v4\/projects\/([^/]+)(\/merge_requests)?\/?$/.exec(rawPath);
+    const match = /^\/api\/v4\/projects\/([^/]+)(\/merge_requests(?:\/([^/]+))?)?\/?$/.exec(rawPath);
     const operation: GitLabEmulatedOperation | undefined = !match
       ? undefined
       : !match[2]
         ? method === 'GET'
           ? 'projects.show'
           : undefined
-        : method === 'GET'
-          ? 'mergeRequests.list'
-          : method === 'POST'
-            ? 'mergeRequests.create'
-            : undefined;
+        : match[3] !== undefined
+          ? method === 'GET'
+            ? 'mergeRequests.show'
+            : undefined
+          : method === 'GET'
+            ? 'mergeRequests.list'
+            : method === 'POST'
+              ? 'mergeRequests.create'
+              : undefined;
     const send = (reply: Reply) => {
       log.push({ method, path: `${parsed.pathname}${parsed.search}`, operation, status: reply.status });
       const payload = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
@@ -454,6 +531,8 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
         return send(listMergeRequests(parsed.searchParams));
       case 'mergeRequests.create':
         return send(await createMergeRequest(body, fault));
+      case 'mergeRequests.show':
+        return send(showMergeRequest(match?.[3] as string, parsed.searchParams));
     }
   }
 
@@ -480,8 +559,31 @@ export async function startGitLabEmulator(options: GitLabEmulatorOptions = {}): 
       const mr = mergeRequests.find((candidate) => candidate.iid === iid);
       if (mr && mr.state === 'opened') {
         mr.state = 'closed';
-        mr.updatedAt = new Date(clock.now()).toISOString();
+        mr.closedAt = new Date(clock.now()).toISOString();
+        mr.updatedAt = mr.closedAt;
       }
+    },
+    async mergeMergeRequest(iid, method = 'merge') {
+      const mr = mergeRequests.find((candidate) => candidate.iid === iid);
+      if (mr?.state !== 'opened') throw new Error(`merge request !${iid} is not open`);
+      let landed: string;
+      if (options.repositoryPath) {
+        const target = await resolveBranch(mr.targetBranch);
+        if (target === undefined) throw new Error(`target branch ${mr.targetBranch} is gone`);
+        landed = await mergeInRepository(mr, method, target);
+      } else {
+        landed = method === 'fast-forward' ? mr.sha : createHash('sha1').update(`${method}:${iid}:${mr.sha}`).digest('hex');
+        branches.set(mr.targetBranch, landed);
+      }
+      // Checked again after the awaits: a concurrent merge or close wins.
+      if (mr.state !== 'opened') throw new Error(`merge request !${iid} is not open`);
+      mr.state = 'merged';
+      mr.squash = method === 'squash';
+      if (method === 'merge') mr.mergeCommitSha = landed;
+      if (method === 'squash') mr.squashCommitSha = landed;
+      mr.mergedAt = new Date(clock.now()).toISOString();
+      mr.updatedAt = mr.mergedAt;
+      return landed;
     },
     setBranch: (name, sha) => branches.set(name, sha),
     failNext: (fault) => faults.add(fault),

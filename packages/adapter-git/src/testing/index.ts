@@ -18,6 +18,7 @@ export {
   type GitLabEmulator,
   type GitLabEmulatorFault,
   type GitLabEmulatorOptions,
+  type GitLabMergeMethod,
   type GitLabRateLimitHeaders,
   startGitLabEmulator,
 } from './gitlabEmulator.js';

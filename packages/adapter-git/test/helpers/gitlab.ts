@@ -39,6 +39,10 @@ export async function createGitLabHarness(
         .mergeRequests()
         .map((mr) => ({ number: mr.iid, head: mr.sourceBranch, state: mr.state === 'opened' ? 'open' : 'closed' }));
     },
+    mergePullRequest: (number) => emulator.mergeMergeRequest(number),
+    async closePullRequest(number) {
+      emulator.closeMergeRequest(number);
+    },
     async cleanup() {
       const violations = emulator.violations();
       await emulator.close();

@@ -8,6 +8,13 @@ export type GitHostHarness = {
   prepareBranch(branch: string): Promise<void>;
   /** Every pull request in the repository, open or closed. */
   listPullRequests(): Promise<Array<{ number: number; head: string; state: 'open' | 'closed' }>>;
+  /**
+   * Merges an open pull request on the host, as a maintainer would, and resolves with the commit the
+   * base branch now points at. With {@link GitHostHarness.closePullRequest}, runs the `getPullRequest` cases.
+   */
+  mergePullRequest?(number: number): Promise<string>;
+  /** Closes an open pull request on the host without merging it. */
+  closePullRequest?(number: number): Promise<void>;
   /** Releases what the harness made. */
   cleanup?(): Promise<void>;
 };
@@ -19,6 +26,11 @@ export type GitHostConformanceOptions = {
   create: () => Promise<GitHostHarness>;
   /** Per-test timeout in ms. Default 30,000. */
   timeoutMs?: number;
+  /**
+   * The host implements `getPullRequest` and the harness `mergePullRequest` and `closePullRequest`:
+   * adds the polling cases (open, merged with its commit, closed unmerged). Default false.
+   */
+  polling?: boolean;
 };
 
 /**
@@ -83,5 +95,43 @@ export function runGitHostConformance(options: GitHostConformanceOptions): void 
       expect(results.filter((result) => result.created).length).toBeLessThanOrEqual(1);
       expect(await h.listPullRequests()).toHaveLength(1);
     });
+
+    if (options.polling) {
+      const polled = async (branch: string) => {
+        const h = await fresh();
+        if (!h.host.getPullRequest || !h.mergePullRequest || !h.closePullRequest) {
+          throw new Error('polling: true needs host.getPullRequest and harness mergePullRequest and closePullRequest');
+        }
+        await h.prepareBranch(branch);
+        const { number } = await open(h.host, branch);
+        return { h, number, get: h.host.getPullRequest.bind(h.host) };
+      };
+
+      it('getPullRequest reports a pull request it opened as open and not merged', { timeout }, async () => {
+        const { number, get } = await polled('publish/poll-open');
+        expect(await get({ number })).toEqual({ state: 'open', merged: false });
+      });
+
+      it('getPullRequest reports a merged pull request as closed and merged, with the commit the base branch got', {
+        timeout,
+      }, async () => {
+        const { h, number, get } = await polled('publish/poll-merged');
+        const mergeSha = await h.mergePullRequest?.(number);
+        expect(await get({ number })).toEqual({ state: 'closed', merged: true, mergeSha });
+      });
+
+      it('getPullRequest reports a pull request closed without merging as closed and not merged, without mergeSha', {
+        timeout,
+      }, async () => {
+        const { h, number, get } = await polled('publish/poll-closed');
+        await h.closePullRequest?.(number);
+        expect(await get({ number })).toEqual({ state: 'closed', merged: false });
+      });
+
+      it('getPullRequest of a pull request that does not exist rejects with port_failed, not retryable', { timeout }, async () => {
+        const { number, get } = await polled('publish/poll-missing');
+        await expect(get({ number: number + 1000 })).rejects.toMatchObject({ code: 'port_failed', retryable: false });
+      });
+    }
   });
 }

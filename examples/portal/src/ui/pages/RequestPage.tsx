@@ -62,12 +62,14 @@ type SimulateState =
   | { status: 'idle' }
   | { status: 'running' }
   | { status: 'done'; url: string | undefined }
+  | { status: 'merged'; mergeSha: string; pollsEveryMs: number }
   | { status: 'failed'; message: string };
 
 /**
- * DEV-ONLY (local mode): plays GitHub's part after an approval. The emulator merges the pull
- * request and reports a successful deployment; both reach the gate as signed webhooks, so the
- * builder's page turns to "Live at …" exactly as it would with a real repository's webhook.
+ * DEV-ONLY (local mode): plays the code host's part after an approval. GitHub: the emulator merges
+ * the pull request and reports a successful deployment; both reach the gate as signed webhooks, so
+ * the builder's page turns to "Live at …" exactly as it would with a real repository's webhook.
+ * GitLab: the emulator merges the merge request and the gate's delivery polling picks it up.
  */
 function SimulateDeploy({ requestId, gitLab }: { requestId: string; gitLab: boolean }) {
   const live = usePublishRequest(requestId);
@@ -77,38 +79,47 @@ function SimulateDeploy({ requestId, gitLab }: { requestId: string; gitLab: bool
   const run = async () => {
     setState({ status: 'running' });
     try {
-      const { request: deployed } = await portalApi.simulateDeploy(requestId);
-      setState({ status: 'done', url: deployed.delivery?.deploymentUrl });
+      const { request: deployed, mergeSha, pollsEveryMs } = await portalApi.simulateDeploy(requestId);
+      setState(
+        mergeSha
+          ? { status: 'merged', mergeSha, pollsEveryMs: pollsEveryMs ?? 0 }
+          : { status: 'done', url: deployed.delivery?.deploymentUrl },
+      );
     } catch (error) {
       setState({ status: 'failed', message: error instanceof Error ? error.message : String(error) });
     }
   };
-  if (gitLab) {
-    return (
-      <section className="panel dev-controls" aria-labelledby="dev-controls-title">
-        <h2 id="dev-controls-title">Demo controls (dev-only)</h2>
-        <p>
-          No simulated deploy for this blueprint: its repository is on the GitLab emulator, which opens merge requests but cannot merge
-          them, so this request stays at “merge request open”. Merges and deployments are simulated for the GitHub blueprints only.
-        </p>
-      </section>
-    );
-  }
   return (
     <section className="panel dev-controls" aria-labelledby="dev-controls-title">
       <h2 id="dev-controls-title">Demo controls (dev-only)</h2>
-      <p className="muted">
-        Stands in for what happens on GitHub after an approval: someone merges the pull request and the deployment goes live. The emulator
-        sends both as signed webhooks to <code>/api/publishgate/hooks/github</code>.
-      </p>
+      {gitLab ? (
+        <p className="muted">
+          Stands in for what happens on GitLab after an approval: a maintainer merges the merge request on the GitLab emulator. GitLab sends
+          no webhook here: the gate polls the merge request and records the merge on its next sweep. There is no deployment on GitLab, so
+          the request ends at “merged”.
+        </p>
+      ) : (
+        <p className="muted">
+          Stands in for what happens on GitHub after an approval: someone merges the pull request and the deployment goes live. The emulator
+          sends both as signed webhooks to <code>/api/publishgate/hooks/github</code>.
+        </p>
+      )}
       <button type="button" className="primary" disabled={!ready || state.status === 'running'} onClick={() => void run()}>
         {state.status === 'running' ? 'Deploying…' : 'Simulate deploy'}
       </button>
       {ready || state.status !== 'idle' ? null : (
-        <p className="muted">Available once the request is approved and its pull request is open.</p>
+        <p className="muted">Available once the request is approved and its {gitLab ? 'merge request' : 'pull request'} is open.</p>
       )}
       <div role="status">
         {state.status === 'done' ? <p>Merged and deployed{state.url ? `: live at ${state.url}` : ''}.</p> : null}
+        {state.status === 'merged' ? (
+          <p>
+            Merged on GitLab as <code>{state.mergeSha.slice(0, 12)}</code>.{' '}
+            {request?.delivery?.state === 'merged'
+              ? 'The gate has recorded the merge.'
+              : `The gate records it at its next poll (every ${Math.round(state.pollsEveryMs / 1000)} s).`}
+          </p>
+        ) : null}
         {state.status === 'failed' ? <p className="error">Could not simulate the deploy: {state.message}</p> : null}
       </div>
     </section>
