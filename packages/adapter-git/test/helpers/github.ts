@@ -37,6 +37,10 @@ export async function createHostHarness(
     async listPullRequests() {
       return emulator.pulls().map((pull) => ({ number: pull.number, head: pull.head, state: pull.state }));
     },
+    mergePullRequest: (number) => emulator.mergePullRequest(number),
+    async closePullRequest(number) {
+      await emulator.closePullRequest(number);
+    },
     async cleanup() {
       const violations = emulator.violations();
       await emulator.close();
