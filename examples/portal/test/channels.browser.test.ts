@@ -2,46 +2,22 @@
 // and the builder's page links to the merge request opened on the GitLab emulator; the admin's
 // Admin › Webhooks page lists the Standard Webhooks deliveries the demo's receiver verified.
 // Pages are driven by roles and labels only; every outcome is also checked behind the UI.
-import type { Actor, PublishRequest } from '@publishgate/core';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumAvailable, editAndSave, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
 import { remoteBranchSha } from './support.js';
-
-const admin: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
 
 const available = chromiumAvailable('portal GitLab and webhook channel browser test');
 
 describe.runIf(available)('portal in Chromium: a GitLab blueprint and the webhook channel', () => {
   const suite = usePortalInChromium('channels');
 
-  async function latestRequest(workspaceId: string): Promise<PublishRequest> {
-    const request = (await suite.portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 })).items[0];
-    if (!request) throw new Error(`no request for ${workspaceId}`);
-    return request;
-  }
-
-  /** Opens the publish dialog, picks the subdomain and submits, then closes the dialog. */
-  async function publish(page: Page, subdomain: string): Promise<void> {
-    await page.getByRole('button', { name: 'Publish…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.waitFor();
-    await dialog.getByLabel('Subdomain', { exact: true }).fill(subdomain);
-    await dialog.getByText(`${subdomain} is available.`).waitFor();
-    const submit = dialog.getByRole('button', { name: 'Request publish' });
-    await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
-    await submit.click();
-    await dialog.getByRole('button', { name: 'Done' }).click();
-    await dialog.waitFor({ state: 'detached' });
-  }
-
   it('the builder of the GitLab blueprint publishes, an admin approves, and the builder’s page links to the merge request; the admin sees the verified webhook deliveries and the caught email', async () => {
     const erin = await suite.signIn('Erin');
     await erin.getByRole('heading', { level: 1, name: 'Erin’s docs' }).waitFor();
     await erin.getByText('publishes open merge requests on GitLab').waitFor();
     await editAndSave(erin, 'index.html', '<!doctype html>\n<title>Docs</title>\n<h1>Docs, now with a guide</h1>\n');
-    await publish(erin, 'erins-docs');
-    const request = await latestRequest('ws-erin');
+    await suite.publish(erin, 'erins-docs');
+    const request = await suite.latestRequest('ws-erin');
     expect(request).toMatchObject({ status: 'pending', subdomain: 'erins-docs' });
 
     const ada = await suite.signIn('Ada');
@@ -52,10 +28,10 @@ describe.runIf(available)('portal in Chromium: a GitLab blueprint and the webhoo
       .click();
     const review = ada.getByRole('region', { name: 'Review: Erin’s docs' });
     await review.getByRole('button', { name: 'Approve and publish' }).click();
-    await expect.poll(async () => (await latestRequest('ws-erin')).status, UI_WAIT).toBe('approved');
+    await expect.poll(async () => (await suite.latestRequest('ws-erin')).status, UI_WAIT).toBe('approved');
 
     // Behind the UI: the branch in the docs remote only, one merge request on GitLab, no pull request on GitHub.
-    const approved = await latestRequest('ws-erin');
+    const approved = await suite.latestRequest('ws-erin');
     const branch = approved.branch as string;
     await expect(remoteBranchSha(suite.portal.data.remoteDirs['bp-docs'] as string, branch)).resolves.toBe(request.sha);
     const mergeRequests = suite.portal.gitLabEmulators['bp-docs']?.mergeRequests() ?? [];

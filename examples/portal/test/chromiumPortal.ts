@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import type { Actor, PublishRequest } from '@publishgate/core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Portal, startPortal } from '../src/server/portal.js';
@@ -46,7 +47,16 @@ export type PortalInChromium = {
    * dev-only sign-in page; `screenshot` names a shot of that page before the click.
    */
   signIn(name: string, options?: { screenshot?: string }): Promise<Page>;
+  /**
+   * Opens the PublishDialog, picks the subdomain, submits and closes the dialog; resolves with the
+   * outcome text it showed. `screenshot` names a shot of the filled dialog before submitting.
+   */
+  publish(page: Page, subdomain: string, options?: { screenshot?: string }): Promise<string>;
+  /** The workspace's newest request, as an admin reads it from the gate. */
+  latestRequest(workspaceId: string): Promise<PublishRequest>;
 };
+
+const ADMIN: Actor = { id: 'u-ada', email: 'ada@example.com', roles: ['admin'] };
 
 /** Opens `path` in the workspace's file list, replaces its contents in the editor and saves. */
 export async function editAndSave(page: Page, path: string, content: string): Promise<void> {
@@ -133,6 +143,29 @@ export function usePortalInChromium(prefix: string): PortalInChromium {
       await page.getByRole('button', { name: new RegExp(`^Sign in as ${name}\\b`) }).click();
       await page.waitForURL((url) => url.pathname !== '/');
       return page;
+    },
+    async publish(page, subdomain, options = {}) {
+      await page.getByRole('button', { name: 'Publish…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      await dialog.getByLabel('Subdomain', { exact: true }).fill(subdomain);
+      await dialog.getByText(`${subdomain} is available.`).waitFor();
+      const submit = dialog.getByRole('button', { name: 'Request publish' });
+      await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
+      if (options.screenshot) await shoot(page, options.screenshot);
+      await submit.click();
+      // The visible notice, not its copy in the screen-reader live region.
+      const outcome = dialog.locator('p.pg-notice').filter({ hasText: /^(Request sent\.|Auto-approved)/ });
+      await outcome.waitFor();
+      const text = (await outcome.textContent()) ?? '';
+      await dialog.getByRole('button', { name: 'Done' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      return text;
+    },
+    async latestRequest(workspaceId) {
+      const request = (await started(portal, 'the portal').gate.listRequests({ actor: ADMIN, workspaceId, limit: 1 })).items[0];
+      if (!request) throw new Error(`no request for ${workspaceId}`);
+      return request;
     },
   };
 }

@@ -14,34 +14,6 @@ const available = chromiumAvailable('portal browser tests');
 describe.runIf(available)('portal in Chromium', () => {
   const suite = usePortalInChromium('e2e');
 
-  /** Opens the PublishDialog, picks the subdomain, submits; resolves with the outcome text the dialog shows. */
-  async function publish(page: Page, subdomain: string, options: { screenshot?: string } = {}): Promise<string> {
-    await page.getByRole('button', { name: 'Publish…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.waitFor();
-    const field = dialog.getByLabel('Subdomain', { exact: true });
-    await field.fill(subdomain);
-    await dialog.getByText(`${subdomain} is available.`).waitFor();
-    const submit = dialog.getByRole('button', { name: 'Request publish' });
-    await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
-    if (options.screenshot) await suite.shoot(page, options.screenshot);
-    await submit.click();
-    // The visible notice, not its copy in the screen-reader live region.
-    const outcome = dialog.locator('p.pg-notice').filter({ hasText: /^(Request sent\.|Auto-approved)/ });
-    await outcome.waitFor();
-    const text = (await outcome.textContent()) ?? '';
-    await dialog.getByRole('button', { name: 'Done' }).click();
-    await dialog.waitFor({ state: 'detached' });
-    return text;
-  }
-
-  async function latestRequest(workspaceId: string): Promise<PublishRequest> {
-    const page = await suite.portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 });
-    const request = page.items[0];
-    if (!request) throw new Error(`no request for ${workspaceId}`);
-    return request;
-  }
-
   /** A visible notice of a component (the same text also sits in a screen-reader live region). */
   function notice(scope: Locator, text: string): Locator {
     return scope.locator('.pg-notice').filter({ hasText: text });
@@ -82,9 +54,9 @@ describe.runIf(available)('portal in Chromium', () => {
     await suite.shoot(bob, '02-workspace');
     await expectNoAxeViolations(bob, 'the workspace page');
 
-    const outcome = await publish(bob, 'bike-shop', { screenshot: '03-publish-dialog' });
+    const outcome = await suite.publish(bob, 'bike-shop', { screenshot: '03-publish-dialog' });
     expect(outcome).toContain('Request sent');
-    const request = await latestRequest('ws-bob');
+    const request = await suite.latestRequest('ws-bob');
     expect(request.status).toBe('pending');
     await publishStatus(bob).getByText('Pending review').first().waitFor();
 
@@ -113,7 +85,7 @@ describe.runIf(available)('portal in Chromium', () => {
     await reviewPanel.getByRole('button', { name: 'Approve and publish' }).click();
     await notice(reviewPanel, 'Approved. The commit was pushed and the pull request opened.').waitFor();
 
-    const approved = await latestRequest('ws-bob');
+    const approved = await suite.latestRequest('ws-bob');
     expect(approved.id).toBe(request.id);
     expect(approved.sha).toBe(request.sha);
     await expectPublished(approved);
@@ -137,8 +109,8 @@ describe.runIf(available)('portal in Chromium', () => {
     const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs</h1>\n');
-    expect(await publish(bob, 'bike-shop')).toContain('Request sent');
-    const request = await latestRequest('ws-bob');
+    expect(await suite.publish(bob, 'bike-shop')).toContain('Request sent');
+    const request = await suite.latestRequest('ws-bob');
 
     const hold = emulator.holdPullRequests();
     try {
@@ -166,8 +138,8 @@ describe.runIf(available)('portal in Chromium', () => {
     const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     await editAndSave(carol, 'styles.css', 'body { background: hotpink; }\n');
-    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
-    const first = await latestRequest('ws-carol');
+    expect(await suite.publish(carol, 'corner-cafe')).toContain('Request sent');
+    const first = await suite.latestRequest('ws-carol');
 
     const ada = await suite.signIn('Ada');
     await review(ada, first);
@@ -186,8 +158,8 @@ describe.runIf(available)('portal in Chromium', () => {
     await suite.shoot(carol, '08-builder-rejected');
 
     await editAndSave(carol, 'styles.css', 'body { background: #f4efe6; color: #2b1d0e; }\n');
-    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
-    const second = await latestRequest('ws-carol');
+    expect(await suite.publish(carol, 'corner-cafe')).toContain('Request sent');
+    const second = await suite.latestRequest('ws-carol');
     expect(second.id).not.toBe(first.id);
     expect(second.status).toBe('pending');
 
@@ -198,7 +170,7 @@ describe.runIf(available)('portal in Chromium', () => {
       ada.locator('[data-pg-component="request-review"]'),
       'Approved. The commit was pushed and the pull request opened.',
     ).waitFor();
-    await expectPublished(await latestRequest('ws-carol'));
+    await expectPublished(await suite.latestRequest('ws-carol'));
     await publishStatus(carol).and(carol.locator('[data-pg-status="approved"]')).waitFor();
   });
 
@@ -224,10 +196,10 @@ describe.runIf(available)('portal in Chromium', () => {
     const bob = await suite.signIn('Bob');
     await bob.getByRole('heading', { level: 1, name: 'Bike shop' }).waitFor();
     await editAndSave(bob, 'index.html', '<!doctype html>\n<title>Bikes</title>\n<h1>Bikes and repairs for everyone</h1>\n');
-    const outcome = await publish(bob, 'bike-shop');
+    const outcome = await suite.publish(bob, 'bike-shop');
     expect(outcome).toContain('Auto-approved and published to bike-shop');
 
-    const request = await latestRequest('ws-bob');
+    const request = await suite.latestRequest('ws-bob');
     expect(request.decision?.by).toEqual({ trust: true });
     await expectPublished(request);
     const after = await suite.portal.gate.history({ actor: admin, limit: 1000 });
@@ -314,8 +286,8 @@ describe.runIf(available)('portal in Chromium', () => {
       .getByRole('status')
       .filter({ hasText: `Saved ${name}.` })
       .waitFor();
-    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
-    const request = await latestRequest('ws-carol');
+    expect(await suite.publish(carol, 'corner-cafe')).toContain('Request sent');
+    const request = await suite.latestRequest('ws-carol');
     // The stored patch really names the file C-quoted, as git writes it: the adapter turns off
     // core.quotePath, so é stays itself, but git always quotes a name holding a double quote.
     expect(request.diff.patch).toContain('"b/café \\"menu\\".html"');

@@ -2,7 +2,7 @@
 // with feedback, the builder edits one more file and resubmits; the admin's review then shows the
 // earlier feedback and a diff of only what changed after the rejection, next to the full diff.
 // Pages are driven by roles and labels; the outcome is also checked in the gate.
-import type { Actor, PublishRequest } from '@publishgate/core';
+import type { Actor } from '@publishgate/core';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chromiumAvailable, editAndSave, expectNoAxeViolations, UI_WAIT, usePortalInChromium } from './chromiumPortal.js';
@@ -13,31 +13,6 @@ const available = chromiumAvailable('portal "changes since feedback" browser tes
 
 describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
   const suite = usePortalInChromium('since');
-
-  /** Opens the publish dialog, picks the subdomain and submits; resolves with the outcome the dialog shows. */
-  async function publish(page: Page, subdomain: string): Promise<string> {
-    await page.getByRole('button', { name: 'Publish…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.waitFor();
-    await dialog.getByLabel('Subdomain', { exact: true }).fill(subdomain);
-    await dialog.getByText(`${subdomain} is available.`).waitFor();
-    const submit = dialog.getByRole('button', { name: 'Request publish' });
-    await expect.poll(() => submit.isEnabled(), UI_WAIT).toBe(true);
-    await submit.click();
-    // The visible notice, not its copy in the screen-reader live region.
-    const outcome = dialog.locator('p.pg-notice').filter({ hasText: /^(Request sent\.|Auto-approved)/ });
-    await outcome.waitFor();
-    const text = (await outcome.textContent()) ?? '';
-    await dialog.getByRole('button', { name: 'Done' }).click();
-    await dialog.waitFor({ state: 'detached' });
-    return text;
-  }
-
-  async function latestRequest(workspaceId: string): Promise<PublishRequest> {
-    const request = (await suite.portal.gate.listRequests({ actor: admin, workspaceId, limit: 1 })).items[0];
-    if (!request) throw new Error(`no request for ${workspaceId}`);
-    return request;
-  }
 
   /** Opens the queue's only pending request of the Corner cafe and resolves with its review region. */
   async function openReview(page: Page): Promise<Locator> {
@@ -61,8 +36,8 @@ describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
     const carol = await suite.signIn('Carol');
     await carol.getByRole('heading', { level: 1, name: 'Corner cafe' }).waitFor();
     await editAndSave(carol, 'styles.css', 'body { background: #f4efe6; color: #2b1d0e; }\n');
-    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
-    const first = await latestRequest('ws-carol');
+    expect(await suite.publish(carol, 'corner-cafe')).toContain('Request sent');
+    const first = await suite.latestRequest('ws-carol');
     expect(first.status).toBe('pending');
     // A first request has nothing to compare with.
     expect(first.previousRequestId).toBeUndefined();
@@ -81,8 +56,8 @@ describe.runIf(available)('portal "changes since feedback" in Chromium', () => {
     // The builder answers the feedback in one more file; the stylesheet stays as it was submitted.
     await carol.getByText(feedback).first().waitFor();
     await editAndSave(carol, 'README.md', '# Corner cafe\n\nRun by Carol, open every day but Monday.\n');
-    expect(await publish(carol, 'corner-cafe')).toContain('Request sent');
-    const second = await latestRequest('ws-carol');
+    expect(await suite.publish(carol, 'corner-cafe')).toContain('Request sent');
+    const second = await suite.latestRequest('ws-carol');
     expect(second.id).not.toBe(first.id);
 
     // In the gate: linked to the rejected request, with its feedback and the diff between the two pinned commits.

@@ -5,22 +5,19 @@ import { createGitLabHost, type GitLabClient, type GitLabHostOptions } from '@pu
 import { createManualClock, type GitLabEmulator } from '@publishgate/adapter-git/testing';
 import { PublishGateError } from '@publishgate/core';
 import { describe, expect, it } from 'vitest';
-import { GITLAB_TOKEN, type GitLabConnection, gitLabApi, gitLabEmulatorsClosedAfterEach, gitLabHostOptions } from './helpers/gitlab.js';
+import {
+  failure,
+  GITLAB_TOKEN,
+  type GitLabConnection,
+  gitLabApi,
+  gitLabEmulatorsClosedAfterEach,
+  gitLabHostOptions,
+} from './helpers/gitlab.js';
 
 const start = gitLabEmulatorsClosedAfterEach();
 
 const open = (host: ReturnType<typeof createGitLabHost>, branch = 'publish/site-1', extra: { body?: string; title?: string } = {}) =>
   host.openPullRequest({ branch, title: extra.title ?? `Publish ${branch}`, body: extra.body ?? 'Changes', requestId: 'req-1' });
-
-async function failure(promise: Promise<unknown>): Promise<PublishGateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (PublishGateError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Everything an error exposes: message, own properties (hidden ones too), cause chain, JSON. */
 function exposed(value: unknown): string {

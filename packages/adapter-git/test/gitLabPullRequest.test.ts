@@ -2,19 +2,16 @@ import { createGitLabHost, type GitLabClient } from '@publishgate/adapter-git';
 import { createManualClock, type GitLabEmulator, routeGitLabEmulators } from '@publishgate/adapter-git/testing';
 import { PublishGateError, type Workspace } from '@publishgate/core';
 import { describe, expect, it } from 'vitest';
-import { GITLAB_TOKEN, type GitLabConnection, gitLabApi, gitLabEmulatorsClosedAfterEach, gitLabHostOptions } from './helpers/gitlab.js';
+import {
+  failure,
+  GITLAB_TOKEN,
+  type GitLabConnection,
+  gitLabApi,
+  gitLabEmulatorsClosedAfterEach,
+  gitLabHostOptions,
+} from './helpers/gitlab.js';
 
 const start = gitLabEmulatorsClosedAfterEach();
-
-async function failure(promise: Promise<unknown>): Promise<PublishGateError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (PublishGateError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** An open merge request from `branch` on the emulator, opened through the host. */
 async function opened(emulator: GitLabEmulator, host: ReturnType<typeof createGitLabHost>, branch = 'publish/site-1') {

@@ -244,9 +244,9 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
 
   /**
    * The publication follows an approved request's delivery into and out of `closed-unmerged` (see
-   * the port's `transitionRequest`), in the transition's transaction. Resolves whether it changed.
+   * the port's `transitionRequest`), in the transition's transaction.
    */
-  async function followDelivery(q: Statements, request: PublishRequest, isClosed: boolean): Promise<boolean> {
+  async function followDelivery(q: Statements, request: PublishRequest, isClosed: boolean): Promise<void> {
     const workspaceId = request.workspace.id;
     // PostgreSQL: a concurrent approval of a newer request waits for this one (or this one for
     // it, then sees its publication and leaves it), so an older publication never overwrites it.
@@ -254,7 +254,7 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       `SELECT "request_id" FROM ${P} WHERE "workspace_id" = ?${dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
       [workspaceId],
     );
-    if (isClosed && (publication === undefined || String(publication.request_id) !== request.id)) return false;
+    if (isClosed && (publication === undefined || String(publication.request_id) !== request.id)) return;
     const [target] = await q.all(
       `SELECT ${REQUEST_COLUMNS} FROM ${R} WHERE "workspace_id" = ? AND "status" = 'approved'
          AND ("delivery_state" IS NULL OR "delivery_state" <> 'closed-unmerged')
@@ -262,10 +262,10 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
       [workspaceId],
     );
     const restored = target === undefined ? undefined : rows.request(t.requests, target);
-    if (!isClosed && restored?.id !== request.id) return false;
+    if (!isClosed && restored?.id !== request.id) return;
     if (restored === undefined) {
       await q.run(`DELETE FROM ${P} WHERE "workspace_id" = ?`, [workspaceId]);
-      return true;
+      return;
     }
     await q.run(
       `INSERT INTO ${P} ("workspace_id", "subdomain", "sha", "request_id", "published_at") VALUES (?, ?, ?, ?, ?)
@@ -273,7 +273,6 @@ export function createKnexStorage(options: KnexStorageOptions): StoragePort {
          "request_id" = excluded."request_id", "published_at" = excluded."published_at"`,
       [workspaceId, restored.subdomain.toLowerCase(), restored.sha, restored.id, request.updatedAt],
     );
-    return true;
   }
 
   /**

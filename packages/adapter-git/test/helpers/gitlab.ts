@@ -1,6 +1,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createGitLabHost, type GitLabHostOptions } from '@publishgate/adapter-git';
 import { type GitLabEmulator, type GitLabEmulatorOptions, startGitLabEmulator } from '@publishgate/adapter-git/testing';
+import { PublishGateError } from '@publishgate/core';
 import type { GitHostHarness } from '@publishgate/core/conformance';
 import { afterEach, expect } from 'vitest';
 
@@ -77,4 +78,15 @@ export function gitLabApi(emulator: { url: string }, path: string, init: Request
     ...init,
     headers: { 'private-token': GITLAB_TOKEN, 'content-type': 'application/json', ...init.headers },
   });
+}
+
+/** The PublishGateError `promise` rejects with; anything else (or no rejection) fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<PublishGateError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (PublishGateError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
 }
